@@ -1,0 +1,7 @@
+from django.db import models
+
+
+class Role(models.TextChoices):
+    GLOBAL_ADMIN = "global_admin", "Global Administrator"
+    SUBSCRIPTION_ADMIN = "subscription_admin", "Subscription Administrator"
+    USER_ADMIN = "user_admin", "User Administrator"

@@ -1,0 +1,124 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+from .choices import Role
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        """Emails are compared case-insensitively, so they are stored lower-cased."""
+        return (email or "").strip().lower()
+
+    def get_by_natural_key(self, username: str) -> "User":
+        return self.get(email=self.normalize_email(username))
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person of the organisation: may hold licenses, and may be an admin (see RoleAssignment)."""
+
+    email = models.EmailField("email", max_length=254, unique=True)  # stored lower-cased, see save()
+    display_name = models.CharField(max_length=200, blank=True)
+    department = models.CharField(max_length=100, blank=True)
+    job_title = models.CharField(max_length=100, blank=True)
+    usage_location = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Use an ISO 3166 alpha-2 country code, e.g. US.")],
+        help_text="ISO 3166 alpha-2 country code.",
+    )
+    is_active = models.BooleanField(default=True, help_text="May sign in.")
+    is_staff = models.BooleanField(default=False, help_text="May use the Django admin site.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["display_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+        ]
+        indexes = [
+            models.Index(fields=["display_name", "email"], name="user_name_idx"),
+            models.Index(fields=["department"], name="user_department_idx"),
+            models.Index(fields=["is_active"], name="user_active_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = UserManager.normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return self.display_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.get_full_name()
+
+
+class RoleAssignment(models.Model):
+    """An admin role held by a user; a Subscription Administrator's role is scoped to one subscription."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    subscription = models.ForeignKey(
+        "licensing.Subscription",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user_id", "role", "subscription_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role=Role.SUBSCRIPTION_ADMIN, subscription__isnull=False)
+                    | (~models.Q(role=Role.SUBSCRIPTION_ADMIN) & models.Q(subscription__isnull=True))
+                ),
+                name="role_subscription_scope",
+                violation_error_message="A Subscription Administrator needs a subscription; other roles take none.",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "subscription"],
+                condition=models.Q(subscription__isnull=False),
+                name="role_unique_scoped",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(subscription__isnull=True),
+                name="role_unique_unscoped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = self.get_role_display()
+        if self.subscription_id:
+            label = f"{label} of {self.subscription}"
+        return f"{self.user}: {label}"

@@ -1,0 +1,133 @@
+"""Who may do what: the one permission policy of the admin center (design.md, "Who may do what").
+
+Views, API and management commands all ask an `AdminScope`; the service layer enforces it again for
+every write, so a rule holds for every entry point or for none.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from licensing.exceptions import NotFound, PermissionDenied
+
+from .choices import Role
+from .models import RoleAssignment
+
+_CACHE_ATTR = "_admin_scope"
+
+
+@dataclass(frozen=True)
+class AdminScope:
+    """The admin roles of one user, read once per request."""
+
+    is_global_admin: bool = False
+    is_user_admin: bool = False
+    subscription_ids: frozenset[int] = frozenset()  # where the user is Subscription Administrator
+
+    @property
+    def is_admin(self) -> bool:
+        """May sign in to the admin center."""
+        return self.is_global_admin or self.is_user_admin or bool(self.subscription_ids)
+
+    @property
+    def sees_all_subscriptions(self) -> bool:
+        return self.is_global_admin or self.is_user_admin
+
+    def can_view_subscription(self, subscription_id: int) -> bool:
+        return self.sees_all_subscriptions or subscription_id in self.subscription_ids
+
+    def can_assign_licenses(self, subscription_id: int) -> bool:
+        return self.can_view_subscription(subscription_id)
+
+    def can_change_quantity(self, subscription_id: int) -> bool:
+        return self.is_global_admin or subscription_id in self.subscription_ids
+
+    @property
+    def can_manage_users(self) -> bool:
+        return self.is_global_admin or self.is_user_admin
+
+    @property
+    def can_manage_roles(self) -> bool:
+        return self.is_global_admin
+
+    @property
+    def can_read_audit_log(self) -> bool:
+        return self.is_admin
+
+    def filter_subscriptions(self, queryset: QuerySet, field: str = "pk") -> QuerySet:
+        """Narrow a queryset to the subscriptions this admin may see (`field` leads to a subscription id)."""
+        if self.sees_all_subscriptions:
+            return queryset
+        return queryset.filter(**{f"{field}__in": self.subscription_ids})
+
+
+def admin_scope(user) -> AdminScope:
+    """The scope of `user`, cached on the user object (one query per request)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return AdminScope()
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    global_admin = user_admin = False
+    subscription_ids: set[int] = set()
+    for role, subscription_id in RoleAssignment.objects.filter(user=user).values_list("role", "subscription_id"):
+        if role == Role.GLOBAL_ADMIN:
+            global_admin = True
+        elif role == Role.USER_ADMIN:
+            user_admin = True
+        elif role == Role.SUBSCRIPTION_ADMIN:
+            subscription_ids.add(subscription_id)
+    scope = AdminScope(global_admin, user_admin, frozenset(subscription_ids))
+    setattr(user, _CACHE_ATTR, scope)
+    return scope
+
+
+def forget_admin_scope(user) -> None:
+    """Drop the cached scope, after the user's roles changed."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+# --- Checks that raise the domain errors. `actor=None` is the system or a shell operator: always allowed.
+
+
+def require_admin(actor) -> None:
+    if actor is not None and not admin_scope(actor).is_admin:
+        raise PermissionDenied("An admin role is needed to use the admin center.")
+
+
+def require_subscription_visible(actor, subscription_id: int) -> None:
+    """Outside a Subscription Administrator's scope a subscription does not exist (404, not 403)."""
+    if actor is None:
+        return
+    scope = admin_scope(actor)
+    if not scope.is_admin:
+        raise PermissionDenied("An admin role is needed to use the admin center.")
+    if not scope.can_view_subscription(subscription_id):
+        raise NotFound("Subscription not found.")
+
+
+def require_license_management(actor, subscription_id: int) -> None:
+    require_subscription_visible(actor, subscription_id)
+    if actor is not None and not admin_scope(actor).can_assign_licenses(subscription_id):
+        raise PermissionDenied("Your admin role does not allow assigning or unassigning licenses.")
+
+
+def require_quantity_change(actor, subscription_id: int) -> None:
+    require_subscription_visible(actor, subscription_id)
+    if actor is not None and not admin_scope(actor).can_change_quantity(subscription_id):
+        raise PermissionDenied(
+            "Only a Global Administrator or this subscription's administrator may change quantities."
+        )
+
+
+def require_user_management(actor) -> None:
+    require_admin(actor)
+    if actor is not None and not admin_scope(actor).can_manage_users:
+        raise PermissionDenied("Only a Global Administrator or a User Administrator may create, edit or disable users.")
+
+
+def require_role_management(actor) -> None:
+    require_admin(actor)
+    if actor is not None and not admin_scope(actor).can_manage_roles:
+        raise PermissionDenied("Only a Global Administrator may grant or revoke admin roles.")

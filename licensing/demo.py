@@ -1,0 +1,331 @@
+"""The demo organisation of `manage.py seed_demo`: deterministic, idempotent, fast at 100,000 users.
+
+Users are inserted set-based; licenses are assigned through the bulk service (so counters and the audit
+log are right by construction) and pools grow through `pool_set_quantity` when more users need them.
+"""
+
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from accounts.choices import Role
+from accounts.models import User
+from accounts.services import role_grant
+
+from .choices import ASSIGNABLE_STATUSES, Source, SubscriptionStatus
+from .models import LicensePool, Product, Subscription
+from .services import licenses_bulk_assign, pool_set_quantity
+
+DEMO_PASSWORD = "OfficeSeries-demo-2026"
+DEMO_DOMAIN = "contoso.example"
+
+PRODUCTS = {
+    "OFFICESERIES_E1": "OfficeSeries E1",
+    "OFFICESERIES_E3": "OfficeSeries E3",
+    "OFFICESERIES_E5": "OfficeSeries E5",
+    "OFFICESERIES_F1": "OfficeSeries F1",
+    "OFFICESERIES_F3": "OfficeSeries F3",
+    "OFFICESERIES_BUSINESS_BASIC": "OfficeSeries Business Basic",
+    "OFFICESERIES_BUSINESS_STANDARD": "OfficeSeries Business Standard",
+    "OFFICESERIES_BUSINESS_PREMIUM": "OfficeSeries Business Premium",
+    "MAIL_PLAN_1": "OfficeSeries Mail Plan 1",
+    "MAIL_PLAN_2": "OfficeSeries Mail Plan 2",
+    "MAIL_KIOSK": "OfficeSeries Mail Kiosk",
+    "DIAGRAMS_PLAN_1": "OfficeSeries Diagrams Plan 1",
+    "DIAGRAMS_PLAN_2": "OfficeSeries Diagrams Plan 2",
+    "PLANNER_PLAN_1": "OfficeSeries Planner Plan 1",
+    "PLANNER_PLAN_3": "OfficeSeries Planner Plan 3",
+    "INSIGHTS_PRO": "OfficeSeries Insights Pro",
+    "PHONE_SYSTEM": "OfficeSeries Phone System",
+    "DEFENDER_PLAN_2": "OfficeSeries Defender Plan 2",
+    "ASSISTANT": "OfficeSeries Assistant",
+    "VIDEO_STUDIO": "OfficeSeries Video Studio",
+}
+
+
+@dataclass(frozen=True)
+class DemoSubscription:
+    name: str
+    status: str
+    starts_on: date
+    ends_on: date | None
+    # product part number -> share of users who get it (drawn per user)
+    shares: dict[str, float]
+
+
+SUBSCRIPTIONS = [
+    DemoSubscription(
+        "Contoso Enterprise",
+        SubscriptionStatus.ACTIVE,
+        date(2026, 1, 1),
+        date(2027, 12, 31),
+        {
+            "OFFICESERIES_E3": 0.55,
+            "OFFICESERIES_E5": 0.15,
+            "INSIGHTS_PRO": 0.30,
+            "DIAGRAMS_PLAN_2": 0.10,
+            "PLANNER_PLAN_3": 0.08,
+            "PHONE_SYSTEM": 0.06,
+            "DEFENDER_PLAN_2": 0.25,
+            "ASSISTANT": 0.10,
+        },
+    ),
+    DemoSubscription(
+        "Contoso Business",
+        SubscriptionStatus.ACTIVE,
+        date(2026, 3, 1),
+        None,
+        {
+            "OFFICESERIES_BUSINESS_BASIC": 0.30,
+            "OFFICESERIES_BUSINESS_STANDARD": 0.10,
+            "OFFICESERIES_BUSINESS_PREMIUM": 0.04,
+            "MAIL_PLAN_1": 0.20,
+            "MAIL_PLAN_2": 0.05,
+        },
+    ),
+    DemoSubscription(
+        "Contoso Frontline",
+        SubscriptionStatus.WARNING,
+        date(2025, 6, 1),
+        date(2026, 12, 15),
+        {"OFFICESERIES_F3": 0.20, "OFFICESERIES_F1": 0.05, "MAIL_KIOSK": 0.10},
+    ),
+    DemoSubscription(
+        "Contoso Legacy",
+        SubscriptionStatus.SUSPENDED,
+        date(2023, 1, 1),
+        date(2026, 6, 30),
+        {"OFFICESERIES_E1": 0.15, "DIAGRAMS_PLAN_1": 0.03, "PLANNER_PLAN_1": 0.02},
+    ),
+    DemoSubscription(
+        "Contoso Trial",
+        SubscriptionStatus.EXPIRED,
+        date(2026, 9, 1),
+        date(2026, 10, 1),
+        {"VIDEO_STUDIO": 0.02},
+    ),
+]
+# This pool is bought exactly to its use, so the demo shows an exhausted product.
+EXHAUSTED = ("Contoso Enterprise", "ASSISTANT")
+
+DEPARTMENTS = ["Sales", "Marketing", "Engineering", "Finance", "Human Resources", "Operations", "Support", "Legal"]
+JOB_TITLES = ["Analyst", "Manager", "Engineer", "Specialist", "Coordinator", "Director", "Associate", "Consultant"]
+LOCATIONS = ["US", "US", "US", "GB", "DE", "FR", "NL", "IN", "CA", "AU"]
+FIRST_NAMES = [
+    "Adele",
+    "Alex",
+    "Allan",
+    "Ben",
+    "Carla",
+    "Chen",
+    "Diego",
+    "Elena",
+    "Farah",
+    "Grady",
+    "Hana",
+    "Isaiah",
+    "Joni",
+    "Kenji",
+    "Lee",
+    "Lidia",
+    "Lynne",
+    "Megan",
+    "Miriam",
+    "Nestor",
+    "Omar",
+    "Patti",
+    "Pradeep",
+    "Quinn",
+    "Rosa",
+    "Sakura",
+    "Tomas",
+    "Uma",
+    "Victor",
+    "Wei",
+    "Yara",
+    "Zoe",
+]
+LAST_NAMES = [
+    "Adams",
+    "Baker",
+    "Cohen",
+    "Diaz",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Hughes",
+    "Ito",
+    "Jensen",
+    "Khan",
+    "Lopez",
+    "Muller",
+    "Nakamura",
+    "Okafor",
+    "Patel",
+    "Quist",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Ueda",
+    "Varga",
+    "Wilson",
+    "Xu",
+    "Young",
+    "Zimmer",
+]
+
+
+@dataclass(frozen=True)
+class DemoAdmin:
+    email: str
+    display_name: str
+    role: str | None
+    subscription: str | None = None
+
+
+ADMINS = [
+    DemoAdmin(f"admin@{DEMO_DOMAIN}", "Avery Admin", Role.GLOBAL_ADMIN),
+    DemoAdmin(f"subadmin@{DEMO_DOMAIN}", "Sam Subscriptions", Role.SUBSCRIPTION_ADMIN, "Contoso Enterprise"),
+    DemoAdmin(f"useradmin@{DEMO_DOMAIN}", "Uma Users", Role.USER_ADMIN),
+    DemoAdmin(f"member@{DEMO_DOMAIN}", "Morgan Member", None),
+]
+
+
+def demo_user(index: int) -> User:
+    """The demo user number `index`, the same on every run."""
+    first = FIRST_NAMES[index % len(FIRST_NAMES)]
+    last = LAST_NAMES[(index // len(FIRST_NAMES)) % len(LAST_NAMES)]
+    return User(
+        email=f"{first}.{last}.{index}@{DEMO_DOMAIN}".lower(),
+        display_name=f"{first} {last}",
+        department=DEPARTMENTS[index % len(DEPARTMENTS)],
+        job_title=JOB_TITLES[(index * 7) % len(JOB_TITLES)],
+        usage_location=LOCATIONS[(index * 3) % len(LOCATIONS)],
+        is_active=index % 23 != 0,  # a few disabled accounts
+    )
+
+
+def planned_products(index: int, subscription: DemoSubscription) -> list[str]:
+    rng = random.Random(f"{subscription.name}:{index}")
+    return [part for part, share in subscription.shares.items() if rng.random() < share]
+
+
+@dataclass
+class SeedReport:
+    users_created: int = 0
+    licenses_assigned: int = 0
+    admins: tuple[DemoAdmin, ...] = tuple(ADMINS)
+
+
+def seed_demo(*, users: int, progress: Callable[[str], None] = lambda message: None) -> SeedReport:
+    """Build (or complete) the demo organisation with `users` ordinary users. Running it again changes nothing."""
+    report = SeedReport()
+    with transaction.atomic():
+        products = _seed_products()
+        subscriptions = _seed_subscriptions()
+        _seed_admins(subscriptions)
+    progress("catalogue and admins ready")
+
+    demo_users = _seed_users(users, report)
+    progress(f"{len(demo_users)} users ready ({report.users_created} new)")
+
+    for spec in SUBSCRIPTIONS:
+        subscription = subscriptions[spec.name]
+        wanted: dict[str, list[User]] = defaultdict(list)
+        for index, user in enumerate(demo_users, start=1):
+            for part in planned_products(index, spec):
+                wanted[part].append(user)
+        newly_created = not subscription.pools.exists()
+        for part in spec.shares:
+            report.licenses_assigned += _seed_pool(subscription, spec, products[part], wanted[part])
+        if newly_created and subscription.status != spec.status:
+            Subscription.objects.filter(pk=subscription.pk).update(status=spec.status)
+        progress(f"{spec.name}: licenses assigned")
+    return report
+
+
+def _seed_products() -> dict[str, Product]:
+    products = {}
+    for part, name in PRODUCTS.items():
+        products[part], _ = Product.objects.get_or_create(
+            sku_part_number=part, defaults={"name": name, "description": f"{name} license."}
+        )
+    return products
+
+
+def _seed_subscriptions() -> dict[str, Subscription]:
+    subscriptions = {}
+    for spec in SUBSCRIPTIONS:
+        subscriptions[spec.name], _ = Subscription.objects.get_or_create(
+            name=spec.name,
+            # A new subscription starts active so its demo licenses can be assigned, then takes its status.
+            defaults={"status": SubscriptionStatus.ACTIVE, "starts_on": spec.starts_on, "ends_on": spec.ends_on},
+        )
+    return subscriptions
+
+
+def _seed_admins(subscriptions: dict[str, Subscription]) -> None:
+    for admin in ADMINS:
+        user, created = User.objects.get_or_create(email=admin.email, defaults={"display_name": admin.display_name})
+        if created or not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        if admin.role:
+            subscription = subscriptions[admin.subscription] if admin.subscription else None
+            role_grant(
+                actor=None,
+                user=user,
+                role=admin.role,
+                subscription=subscription,
+                source=Source.SYSTEM,
+                actor_label="seed_demo",
+            )
+
+
+def _seed_users(count: int, report: SeedReport) -> list[User]:
+    wanted = [demo_user(index) for index in range(1, count + 1)]
+    existing = {user.email: user for user in User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").only("pk", "email")}
+    missing = [user for user in wanted if user.email not in existing]
+    if missing:
+        unusable = make_password(None)  # demo users never sign in
+        for user in missing:
+            user.password = unusable
+        # PostgreSQL and SQLite return the new keys from a bulk insert.
+        User.objects.bulk_create(missing, batch_size=5000)
+        existing.update({user.email: user for user in missing})
+        report.users_created = len(missing)
+    return [existing[user.email] for user in wanted]
+
+
+def _seed_pool(subscription: Subscription, spec: DemoSubscription, product: Product, holders: list[User]) -> int:
+    needed = _quantity_for(spec, product, holders)
+    pool, _ = LicensePool.objects.get_or_create(
+        subscription=subscription, product=product, defaults={"quantity": needed}
+    )
+    if subscription.status not in ASSIGNABLE_STATUSES:
+        return 0
+    with transaction.atomic():
+        if pool.quantity < needed:
+            pool = pool_set_quantity(
+                actor=None, pool=pool, quantity=needed, source=Source.SYSTEM, actor_label="seed_demo"
+            )
+        result = licenses_bulk_assign(
+            actor=None,
+            subscription=subscription,
+            product=product,
+            users=holders,
+            source=Source.SYSTEM,
+            actor_label="seed_demo",
+        )
+    return result.changed
+
+
+def _quantity_for(spec: DemoSubscription, product: Product, holders: list[User]) -> int:
+    if (spec.name, product.sku_part_number) == EXHAUSTED:
+        return len(holders)
+    return len(holders) + max(5, len(holders) // 10)

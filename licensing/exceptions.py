@@ -1,0 +1,93 @@
+"""The one set of domain errors. Web, API and CLI map each `code` to their own form (see design.md)."""
+
+from typing import Any
+
+
+class LicensingError(Exception):
+    """A refused operation: a stable `code`, a human `message` and machine-readable `details`."""
+
+    code = "licensing_error"
+    http_status = 400
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+
+class ValidationFailed(LicensingError):
+    code = "validation_error"
+    http_status = 400
+
+
+class NotEnoughLicenses(LicensingError):
+    code = "not_enough_licenses"
+    http_status = 409
+
+    def __init__(self, *, sku: str, product: str, requested: int, available: int, **extra: Any) -> None:
+        super().__init__(
+            f"Not enough {product} licenses: needs {requested}, {available} available.",
+            sku=sku,
+            requested=requested,
+            available=available,
+            **extra,
+        )
+
+
+class SubscriptionNotActive(LicensingError):
+    code = "subscription_not_active"
+    http_status = 409
+
+    def __init__(self, *, subscription: str, status: str) -> None:
+        super().__init__(
+            f"Subscription {subscription} is {status}: licenses can be unassigned but not assigned.",
+            subscription=subscription,
+            status=status,
+        )
+
+
+class ProductNotInSubscription(LicensingError):
+    code = "product_not_in_subscription"
+    http_status = 400
+
+    def __init__(self, *, subscription: str, skus: list[str]) -> None:
+        super().__init__(
+            f"Subscription {subscription} has no licenses of: {', '.join(skus)}.",
+            subscription=subscription,
+            skus=skus,
+        )
+
+
+class QuantityBelowAssigned(LicensingError):
+    code = "quantity_below_assigned"
+    http_status = 409
+
+    def __init__(self, *, sku: str, product: str, quantity: int, assigned: int) -> None:
+        must_unassign = assigned - quantity
+        super().__init__(
+            f"{product} has {assigned} licenses assigned: unassign {must_unassign} before lowering the quantity "
+            f"to {quantity}.",
+            sku=sku,
+            quantity=quantity,
+            assigned=assigned,
+            must_unassign=must_unassign,
+        )
+
+
+class PermissionDenied(LicensingError):
+    code = "permission_denied"
+    http_status = 403
+
+    def __init__(self, message: str = "Your admin role does not allow this.", **details: Any) -> None:
+        super().__init__(message, **details)
+
+
+class NotFound(LicensingError):
+    code = "not_found"
+    http_status = 404
+
+    def __init__(self, message: str = "Not found.", **details: Any) -> None:
+        super().__init__(message, **details)

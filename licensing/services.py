@@ -1,0 +1,373 @@
+"""The only code that writes licensing data (design.md, "Service layer").
+
+Every function is keyword-only and atomic: it checks the actor's permission, locks the pools it touches
+in primary-key order (one lock order everywhere, so no deadlocks), re-reads, checks, raises a domain error
+before any write, then writes rows, counters (F() expressions) and audit events in the same transaction.
+
+`actor=None` means the system or a shell operator; `actor_label` then names them in the audit log.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from accounts.models import User
+from accounts.permissions import require_license_management, require_quantity_change
+
+from .choices import ASSIGNABLE_STATUSES, AuditAction, Source
+from .exceptions import (
+    NotEnoughLicenses,
+    ProductNotInSubscription,
+    QuantityBelowAssigned,
+    SubscriptionNotActive,
+    ValidationFailed,
+)
+from .models import AuditEvent, LicenseAssignment, LicensePool, Product, Subscription
+
+BATCH_SIZE = 2000
+# Keeps `IN (...)` lists well under SQLite's limit on query parameters.
+ID_CHUNK = 5000
+
+
+@dataclass
+class LicenseChange:
+    """What one user's change did: the products added and removed (unchanged ones are not listed)."""
+
+    added: list[Product] = field(default_factory=list)
+    removed: list[Product] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed)
+
+
+@dataclass
+class BulkResult:
+    """Per-user outcome of a bulk operation, by user id: "assigned", "already_assigned", "unassigned",
+    "not_assigned"."""
+
+    outcomes: dict[int, str]
+    changed: int
+
+    @property
+    def unchanged(self) -> int:
+        return len(self.outcomes) - self.changed
+
+
+# --- audit -------------------------------------------------------------------------------------------
+
+
+def audit_event_new(
+    *,
+    actor: User | None,
+    actor_label: str = "",
+    action: str,
+    source: str,
+    subject_user: User | None = None,
+    subscription: Subscription | None = None,
+    product: Product | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """An unsaved audit event with the snapshots filled in; `audit_record` saves a batch of them."""
+    if source not in Source.values:
+        raise ValidationFailed(f"Unknown source {source!r}.", source=source)
+    return AuditEvent(
+        actor=actor,
+        actor_label=actor.email if actor is not None else (actor_label or "system"),
+        action=action,
+        source=source,
+        subject_user=subject_user,
+        subject_user_label=subject_user.email if subject_user is not None else "",
+        subscription=subscription,
+        subscription_label=subscription.name if subscription is not None else "",
+        product=product,
+        product_label=product.sku_part_number if product is not None else "",
+        details=details or {},
+    )
+
+
+def audit_record(events: Sequence[AuditEvent]) -> None:
+    """Save audit events; callers are inside the transaction of the change the events record."""
+    AuditEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+
+
+def _locked_pools(subscription: Subscription, product_ids: Iterable[int]) -> list[LicensePool]:
+    """Lock the pools of these products in this subscription, in primary-key order."""
+    return list(
+        LicensePool.objects.select_for_update(of=("self",))
+        .select_related("product")
+        .filter(subscription=subscription, product_id__in=set(product_ids))
+        .order_by("pk")
+    )
+
+
+def _lock_user(user: User) -> None:
+    """Serialise changes to one user's licenses, so a desired set is applied against what they hold now.
+
+    NO KEY UPDATE does not conflict with the KEY SHARE lock that inserting an assignment takes on the user
+    row, so bulk operations (which lock only their pool) never wait on it.
+    """
+    User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk", flat=True).first()
+
+
+def _require_assignable(subscription: Subscription) -> None:
+    status = Subscription.objects.values_list("status", flat=True).get(pk=subscription.pk)
+    if status not in ASSIGNABLE_STATUSES:
+        raise SubscriptionNotActive(subscription=subscription.name, status=status)
+
+
+def _chunks(items: Sequence, size: int = ID_CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- one user ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_licenses_change(
+    *,
+    actor: User | None,
+    user: User,
+    subscription: Subscription,
+    add: Iterable[Product] = (),
+    remove: Iterable[Product] = (),
+    source: str,
+    actor_label: str = "",
+) -> LicenseChange:
+    """Add and remove licenses of one user in one subscription, all or nothing.
+
+    Adding a license the user holds, or removing one they don't, changes nothing and is not an error.
+    """
+    require_license_management(actor, subscription.pk)
+    add_ids = {product.pk for product in add}
+    remove_ids = {product.pk for product in remove}
+    both = add_ids & remove_ids
+    if both:
+        skus = sorted(Product.objects.filter(pk__in=both).values_list("sku_part_number", flat=True))
+        raise ValidationFailed("A product cannot be both added and removed in one change.", skus=skus)
+    if not add_ids and not remove_ids:
+        return LicenseChange()
+
+    _lock_user(user)
+    pools = _locked_pools(subscription, add_ids | remove_ids)
+    missing = (add_ids | remove_ids) - {pool.product_id for pool in pools}
+    if missing:
+        skus = sorted(Product.objects.filter(pk__in=missing).values_list("sku_part_number", flat=True))
+        raise ProductNotInSubscription(subscription=subscription.name, skus=skus)
+
+    held = set(LicenseAssignment.objects.filter(user=user, pool__in=pools).values_list("pool_id", flat=True))
+    to_add = [pool for pool in pools if pool.product_id in add_ids and pool.pk not in held]
+    to_remove = [pool for pool in pools if pool.product_id in remove_ids and pool.pk in held]
+
+    if to_add:
+        _require_assignable(subscription)
+        short = [pool for pool in to_add if pool.available < 1]
+        if short:
+            pool = short[0]
+            raise NotEnoughLicenses(
+                sku=pool.product.sku_part_number,
+                product=pool.product.name,
+                requested=1,
+                available=pool.available,
+                shortfalls=[
+                    {"sku": p.product.sku_part_number, "requested": 1, "available": p.available} for p in short
+                ],
+            )
+
+    if to_add:
+        LicenseAssignment.objects.bulk_create(
+            [LicenseAssignment(pool=pool, user=user, assigned_by=actor) for pool in to_add]
+        )
+        LicensePool.objects.filter(pk__in=[pool.pk for pool in to_add]).update(assigned=F("assigned") + 1)
+    if to_remove:
+        LicenseAssignment.objects.filter(user=user, pool__in=to_remove).delete()
+        LicensePool.objects.filter(pk__in=[pool.pk for pool in to_remove]).update(assigned=F("assigned") - 1)
+
+    events = [
+        audit_event_new(
+            actor=actor,
+            actor_label=actor_label,
+            action=action,
+            source=source,
+            subject_user=user,
+            subscription=subscription,
+            product=pool.product,
+        )
+        for action, changed_pools in (
+            (AuditAction.LICENSE_ASSIGNED, to_add),
+            (AuditAction.LICENSE_UNASSIGNED, to_remove),
+        )
+        for pool in changed_pools
+    ]
+    audit_record(events)
+    return LicenseChange(added=[pool.product for pool in to_add], removed=[pool.product for pool in to_remove])
+
+
+@transaction.atomic
+def user_licenses_set(
+    *,
+    actor: User | None,
+    user: User,
+    subscription: Subscription,
+    products: Iterable[Product],
+    source: str,
+    actor_label: str = "",
+) -> LicenseChange:
+    """Make `products` exactly the licenses `user` holds in `subscription` (the dialog's Save)."""
+    require_license_management(actor, subscription.pk)
+    _lock_user(user)
+    desired = {product.pk: product for product in products}
+    held = {
+        assignment.pool.product_id: assignment.pool.product
+        for assignment in LicenseAssignment.objects.filter(user=user, pool__subscription=subscription).select_related(
+            "pool__product"
+        )
+    }
+    return user_licenses_change(
+        actor=actor,
+        user=user,
+        subscription=subscription,
+        add=[product for pk, product in desired.items() if pk not in held],
+        remove=[product for pk, product in held.items() if pk not in desired],
+        source=source,
+        actor_label=actor_label,
+    )
+
+
+# --- many users, one product ---------------------------------------------------------------------------
+
+
+def _pool_for_bulk(actor: User | None, subscription: Subscription, product: Product) -> LicensePool:
+    require_license_management(actor, subscription.pk)
+    pools = _locked_pools(subscription, [product.pk])
+    if not pools:
+        raise ProductNotInSubscription(subscription=subscription.name, skus=[product.sku_part_number])
+    pool = pools[0]
+    pool.subscription = subscription  # for the audit snapshots
+    return pool
+
+
+def _holders(pool: LicensePool, user_ids: Sequence[int]) -> set[int]:
+    holders: set[int] = set()
+    for chunk in _chunks(user_ids):
+        holders.update(LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk).values_list("user_id", flat=True))
+    return holders
+
+
+def _unique_users(users: Iterable[User]) -> list[User]:
+    return list({user.pk: user for user in users}.values())
+
+
+def _bulk_events(actor, actor_label, action, source, pool: LicensePool, users: Iterable[User]) -> list[AuditEvent]:
+    return [
+        audit_event_new(
+            actor=actor,
+            actor_label=actor_label,
+            action=action,
+            source=source,
+            subject_user=user,
+            subscription=pool.subscription,
+            product=pool.product,
+            details={"bulk": True},
+        )
+        for user in users
+    ]
+
+
+@transaction.atomic
+def licenses_bulk_assign(
+    *,
+    actor: User | None,
+    subscription: Subscription,
+    product: Product,
+    users: Iterable[User],
+    source: str,
+    actor_label: str = "",
+) -> BulkResult:
+    """Assign one product to many users, all or nothing; users who hold it already are left as they are."""
+    users = _unique_users(users)
+    pool = _pool_for_bulk(actor, subscription, product)
+    holders = _holders(pool, [user.pk for user in users])
+    to_add = [user for user in users if user.pk not in holders]
+    if to_add:
+        _require_assignable(subscription)
+        if len(to_add) > pool.available:
+            raise NotEnoughLicenses(
+                sku=product.sku_part_number, product=product.name, requested=len(to_add), available=pool.available
+            )
+        LicenseAssignment.objects.bulk_create(
+            [LicenseAssignment(pool=pool, user=user, assigned_by=actor) for user in to_add], batch_size=BATCH_SIZE
+        )
+        LicensePool.objects.filter(pk=pool.pk).update(assigned=F("assigned") + len(to_add))
+        audit_record(_bulk_events(actor, actor_label, AuditAction.LICENSE_ASSIGNED, source, pool, to_add))
+    outcomes = {user.pk: ("already_assigned" if user.pk in holders else "assigned") for user in users}
+    return BulkResult(outcomes=outcomes, changed=len(to_add))
+
+
+@transaction.atomic
+def licenses_bulk_unassign(
+    *,
+    actor: User | None,
+    subscription: Subscription,
+    product: Product,
+    users: Iterable[User],
+    source: str,
+    actor_label: str = "",
+) -> BulkResult:
+    """Take one product back from many users, all or nothing; users who don't hold it are left as they are."""
+    users = _unique_users(users)
+    pool = _pool_for_bulk(actor, subscription, product)
+    holders = _holders(pool, [user.pk for user in users])
+    to_remove = [user for user in users if user.pk in holders]
+    if to_remove:
+        for chunk in _chunks([user.pk for user in to_remove]):
+            LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk).delete()
+        LicensePool.objects.filter(pk=pool.pk).update(assigned=F("assigned") - len(to_remove))
+        audit_record(_bulk_events(actor, actor_label, AuditAction.LICENSE_UNASSIGNED, source, pool, to_remove))
+    outcomes = {user.pk: ("unassigned" if user.pk in holders else "not_assigned") for user in users}
+    return BulkResult(outcomes=outcomes, changed=len(to_remove))
+
+
+# --- pools -------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def pool_set_quantity(
+    *, actor: User | None, pool: LicensePool, quantity: int, source: str, actor_label: str = ""
+) -> LicensePool:
+    """Change how many licenses a pool holds; never below what is assigned."""
+    require_quantity_change(actor, pool.subscription_id)
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        raise ValidationFailed("The quantity must be a whole number, 0 or more.", quantity=quantity)
+    locked = (
+        LicensePool.objects.select_for_update(of=("self",)).select_related("product", "subscription").get(pk=pool.pk)
+    )
+    if quantity < locked.assigned:
+        raise QuantityBelowAssigned(
+            sku=locked.product.sku_part_number, product=locked.product.name, quantity=quantity, assigned=locked.assigned
+        )
+    old_quantity = locked.quantity
+    if quantity != old_quantity:
+        LicensePool.objects.filter(pk=locked.pk).update(quantity=quantity)
+        audit_record(
+            [
+                audit_event_new(
+                    actor=actor,
+                    actor_label=actor_label,
+                    action=AuditAction.QUANTITY_CHANGED,
+                    source=source,
+                    subscription=locked.subscription,
+                    product=locked.product,
+                    details={"old_quantity": old_quantity, "new_quantity": quantity},
+                )
+            ]
+        )
+        locked.quantity = quantity
+    return locked

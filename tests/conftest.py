@@ -1,0 +1,61 @@
+"""Shared fixtures. Tests marked `postgres` or `browser` skip, with the reason, where the database or
+Chromium is missing; CI sets REQUIRE_POSTGRES_TESTS / REQUIRE_BROWSER_TESTS so that they fail instead."""
+
+import os
+import shutil
+
+import pytest
+from django.db import connection
+
+from accounts.choices import Role
+from tests.factories import LicensePoolFactory, RoleAssignmentFactory, SubscriptionFactory, UserFactory
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _required(name: str) -> bool:
+    return os.environ.get(name, "") == "1"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        reason = "needs PostgreSQL: set DATABASE_URL=postgres://..."
+        if _required("REQUIRE_POSTGRES_TESTS"):
+            pytest.fail(f"REQUIRE_POSTGRES_TESTS=1 but this run is on {connection.vendor}: {reason}")
+        pytest.skip(reason)
+    if item.get_closest_marker("browser") and not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        reason = f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
+        if _required("REQUIRE_BROWSER_TESTS"):
+            pytest.fail(f"REQUIRE_BROWSER_TESTS=1: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def subscription(db):
+    return SubscriptionFactory()
+
+
+@pytest.fixture
+def pool(subscription):
+    return LicensePoolFactory(subscription=subscription, quantity=5)
+
+
+@pytest.fixture
+def global_admin(db):
+    return RoleAssignmentFactory(role=Role.GLOBAL_ADMIN).user
+
+
+@pytest.fixture
+def user_admin(db):
+    return RoleAssignmentFactory(role=Role.USER_ADMIN).user
+
+
+@pytest.fixture
+def subscription_admin(subscription):
+    return RoleAssignmentFactory(role=Role.SUBSCRIPTION_ADMIN, subscription=subscription).user
+
+
+@pytest.fixture
+def member(db):
+    """A signed-in user with no admin role."""
+    return UserFactory()

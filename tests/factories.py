@@ -1,0 +1,65 @@
+import datetime
+
+import factory
+
+from accounts.choices import Role
+from accounts.models import RoleAssignment, User
+from licensing.choices import SubscriptionStatus
+from licensing.models import LicensePool, Product, Subscription
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    display_name = factory.Sequence(lambda n: f"User {n:04d}")
+    department = "Sales"
+    job_title = "Analyst"
+    usage_location = "US"
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save_password(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save(update_fields=["password"])
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    sku_part_number = factory.Sequence(lambda n: f"PRODUCT_{n}")
+    name = factory.Sequence(lambda n: f"Product {n:03d}")
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Subscription
+
+    name = factory.Sequence(lambda n: f"Subscription {n}")
+    status = SubscriptionStatus.ACTIVE
+    starts_on = datetime.date(2026, 1, 1)
+
+
+class LicensePoolFactory(factory.django.DjangoModelFactory):
+    """A pool with no assignments; assign through licensing.services so the counter stays right."""
+
+    class Meta:
+        model = LicensePool
+
+    subscription = factory.SubFactory(SubscriptionFactory)
+    product = factory.SubFactory(ProductFactory)
+    quantity = 10
+
+
+class RoleAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoleAssignment
+
+    user = factory.SubFactory(UserFactory)
+    role = Role.GLOBAL_ADMIN
+    subscription = None
