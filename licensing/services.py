@@ -11,11 +11,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import Count, F
+from django.utils import timezone
 
 from accounts.models import User
-from accounts.permissions import require_license_management, require_quantity_change
+from accounts.permissions import admin_scope, require_admin, require_license_management, require_quantity_change
 
 from .choices import ASSIGNABLE_STATUSES, AuditAction, Source
 from .exceptions import (
@@ -265,20 +266,56 @@ def _unique_users(users: Iterable[User]) -> list[User]:
     return list({user.pk: user for user in users}.values())
 
 
-def _bulk_events(actor, actor_label, action, source, pool: LicensePool, users: Iterable[User]) -> list[AuditEvent]:
-    return [
-        audit_event_new(
-            actor=actor,
-            actor_label=actor_label,
-            action=action,
-            source=source,
-            subject_user=user,
-            subscription=pool.subscription,
-            product=pool.product,
-            details={"bulk": True},
-        )
-        for user in users
-    ]
+def _bulk_insert(
+    *,
+    pool: LicensePool,
+    user_ids: Sequence[int],
+    action: str,
+    actor: User | None,
+    actor_label: str,
+    source: str,
+) -> None:
+    """Set-based writes for many users: INSERT ... SELECT from the user table, so no model object is built per user.
+
+    Writes the assignment rows (for an assignment) and one audit event per user, with the user's email as snapshot.
+    """
+    if source not in Source.values:
+        raise ValidationFailed(f"Unknown source {source!r}.", source=source)
+    now = timezone.now()
+    actor_id = actor.pk if actor is not None else None
+    label = actor.email if actor is not None else (actor_label or "system")
+    qn = connection.ops.quote_name
+    users = qn(User._meta.db_table)
+    assignments = qn(LicenseAssignment._meta.db_table)
+    json = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    with connection.cursor() as cursor:
+        for chunk in _chunks(user_ids):
+            in_list = ", ".join(["%s"] * len(chunk))
+            if action == AuditAction.LICENSE_ASSIGNED:
+                cursor.execute(
+                    f"INSERT INTO {assignments} (pool_id, user_id, assigned_at, assigned_by_id)"
+                    f" SELECT %s, id, %s, %s FROM {users} WHERE id IN ({in_list})",
+                    [pool.pk, now, actor_id, *chunk],
+                )
+            cursor.execute(
+                f"INSERT INTO {qn(AuditEvent._meta.db_table)} (occurred_at, actor_id, actor_label, action, source,"
+                " subject_user_id, subject_user_label, subscription_id, subscription_label, product_id, product_label,"
+                f" details) SELECT %s, %s, %s, %s, %s, id, email, %s, %s, %s, %s, {json} FROM {users}"
+                f" WHERE id IN ({in_list})",
+                [
+                    now,
+                    actor_id,
+                    label,
+                    action,
+                    source,
+                    pool.subscription.pk,
+                    pool.subscription.name,
+                    pool.product.pk,
+                    pool.product.sku_part_number,
+                    '{"bulk": true}',
+                    *chunk,
+                ],
+            )
 
 
 @transaction.atomic
@@ -302,11 +339,15 @@ def licenses_bulk_assign(
             raise NotEnoughLicenses(
                 sku=product.sku_part_number, product=product.name, requested=len(to_add), available=pool.available
             )
-        LicenseAssignment.objects.bulk_create(
-            [LicenseAssignment(pool=pool, user=user, assigned_by=actor) for user in to_add], batch_size=BATCH_SIZE
-        )
         LicensePool.objects.filter(pk=pool.pk).update(assigned=F("assigned") + len(to_add))
-        audit_record(_bulk_events(actor, actor_label, AuditAction.LICENSE_ASSIGNED, source, pool, to_add))
+        _bulk_insert(
+            pool=pool,
+            user_ids=[user.pk for user in to_add],
+            action=AuditAction.LICENSE_ASSIGNED,
+            actor=actor,
+            actor_label=actor_label,
+            source=source,
+        )
     outcomes = {user.pk: ("already_assigned" if user.pk in holders else "assigned") for user in users}
     return BulkResult(outcomes=outcomes, changed=len(to_add))
 
@@ -330,7 +371,14 @@ def licenses_bulk_unassign(
         for chunk in _chunks([user.pk for user in to_remove]):
             LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk).delete()
         LicensePool.objects.filter(pk=pool.pk).update(assigned=F("assigned") - len(to_remove))
-        audit_record(_bulk_events(actor, actor_label, AuditAction.LICENSE_UNASSIGNED, source, pool, to_remove))
+        _bulk_insert(
+            pool=pool,
+            user_ids=[user.pk for user in to_remove],
+            action=AuditAction.LICENSE_UNASSIGNED,
+            actor=actor,
+            actor_label=actor_label,
+            source=source,
+        )
     outcomes = {user.pk: ("unassigned" if user.pk in holders else "not_assigned") for user in users}
     return BulkResult(outcomes=outcomes, changed=len(to_remove))
 
@@ -371,3 +419,66 @@ def pool_set_quantity(
         )
         locked.quantity = quantity
     return locked
+
+
+@dataclass(frozen=True)
+class PoolDrift:
+    """A pool whose `assigned` counter disagrees with its assignment rows."""
+
+    pool: LicensePool
+    recorded: int
+    actual: int
+
+
+@transaction.atomic
+def pools_reconcile(*, actor: User | None, fix: bool, source: str, actor_label: str = "") -> list[PoolDrift]:
+    """Compare every pool's counter with its assignment rows; with `fix`, set the counter to the row count.
+
+    The pools are locked in primary-key order while they are counted, so a concurrent change cannot show up as
+    drift. A pool with more rows than licenses cannot be fixed by its counter (the database keeps assigned within
+    quantity): QuantityBelowAssigned, before any write, says how many to unassign.
+    """
+    require_admin(actor)
+    pools = LicensePool.objects.select_for_update(of=("self",)).select_related("product", "subscription")
+    if actor is not None:
+        pools = admin_scope(actor).filter_subscriptions(pools, "subscription_id")
+    pools = list(pools.order_by("pk"))
+    counts = dict(
+        LicenseAssignment.objects.filter(pool__in=[pool.pk for pool in pools])
+        .values("pool_id")
+        .annotate(rows=Count("pk"))
+        .values_list("pool_id", "rows")
+    )
+    drifts = [
+        PoolDrift(pool=pool, recorded=pool.assigned, actual=counts.get(pool.pk, 0))
+        for pool in pools
+        if pool.assigned != counts.get(pool.pk, 0)
+    ]
+    if not fix or not drifts:
+        return drifts
+    for drift in drifts:
+        require_license_management(actor, drift.pool.subscription_id)
+        if drift.actual > drift.pool.quantity:
+            raise QuantityBelowAssigned(
+                sku=drift.pool.product.sku_part_number,
+                product=drift.pool.product.name,
+                quantity=drift.pool.quantity,
+                assigned=drift.actual,
+            )
+    for drift in drifts:
+        LicensePool.objects.filter(pk=drift.pool.pk).update(assigned=drift.actual)
+    audit_record(
+        [
+            audit_event_new(
+                actor=actor,
+                actor_label=actor_label,
+                action=AuditAction.POOL_RECONCILED,
+                source=source,
+                subscription=drift.pool.subscription,
+                product=drift.pool.product,
+                details={"old_assigned": drift.recorded, "new_assigned": drift.actual},
+            )
+            for drift in drifts
+        ]
+    )
+    return drifts
