@@ -1,17 +1,23 @@
 """Writes to users and admin roles, each audited in the same transaction."""
 
+import datetime
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from licensing.choices import AuditAction
-from licensing.exceptions import ValidationFailed
+from licensing.exceptions import NotFound, PermissionDenied, ValidationFailed
 from licensing.models import Subscription
 from licensing.services import audit_event_new, audit_record
 
 from .choices import Role
-from .models import RoleAssignment, User, UserManager
+from .models import ApiToken, RoleAssignment, User, UserManager
 from .permissions import forget_admin_scope, require_role_management, require_user_management
 
 USER_FIELDS = ("display_name", "department", "job_title", "usage_location", "is_active")
@@ -160,3 +166,163 @@ def role_revoke(
         )
         forget_admin_scope(user)
     return bool(deleted)
+
+
+# --- API tokens ----------------------------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "osat_"
+# A token's last use is recorded at most this often, so that authenticating does not write on every request.
+API_TOKEN_TOUCH_INTERVAL = datetime.timedelta(minutes=1)
+
+
+def api_token_create(
+    *, actor: User | None, user: User, name: str, expires_at: datetime.datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new API token of `user`, returned with its secret: the secret is shown once and only its hash is kept.
+
+    Admins create tokens for themselves; an operator (`actor=None`) for anyone.
+    """
+    if actor is not None and actor.pk != user.pk:
+        raise PermissionDenied("API tokens can only be created for yourself.")
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("An API token needs a name.", fields={"name": ["This field may not be blank."]})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed("The expiry must lie in the future.", fields={"expires_at": ["Must be in the future."]})
+    key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, key_hash=ApiToken.hash_key(key), prefix=key[:12], expires_at=expires_at
+    )
+    return token, key
+
+
+def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
+    """Revoke a token for good; revoking a revoked token changes nothing. Other people's tokens are not found."""
+    if actor is not None and actor.pk != token.user_id:
+        raise NotFound("API token not found.")
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    token.refresh_from_db(fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(*, key: str) -> ApiToken | None:
+    """The usable token with this secret (its user loaded), or None; records when it was last used."""
+    token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(key)).first()
+    now = timezone.now()
+    if token is None or not token.is_usable(now) or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= API_TOKEN_TOUCH_INTERVAL:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+# --- many users at once -------------------------------------------------------------------------------------
+
+USERS_IMPORT_BATCH = 2000
+
+
+@dataclass
+class UsersImportResult:
+    """What an import did: users created, updated (some field changed) and left as they were."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@transaction.atomic
+def users_import(
+    *,
+    actor: User | None,
+    rows: Sequence[Mapping[str, Any]],
+    source: str,
+    actor_label: str = "",
+    progress: Callable[[int], None] = lambda done: None,
+) -> UsersImportResult:
+    """Create or update many users, set-based and all or nothing; one audit event per created or updated user.
+
+    Each row has an `email` and any of USER_FIELDS; a field a row leaves out keeps its value (or its default, for
+    a new user). Every row is checked before anything is written; `progress` is told how many rows are written.
+    """
+    require_user_management(actor)
+    wanted: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        fields = dict(row)
+        email = UserManager.normalize_email(fields.pop("email", ""))
+        unknown = set(fields) - set(USER_FIELDS)
+        if unknown:
+            raise ValidationFailed(f"Unknown user fields: {', '.join(sorted(unknown))}.", fields=sorted(unknown))
+        if email in wanted:
+            raise ValidationFailed(f"{email} is listed twice.", email=email)
+        wanted[email] = fields
+    emails = list(wanted)
+    existing: dict[str, User] = {}
+    for start in range(0, len(emails), USERS_IMPORT_BATCH):
+        batch = emails[start : start + USERS_IMPORT_BATCH]
+        locked = User.objects.select_for_update(no_key=True).filter(email__in=batch)
+        existing.update((user.email, user) for user in locked)
+
+    unusable = make_password(None)  # imported users sign in only once someone sets their password
+    new_users: list[User] = []
+    changed: list[tuple[User, dict[str, dict[str, Any]]]] = []
+    for email, fields in wanted.items():
+        user = existing.get(email)
+        if user is None:
+            user = User(email=email, password=unusable, **fields)
+            new_users.append(user)
+        else:
+            changes = {name: {"old": getattr(user, name), "new": value} for name, value in fields.items()}
+            changes = {name: change for name, change in changes.items() if change["old"] != change["new"]}
+            if not changes:
+                continue
+            for name, change in changes.items():
+                setattr(user, name, change["new"])
+            changed.append((user, changes))
+        _fields_validated(user)
+
+    for start in range(0, len(new_users), USERS_IMPORT_BATCH):
+        User.objects.bulk_create(new_users[start : start + USERS_IMPORT_BATCH])
+        progress(len(new_users[start : start + USERS_IMPORT_BATCH]))
+    changed_fields = sorted({name for _, changes in changed for name in changes})
+    for start in range(0, len(changed), USERS_IMPORT_BATCH):
+        batch = changed[start : start + USERS_IMPORT_BATCH]
+        User.objects.bulk_update([user for user, _ in batch], changed_fields)
+        progress(len(batch))
+    audit_record(
+        [
+            audit_event_new(
+                actor=actor,
+                actor_label=actor_label,
+                action=AuditAction.USER_CREATED,
+                source=source,
+                subject_user=user,
+                details={name: getattr(user, name) for name in USER_FIELDS},
+            )
+            for user in new_users
+        ]
+        + [
+            audit_event_new(
+                actor=actor,
+                actor_label=actor_label,
+                action=AuditAction.USER_UPDATED,
+                source=source,
+                subject_user=user,
+                details=changes,
+            )
+            for user, changes in changed
+        ]
+    )
+    return UsersImportResult(
+        created=len(new_users), updated=len(changed), unchanged=len(wanted) - len(new_users) - len(changed)
+    )
+
+
+def _fields_validated(user: User) -> None:
+    """The model's field checks without the per-row uniqueness query: users_import checks emails set-based."""
+    try:
+        user.clean_fields(exclude=["password"])
+    except ValidationError as error:
+        raise ValidationFailed(
+            f"{user.email}: not a valid user.", email=user.email, fields=error.message_dict
+        ) from error

@@ -2,13 +2,14 @@
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from accounts.models import User
-from accounts.permissions import admin_scope, require_subscription_visible
+from accounts.models import User, UserManager
+from accounts.permissions import admin_scope, require_admin, require_subscription_visible
 
-from .exceptions import NotFound
+from .exceptions import NotFound, ProductNotInSubscription
 from .models import AuditEvent, LicenseAssignment, LicensePool, Product, Subscription
 
 
@@ -25,7 +26,10 @@ def subscriptions_visible(*, actor: User | None) -> QuerySet[Subscription]:
 def subscription_get(*, actor: User | None, subscription_id: int) -> Subscription:
     """One subscription, or NotFound when it does not exist or lies outside the actor's scope."""
     require_subscription_visible(actor, subscription_id)
-    return subscriptions_visible(actor=actor).get(pk=subscription_id)
+    subscription = subscriptions_visible(actor=actor).filter(pk=subscription_id).first()
+    if subscription is None:
+        raise NotFound("Subscription not found.")
+    return subscription
 
 
 def pools_of_subscription(*, subscription: Subscription) -> QuerySet[LicensePool]:
@@ -90,3 +94,166 @@ def _product_key(identifier: str) -> str:
         return str(uuid.UUID(identifier))
     except ValueError:
         return identifier.upper()
+
+
+# --- resolution and reports for the operator commands -----------------------------------------------------
+
+# Keeps `IN (...)` lists well under SQLite's limit on query parameters.
+EMAIL_CHUNK = 5000
+USAGE_WARNING_PERCENT = 90
+
+
+def subscription_resolve(*, actor: User | None, identifier: str) -> Subscription:
+    """A subscription named by its name (case-insensitively) or its id, within the actor's scope; else NotFound."""
+    identifier = str(identifier).strip()
+    query = Q(name__iexact=identifier)
+    if identifier.isdigit():
+        query |= Q(pk=int(identifier))
+    # A subscription whose name is the identifier wins over one whose id it is.
+    matches = sorted(Subscription.objects.filter(query), key=lambda found: found.name.lower() != identifier.lower())
+    if not matches:
+        raise NotFound(f"Unknown subscription: {identifier}.", subscription=identifier)
+    require_subscription_visible(actor, matches[0].pk)
+    return matches[0]
+
+
+def pool_get(*, subscription: Subscription, product: Product) -> LicensePool:
+    """The pool of `product` in `subscription`, or ProductNotInSubscription."""
+    pool = LicensePool.objects.select_related("product", "subscription").filter(
+        subscription=subscription, product=product
+    )
+    found = pool.first()
+    if found is None:
+        raise ProductNotInSubscription(subscription=subscription.name, skus=[product.sku_part_number])
+    return found
+
+
+def users_by_email(*, emails: Iterable[str]) -> dict[str, User]:
+    """The users with these emails (compared case-insensitively), by their stored email; unknown ones are absent."""
+    wanted = list(dict.fromkeys(UserManager.normalize_email(email) for email in emails))
+    found: dict[str, User] = {}
+    for start in range(0, len(wanted), EMAIL_CHUNK):
+        found.update((user.email, user) for user in User.objects.filter(email__in=wanted[start : start + EMAIL_CHUNK]))
+    return found
+
+
+def users_resolve(*, emails: Iterable[str]) -> list[User]:
+    """The users with these emails, in the order given; NotFound names every unknown one."""
+    wanted = list(dict.fromkeys(UserManager.normalize_email(email) for email in emails))
+    found = users_by_email(emails=wanted)
+    unknown = [email for email in wanted if email not in found]
+    if unknown:
+        raise NotFound(f"Unknown user: {', '.join(unknown)}.", emails=unknown)
+    return [found[email] for email in wanted]
+
+
+def assignments_for_export(*, actor: User | None, subscription: Subscription | None = None) -> QuerySet:
+    """Every license assignment the actor may see (of one subscription, if given), with its user, product,
+    subscription and who assigned it."""
+    queryset = LicenseAssignment.objects.select_related(
+        "user", "pool__product", "pool__subscription", "assigned_by"
+    ).order_by("pool__subscription__name", "pool__product__sku_part_number", "user__email")
+    if subscription is not None:
+        queryset = queryset.filter(pool__subscription=subscription)
+    if actor is None:
+        return queryset
+    return admin_scope(actor).filter_subscriptions(queryset, "pool__subscription_id")
+
+
+@dataclass(frozen=True)
+class PoolUsage:
+    """How much of one pool is used: `level` is "ok", "warning" (90 % or more) or "full" (none available)."""
+
+    subscription: str
+    status: str
+    sku: str
+    product: str
+    quantity: int
+    assigned: int
+
+    @property
+    def available(self) -> int:
+        return self.quantity - self.assigned
+
+    @property
+    def utilisation(self) -> float | None:
+        """Percent of the purchased licenses that are assigned; None for a pool of no licenses."""
+        return round(100 * self.assigned / self.quantity, 1) if self.quantity else None
+
+    @property
+    def level(self) -> str:
+        if self.available <= 0:
+            return "full"
+        if self.utilisation >= USAGE_WARNING_PERCENT:
+            return "warning"
+        return "ok"
+
+
+def license_usage(*, actor: User | None) -> list[PoolUsage]:
+    """Quantity, assigned and available of every pool the actor may see, by subscription and product."""
+    pools = LicensePool.objects.select_related("subscription", "product").order_by(
+        "subscription__name", "product__sku_part_number"
+    )
+    if actor is not None:
+        pools = admin_scope(actor).filter_subscriptions(pools, "subscription_id")
+    return [
+        PoolUsage(
+            subscription=pool.subscription.name,
+            status=pool.subscription.status,
+            sku=pool.product.sku_part_number,
+            product=pool.product.name,
+            quantity=pool.quantity,
+            assigned=pool.assigned,
+        )
+        for pool in pools
+    ]
+
+
+def user_get(*, actor: User | None, user_id: int) -> User:
+    """One user of the organisation (every admin may look users up), or NotFound."""
+    require_admin(actor)
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("User not found.")
+    return user
+
+
+def users_with_subscription_licenses(*, users: QuerySet[User], subscription: Subscription) -> QuerySet[User]:
+    """`users`, each with `subscription_licenses`: the assignments they hold in `subscription`, fetched for all
+    of them in one query, so a page of users costs the same number of queries at any size."""
+    return users.prefetch_related(
+        Prefetch(
+            "license_assignments",
+            queryset=LicenseAssignment.objects.filter(pool__subscription=subscription)
+            .select_related("pool__product")
+            .order_by("pool__product__name"),
+            to_attr="subscription_licenses",
+        )
+    )
+
+
+def departments_list() -> list[str]:
+    """The departments users belong to, for a filter's choices."""
+    return list(
+        User.objects.exclude(department="").order_by("department").values_list("department", flat=True).distinct()
+    )
+
+
+def audit_events_of_subscription(*, actor: User | None, subscription: Subscription) -> QuerySet[AuditEvent]:
+    """The audit events of one subscription the actor may read, newest first, with their subjects joined."""
+    return (
+        audit_events_visible(actor=actor)
+        .filter(subscription=subscription)
+        .select_related("subject_user", "product", "actor")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def pools_visible(*, actor: User | None) -> QuerySet[LicensePool]:
+    """The license pools of the subscriptions `actor` may see, with their product and subscription."""
+    queryset = LicensePool.objects.select_related("product", "subscription").order_by(
+        "subscription__name", "product__name"
+    )
+    if actor is None:
+        return queryset
+    return admin_scope(actor).filter_subscriptions(queryset, "subscription_id")

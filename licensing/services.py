@@ -482,3 +482,11 @@ def pools_reconcile(*, actor: User | None, fix: bool, source: str, actor_label: 
         ]
     )
     return drifts
+
+
+def user_licenses_lock(*, user: User) -> None:
+    """Hold one user's licenses still until the caller's transaction ends, so that it can check a precondition
+    (the REST API's If-Match) against exactly the state its change will apply to."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("user_licenses_lock must be called inside transaction.atomic.")
+    _lock_user(user)

@@ -6,8 +6,10 @@ import shutil
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 
 from accounts.choices import Role
+from licensing.models import LicensePool
 from tests.factories import LicensePoolFactory, RoleAssignmentFactory, SubscriptionFactory, UserFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -59,3 +61,26 @@ def subscription_admin(subscription):
 def member(db):
     """A signed-in user with no admin role."""
     return UserFactory()
+
+
+@pytest.fixture
+def fast_password_hashing(settings):
+    """MD5 instead of PBKDF2 (about 0.25 s a hash) for tests that create many users; never in production."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def assert_pool_counters(db):
+    """A check, to call after any operation, that every pool's `assigned` equals its assignment rows and stays
+    within 0..quantity."""
+
+    def check() -> None:
+        pools = LicensePool.objects.annotate(rows=Count("assignments"))
+        wrong = [
+            (pool.pk, pool.assigned, pool.rows, pool.quantity)
+            for pool in pools
+            if pool.assigned != pool.rows or not 0 <= pool.assigned <= pool.quantity
+        ]
+        assert wrong == [], "pools whose counter is wrong: (pk, assigned, assignment rows, quantity)"
+
+    return check

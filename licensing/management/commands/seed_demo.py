@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from licensing.demo import ADMINS, DEMO_PASSWORD, seed_demo
+from licensing.demo import ADMINS, DEMO_PASSWORD, SUBSCRIPTIONS, seed_demo
+from licensing.management.base import ProgressBar
 
 
 class Command(BaseCommand):
@@ -13,7 +14,13 @@ class Command(BaseCommand):
         if users < 0:
             self.stderr.write("--users must be 0 or more.")
             raise SystemExit(2)
-        report = seed_demo(users=users, progress=lambda message: self.stdout.write(f"  {message}"))
+        # One step per message of seed_demo: the catalogue, the users, then each subscription. The bar shows only
+        # on a terminal; elsewhere the messages are printed as plain lines.
+        with ProgressBar(self.stderr, 2 + len(SUBSCRIPTIONS), "Seeding the demo organisation") as bar:
+            report = seed_demo(
+                users=users,
+                progress=lambda message: bar.advance() if bar.enabled else self.stdout.write(f"  {message}"),
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {report.users_created} users created, {report.licenses_assigned} licenses assigned."

@@ -1,0 +1,77 @@
+from django.db import transaction
+
+from accounts.models import UserManager
+from licensing.csv_io import emails_file
+from licensing.exceptions import ValidationFailed
+from licensing.management.base import LicensingCommand, usage_error
+from licensing.selectors import pool_get, products_resolve, subscription_resolve, users_by_email, users_resolve
+from licensing.services import licenses_bulk_assign
+
+
+class Command(LicensingCommand):
+    help = (
+        "Assign one product of a subscription to one or more users, all or nothing. "
+        "--dry-run shows what would change and the pool counts after, and writes nothing."
+    )
+    service = staticmethod(licenses_bulk_assign)
+    verb = "assign"
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--subscription", required=True, help="Subscription name or id.")
+        parser.add_argument("--sku", required=True, help="Product part number (e.g. OFFICESERIES_E3) or sku id.")
+        parser.add_argument("--user", action="append", default=[], metavar="EMAIL", help="A user; repeat for more.")
+        parser.add_argument("--users-file", metavar="FILE", help="One email a line, or a CSV with an email column.")
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="Report bad and unknown emails and go on with the others, instead of changing nothing.",
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Show what would change; write nothing.")
+
+    def handle(self, *args, subscription: str, sku: str, dry_run: bool, skip_invalid: bool, **options) -> None:
+        emails = self._emails(options["user"], options["users_file"], skip_invalid)
+        scope = subscription_resolve(actor=self.actor, identifier=subscription)
+        (product,) = products_resolve(identifiers=[sku])
+        if skip_invalid:
+            found = users_by_email(emails=emails)
+            for email in emails:
+                if email not in found:
+                    self.stderr.write(f"skipped {email}: [not_found] no user with this email")
+            users = list(found.values())
+        else:
+            users = users_resolve(emails=emails)
+
+        with self.progress(len(users), f"{product.sku_part_number} in {scope.name}") as bar, transaction.atomic():
+            result = self.service(subscription=scope, product=product, users=users, **self.audit)
+            bar.advance(len(users))
+            pool = pool_get(subscription=scope, product=product)
+            if dry_run:
+                transaction.set_rollback(True)
+
+        # Dry runs list every user, as the plan to check; real runs list them from verbosity 2 on.
+        for user in users if dry_run or options["verbosity"] >= 2 else ():
+            outcome = result.outcomes[user.pk]
+            if dry_run:
+                outcome = f"would {self.verb}" if outcome.startswith(self.verb) else "unchanged"
+            self.stdout.write(f"{outcome}\t{user.email}")
+        changed = "would change" if dry_run else "changed"
+        self.stdout.write(
+            f"{product.sku_part_number} in {scope.name}: {changed} {result.changed}, unchanged {result.unchanged}; "
+            f"pool {'would have' if dry_run else 'has'} {pool.assigned} of {pool.quantity} assigned, "
+            f"{pool.available} available."
+        )
+
+    def _emails(self, users: list[str], users_file: str | None, skip_invalid: bool) -> list[str]:
+        if not users and not users_file:
+            raise usage_error("name the users with --user EMAIL (repeatable) or --users-file FILE.")
+        emails = [UserManager.normalize_email(email) for email in users]
+        if users_file:
+            parsed = emails_file(self.input_file(users_file))
+            for error in parsed.errors:
+                self.stderr.write(f"{users_file}: {error}")
+            if parsed.errors and not skip_invalid:
+                raise ValidationFailed(
+                    f"{len(parsed.errors)} bad lines in {users_file}; nothing was changed.", file=users_file
+                )
+            emails += parsed.rows
+        return list(dict.fromkeys(emails))
