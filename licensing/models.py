@@ -58,6 +58,8 @@ class LicensePool(models.Model):
     the database refuses any value outside 0..quantity, whoever writes it.
     """
 
+    MAX_QUANTITY = 1_000_000  # far above any real purchase; keeps typos and fuzzed input out of the counters
+
     subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="pools")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="pools")
     quantity = models.PositiveIntegerField(help_text="Licenses purchased.")

@@ -392,8 +392,12 @@ def pool_set_quantity(
 ) -> LicensePool:
     """Change how many licenses a pool holds; never below what is assigned."""
     require_quantity_change(actor, pool.subscription_id)
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
-        raise ValidationFailed("The quantity must be a whole number, 0 or more.", quantity=quantity)
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= LicensePool.MAX_QUANTITY:
+        raise ValidationFailed(
+            f"The quantity must be a whole number from 0 to {LicensePool.MAX_QUANTITY:,}.",
+            quantity=quantity,
+            max_quantity=LicensePool.MAX_QUANTITY,
+        )
     locked = (
         LicensePool.objects.select_for_update(of=("self",)).select_related("product", "subscription").get(pk=pool.pk)
     )

@@ -1,0 +1,133 @@
+"""`manage.py seed_demo`: a complete, consistent demo organisation, and running it again changes nothing."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from accounts.choices import Role
+from accounts.models import RoleAssignment, User
+from accounts.permissions import admin_scope
+from licensing.choices import AuditAction, SubscriptionStatus
+from licensing.demo import ADMINS, DEMO_DOMAIN, DEMO_PASSWORD, EXHAUSTED, PRODUCTS, SUBSCRIPTIONS
+from licensing.models import AuditEvent, LicenseAssignment, LicensePool, Product, Subscription
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+
+USERS = 60
+
+
+def seed(users: int = USERS) -> str:
+    out = StringIO()
+    call_command("seed_demo", "--users", str(users), stdout=out)
+    return out.getvalue()
+
+
+def demo_users() -> int:
+    return User.objects.exclude(email__in=[admin.email for admin in ADMINS]).count()
+
+
+def snapshot() -> dict:
+    return {
+        "users": sorted(User.objects.values_list("email", "password")),
+        "roles": sorted(RoleAssignment.objects.values_list("user_id", "role", "subscription_id")),
+        "products": Product.objects.count(),
+        "subscriptions": sorted(Subscription.objects.values_list("name", "status")),
+        "pools": sorted(LicensePool.objects.values_list("pk", "quantity", "assigned")),
+        "assignments": sorted(LicenseAssignment.objects.values_list("pool_id", "user_id")),
+        "audit_events": AuditEvent.objects.count(),
+    }
+
+
+@pytest.fixture
+def seeded(db):
+    return seed()
+
+
+def test_it_builds_the_demo_organisation(seeded, assert_pool_counters):
+    assert f"{USERS} users created" in seeded
+    assert demo_users() == USERS
+    assert Product.objects.count() == len(PRODUCTS)
+    assert Subscription.objects.count() == len(SUBSCRIPTIONS)
+    assert LicensePool.objects.count() == sum(len(spec.shares) for spec in SUBSCRIPTIONS)
+    assert LicenseAssignment.objects.exists()
+    assert_pool_counters()
+
+
+def test_subscriptions_take_every_status(seeded):
+    assert set(Subscription.objects.values_list("status", flat=True)) == set(SubscriptionStatus.values)
+    assert {spec.name: spec.status for spec in SUBSCRIPTIONS} == dict(
+        Subscription.objects.values_list("name", "status")
+    )
+
+
+def test_an_exhausted_pool_exists(seeded):
+    subscription, part = EXHAUSTED
+    pool = LicensePool.objects.get(subscription__name=subscription, product__sku_part_number=part)
+
+    assert pool.quantity > 0
+    assert pool.available == 0
+
+
+def test_every_assignment_is_audited(seeded):
+    assert AuditEvent.objects.filter(action=AuditAction.LICENSE_ASSIGNED).count() == LicenseAssignment.objects.count()
+    assert set(AuditEvent.objects.values_list("actor_label", flat=True)) == {"seed_demo"}
+
+
+@pytest.mark.parametrize("admin", ADMINS, ids=lambda admin: admin.email)
+def test_demo_admins_hold_their_roles_and_sign_in(admin, seeded):
+    user = authenticate(username=admin.email, password=DEMO_PASSWORD)
+
+    assert user is not None
+    roles = list(RoleAssignment.objects.filter(user=user).values_list("role", "subscription__name"))
+    assert roles == ([(admin.role, admin.subscription)] if admin.role else [])
+    assert admin_scope(user).is_admin is (admin.role is not None)
+
+
+def test_the_member_cannot_use_the_admin_center(seeded):
+    member = User.objects.get(email=f"member@{DEMO_DOMAIN}")
+
+    assert not admin_scope(member).is_admin
+
+
+def test_the_subscription_admin_administers_contoso_enterprise(seeded):
+    user = User.objects.get(email=f"subadmin@{DEMO_DOMAIN}")
+    enterprise = Subscription.objects.get(name="Contoso Enterprise")
+
+    assert RoleAssignment.objects.get(user=user).role == Role.SUBSCRIPTION_ADMIN
+    assert admin_scope(user).subscription_ids == frozenset({enterprise.pk})
+
+
+def test_a_second_run_changes_nothing(seeded, assert_pool_counters):
+    before = snapshot()
+
+    output = seed()
+
+    assert "0 users created, 0 licenses assigned" in output
+    assert snapshot() == before
+    assert_pool_counters()
+
+
+def test_more_users_grow_the_organisation(seeded, assert_pool_counters):
+    licenses_before = LicenseAssignment.objects.count()
+    roles_before = RoleAssignment.objects.count()
+
+    output = seed(users=500)
+
+    assert f"{500 - USERS} users created" in output
+    assert demo_users() == 500
+    assert LicenseAssignment.objects.count() > licenses_before
+    assert RoleAssignment.objects.count() == roles_before
+    subscription, part = EXHAUSTED
+    assert LicensePool.objects.get(subscription__name=subscription, product__sku_part_number=part).available == 0
+    assert set(Subscription.objects.values_list("status", flat=True)) == set(SubscriptionStatus.values)
+    assert_pool_counters()
+
+
+def test_a_negative_user_count_is_refused(db):
+    with pytest.raises(SystemExit) as caught:
+        call_command("seed_demo", "--users", "-1", stdout=StringIO(), stderr=StringIO())
+
+    assert caught.value.code == 2
+    assert not Subscription.objects.exists()
