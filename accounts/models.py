@@ -1,3 +1,6 @@
+import datetime
+import hashlib
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
@@ -122,3 +125,52 @@ class RoleAssignment(models.Model):
         if self.subscription_id:
             label = f"{label} of {self.subscription}"
         return f"{self.user}: {label}"
+
+
+class ApiToken(models.Model):
+    """A named, revocable, optionally expiring REST API credential of one user.
+
+    Only the SHA-256 of the secret is stored (tokens are long random strings, so a fast hash is enough);
+    `prefix` is its first characters, shown to tell tokens apart.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=16, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["user_id", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.user}"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def is_usable(self, now: datetime.datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class SignInFailure(models.Model):
+    """A failed sign-in attempt, kept for the throttle window of accounts.throttling (in the database, so every
+    app server sees the same count)."""
+
+    email = models.CharField(max_length=254)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    occurred_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [
+            models.Index(fields=["email", "occurred_at"], name="signin_failure_email_idx"),
+            models.Index(fields=["ip_address", "occurred_at"], name="signin_failure_ip_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.ip_address} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,28 @@
+"""The "User License Assignments" list: live search with JavaScript, and the license filters."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Org, licenses_cell, open_user_assignments, sign_in, user_row, user_rows
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_list_updates_as_you_type_and_filters_by_license(page: Page, org: Org):
+    sign_in(page, org.global_admin)
+    open_user_assignments(page, org.subscription)
+    expect(user_rows(page)).to_have_count(len(org.users) + 2)
+
+    # No "Apply filters" click: the list follows the search box.
+    page.get_by_label("Search by name or email").press_sequentially("Henri")
+    expect(user_rows(page)).to_have_count(1)
+    expect(user_row(page, org.users["Henrietta"])).to_be_visible()
+
+    page.get_by_label("Search by name or email").fill("")
+    page.get_by_label("Product", exact=True).select_option(label="OfficeSeries E3")
+    page.get_by_label("License status").select_option(label="Licensed")
+    page.get_by_role("button", name="Apply filters").click()
+    holders = [org.users[name] for name in ("Alex", "Diego", "Grady")]
+    expect(user_rows(page)).to_have_count(len(holders))
+    for user in holders:
+        expect(licenses_cell(page, user)).to_have_text("OfficeSeries E3")
