@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from licensing.filtersets import IdFilter
 from licensing.models import LicenseAssignment, Product, Subscription
 from licensing.selectors import product_identifier_q
 
@@ -19,7 +20,7 @@ class UserFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search by name or email")
     department = django_filters.CharFilter(field_name="department", label="Department")
     is_active = django_filters.BooleanFilter(field_name="is_active", label="Account enabled")
-    subscription = django_filters.NumberFilter(method="filter_noop", label="Subscription id")
+    subscription = IdFilter(method="filter_noop", label="Subscription id")
     product = django_filters.CharFilter(method="filter_product", label="Product (sku id or part number)")
     licensed = django_filters.BooleanFilter(method="filter_licensed", label="Has a license")
     ordering = django_filters.OrderingFilter(

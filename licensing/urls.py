@@ -5,4 +5,32 @@ from . import views
 app_name = "licensing"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path(
+        "subscriptions/<int:subscription_id>/", views.SubscriptionOverviewView.as_view(), name="subscription_overview"
+    ),
+    path(
+        "subscriptions/<int:subscription_id>/products/",
+        views.SubscriptionProductsView.as_view(),
+        name="subscription_products",
+    ),
+    path(
+        "subscriptions/<int:subscription_id>/products/<int:pool_id>/quantity/",
+        views.PoolQuantityView.as_view(),
+        name="pool_quantity",
+    ),
+    path(
+        "subscriptions/<int:subscription_id>/users/",
+        views.UserLicenseAssignmentsView.as_view(),
+        name="subscription_users",
+    ),
+    path("subscriptions/<int:subscription_id>/users/bulk/", views.BulkLicensesView.as_view(), name="users_bulk"),
+    path(
+        "subscriptions/<int:subscription_id>/users/<int:user_id>/licenses/",
+        views.UserLicensesView.as_view(),
+        name="user_licenses",
+    ),
+    path(
+        "subscriptions/<int:subscription_id>/audit/", views.SubscriptionAuditView.as_view(), name="subscription_audit"
+    ),
+    path("users/<int:user_id>/", views.UserProfileView.as_view(), name="user_profile"),
 ]

@@ -1,26 +1,402 @@
+"""The admin center's pages (design.md, "Web UI — the guide's path").
+
+Views are thin: they resolve what the URL names through licensing.selectors (NotFound outside the admin's
+scope), validate input with licensing.forms, write only through licensing.services with source=web, and
+render. The domain errors become responses in one place, `AdminViewMixin.dispatch`.
+"""
+
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView
+from django_htmx.http import reswap, retarget
 
-from accounts.permissions import admin_scope
+from accounts.filtersets import UserFilterSet
+from accounts.models import User
+from accounts.permissions import admin_scope, require_quantity_change
 
-from .selectors import subscriptions_visible
+from .choices import AuditAction, Source
+from .exceptions import LicensingError, NotFound, PermissionDenied, ValidationFailed
+from .filtersets import AuditEventFilterSet
+from .forms import BulkLicensesForm, PoolQuantityForm, UserLicensesForm
+from .selectors import (
+    audit_events_of_subscription,
+    departments_list,
+    pools_of_subscription,
+    subscription_get,
+    subscriptions_visible,
+    user_get,
+    user_licenses,
+    users_with_subscription_licenses,
+)
+from .services import licenses_bulk_assign, licenses_bulk_unassign, pool_set_quantity, user_licenses_set
+
+PER_PAGE_CHOICES = (10, 50, 100)
+DEFAULT_PER_PAGE = 50
+AUDIT_PER_PAGE = 50
+RECENT_EVENTS = 5
+# (label, UserFilterSet ordering key) of the sortable columns of the users list, in column order.
+USER_SORT_COLUMNS = (("Name", "name"), ("Email", "email"), ("Department", "department"))
+DEFAULT_USER_SORT = "name"
 
 
-class AdminRequiredMixin(LoginRequiredMixin):
-    """Signed-in users without an admin role see a page that says a role is needed (403)."""
+class AdminViewMixin(LoginRequiredMixin):
+    """Anonymous users go to sign-in; signed-in users without an admin role get a page saying one is needed
+    (403). Domain errors become responses here and nowhere else: NotFound is the 404 page, PermissionDenied
+    the 403 page, and any other LicensingError a message on the page the request came back to."""
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not admin_scope(request.user).is_admin:
-            response = TemplateView.as_view(template_name="no_admin_role.html")(request)
-            response.status_code = 403
-            return response
-        return super().dispatch(request, *args, **kwargs)
+            return render(request, "no_admin_role.html", status=403)
+        try:
+            response = super().dispatch(request, *args, **kwargs)
+        except NotFound as error:
+            response = render(request, "404.html", {"message": error.message}, status=404)
+        except PermissionDenied as error:
+            response = render(request, "403.html", {"message": error.message}, status=403)
+        except LicensingError as error:
+            messages.error(request, error.message)
+            response = redirect(self.get_return_url())
+        # htmx requests get fragments of the same URLs, so caches must keep the two apart.
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+
+    def get_default_return_url(self) -> str:
+        return self.request.path
+
+    def get_return_url(self) -> str:
+        """Where to go back to after a POST: the `next` the page sent, if it is ours, else the default."""
+        url = self.request.POST.get("next") or self.request.GET.get("next")
+        if url and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
+        ):
+            return url
+        return self.get_default_return_url()
 
 
-class HomeView(AdminRequiredMixin, TemplateView):
+class HomeView(AdminViewMixin, TemplateView):
     """The admin center home: every subscription the admin may see, with availability per product."""
 
     template_name = "licensing/home.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(subscriptions=subscriptions_visible(actor=self.request.user), **kwargs)
+
+
+class SubscriptionViewMixin(AdminViewMixin):
+    """A page of one subscription's settings, with the left menu; `section` marks the current menu entry."""
+
+    section = ""
+
+    @cached_property
+    def subscription(self):
+        return subscription_get(actor=self.request.user, subscription_id=self.kwargs["subscription_id"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subscription=self.subscription, section=self.section, **kwargs)
+
+    @property
+    def users_url(self) -> str:
+        return reverse("licensing:subscription_users", args=[self.subscription.pk])
+
+
+class SubscriptionOverviewView(SubscriptionViewMixin, TemplateView):
+    template_name = "licensing/subscription_overview.html"
+    section = "overview"
+
+    def get_context_data(self, **kwargs):
+        pools = list(self.subscription.pools.all())
+        quantity = sum(pool.quantity for pool in pools)
+        assigned = sum(pool.assigned for pool in pools)
+        return super().get_context_data(
+            pools=pools,
+            totals={"quantity": quantity, "assigned": assigned, "available": quantity - assigned},
+            recent_events=audit_events_of_subscription(actor=self.request.user, subscription=self.subscription)[
+                :RECENT_EVENTS
+            ],
+            **kwargs,
+        )
+
+
+class SubscriptionProductsView(SubscriptionViewMixin, TemplateView):
+    """Products & licenses: quantity, assigned, available and usage per product; quantities for those allowed."""
+
+    template_name = "licensing/subscription_products.html"
+    section = "products"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            pools=self.subscription.pools.all(),
+            can_change_quantity=admin_scope(self.request.user).can_change_quantity(self.subscription.pk),
+            **kwargs,
+        )
+
+
+class PoolQuantityView(SubscriptionViewMixin, TemplateView):
+    """POST: change the purchased quantity of one product of the subscription."""
+
+    http_method_names = ["post"]
+
+    def get_default_return_url(self) -> str:
+        return reverse("licensing:subscription_products", args=[self.subscription.pk])
+
+    def post(self, request, *args, **kwargs):
+        require_quantity_change(request.user, self.subscription.pk)
+        pool = pools_of_subscription(subscription=self.subscription).filter(pk=self.kwargs["pool_id"]).first()
+        if pool is None:
+            raise NotFound("This subscription has no such product.")
+        form = PoolQuantityForm(request.POST)
+        if not form.is_valid():
+            raise ValidationFailed(f"Quantity of {pool.product}: {' '.join(form.errors['quantity'])}")
+        pool = pool_set_quantity(
+            actor=request.user, pool=pool, quantity=form.cleaned_data["quantity"], source=Source.WEB
+        )
+        messages.success(
+            request, f"{pool.product} now has {pool.quantity} licenses: {pool.available} of {pool.quantity} available."
+        )
+        return redirect(self.get_return_url())
+
+
+def _per_page(value: str | None) -> int:
+    return int(value) if value in {str(size) for size in PER_PAGE_CHOICES} else DEFAULT_PER_PAGE
+
+
+class UserLicenseAssignmentsView(SubscriptionViewMixin, TemplateView):
+    """User License Assignments: users with the licenses they hold here; search, filters, sorting, pages.
+
+    Live filtering (htmx, targeting #user-results) gets only the results fragment.
+    """
+
+    template_name = "licensing/user_license_assignments.html"
+    results_template_name = "licensing/partials/user_results.html"
+    section = "users"
+
+    def get_template_names(self):
+        if self.request.htmx and self.request.htmx.target == "user-results":
+            return [self.results_template_name]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        params = self.request.GET
+        filterset = UserFilterSet(params, queryset=User.objects.all(), subscription=self.subscription)
+        users = filterset.qs
+        # The primary key last keeps pages stable when many users share a department or a name.
+        users = users.order_by(*(users.query.order_by or User._meta.ordering), "pk")
+        paginator = Paginator(
+            users_with_subscription_licenses(users=users, subscription=self.subscription),
+            _per_page(params.get("per_page")),
+        )
+        page = paginator.get_page(params.get("page"))
+        return super().get_context_data(
+            pools=self.subscription.pools.all(),
+            filters=params,
+            # A callable: the template calls it only when it renders the filter form (not for the fragment).
+            departments=departments_list,
+            per_page=paginator.per_page,
+            per_page_choices=PER_PAGE_CHOICES,
+            page=page,
+            page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            sort_columns=_sort_columns(params.get("ordering") or DEFAULT_USER_SORT),
+            list_url=self.request.path,
+            return_to=self.request.get_full_path(),
+            **kwargs,
+        )
+
+
+def _sort_columns(ordering: str) -> list[dict]:
+    """Header links: a click sorts by the column, a second click reverses it."""
+    columns = []
+    for label, key in USER_SORT_COLUMNS:
+        direction = {key: "ascending", f"-{key}": "descending"}.get(ordering)
+        columns.append({"label": label, "direction": direction, "next": f"-{key}" if direction == "ascending" else key})
+    return columns
+
+
+class BulkLicensesView(SubscriptionViewMixin, TemplateView):
+    """POST: assign or unassign one product for the selected users, all or nothing; the outcome is a message."""
+
+    http_method_names = ["post"]
+
+    def get_default_return_url(self) -> str:
+        return self.users_url
+
+    def post(self, request, *args, **kwargs):
+        form = BulkLicensesForm(request.POST)
+        if not form.is_valid():
+            raise ValidationFailed(" ".join(error for errors in form.errors.values() for error in errors))
+        product, users = form.cleaned_data["product"], form.cleaned_data["users"]
+        if form.cleaned_data["action"] == BulkLicensesForm.ASSIGN:
+            result = licenses_bulk_assign(
+                actor=request.user, subscription=self.subscription, product=product, users=users, source=Source.WEB
+            )
+            text = f"Assigned {product} to {_count(result.changed, 'user')}"
+            unchanged = f"{_count(result.unchanged, 'user')} already had it"
+        else:
+            result = licenses_bulk_unassign(
+                actor=request.user, subscription=self.subscription, product=product, users=users, source=Source.WEB
+            )
+            text = f"Unassigned {product} from {_count(result.changed, 'user')}"
+            unchanged = f"{_count(result.unchanged, 'user')} did not have it"
+        messages.success(request, f"{text}; {unchanged}." if result.unchanged else f"{text}.")
+        return redirect(self.get_return_url())
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+class UserLicensesView(SubscriptionViewMixin, TemplateView):
+    """ "Add or remove licenses" for one user: a dialog fragment for htmx, a full page without JavaScript.
+
+    Save applies the whole desired set through user_licenses_set. On success htmx gets the updated row, pool
+    summary and message (out-of-band swaps) and the dialog closes; a plain POST redirects back (PRG). On any
+    error nothing changes and the form is shown again with the error.
+    """
+
+    template_name = "licensing/user_licenses_page.html"
+    dialog_template_name = "licensing/partials/license_dialog.html"
+    dialog_body_template_name = "licensing/partials/license_form.html"
+    saved_template_name = "licensing/partials/license_saved.html"
+    section = "users"
+
+    @cached_property
+    def subject(self) -> User:
+        return user_get(actor=self.request.user, user_id=self.kwargs["user_id"])
+
+    def get_default_return_url(self) -> str:
+        return self.users_url
+
+    def held_product_ids(self) -> set[int]:
+        return {
+            assignment.pool.product_id
+            for assignment in user_licenses(user=self.subject, actor=self.request.user).filter(
+                pool__subscription=self.subscription
+            )
+        }
+
+    def get(self, request, *args, **kwargs):
+        held = self.held_product_ids()
+        return self.render_form(held=held, selected={str(product_id) for product_id in held})
+
+    def post(self, request, *args, **kwargs):
+        if "cancel" in request.POST:
+            return HttpResponse() if request.htmx else redirect(self.get_return_url())
+        form = UserLicensesForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise ValidationFailed(" ".join(form.errors["products"]))
+            change = user_licenses_set(
+                actor=request.user,
+                user=self.subject,
+                subscription=self.subscription,
+                products=form.cleaned_data["products"],
+                source=Source.WEB,
+            )
+        except (NotFound, PermissionDenied):
+            raise
+        except LicensingError as error:
+            return self.render_form(
+                held=self.held_product_ids(), selected=set(request.POST.getlist("products")), error=error
+            )
+        messages.success(request, _change_message(self.subject, change))
+        if not request.htmx:
+            return redirect(self.get_return_url())
+        person = users_with_subscription_licenses(
+            users=User.objects.filter(pk=self.subject.pk), subscription=self.subscription
+        ).get()
+        return render(
+            request,
+            self.saved_template_name,
+            {
+                "subscription": self.subscription,
+                "person": person,
+                "pools": pools_of_subscription(subscription=self.subscription),
+                "return_to": self.get_return_url(),
+            },
+        )
+
+    def render_form(self, *, held: set[int], selected: set[str], error: LicensingError | None = None) -> HttpResponse:
+        """The form with fresh availability: `held` are the products the user holds now, `selected` the product
+        ids (as sent) to show checked."""
+        options = []
+        for pool in pools_of_subscription(subscription=self.subscription):
+            disabled = pool.available < 1 and pool.product_id not in held
+            options.append(
+                {"pool": pool, "disabled": disabled, "checked": not disabled and str(pool.product_id) in selected}
+            )
+        context = self.get_context_data(
+            subject=self.subject,
+            options=options,
+            error=error,
+            form_url=self.request.path,
+            return_to=self.get_return_url(),
+            as_page=not self.request.htmx,
+        )
+        if not self.request.htmx:
+            return self.render_to_response(context, status=error.http_status if error else 200)
+        if error is None:
+            return render(self.request, self.dialog_template_name, context)
+        # The dialog stays open: only its content is replaced, with the error in it.
+        response = render(self.request, self.dialog_body_template_name, context)
+        return reswap(retarget(response, "#license-dialog"), "innerHTML")
+
+
+def _change_message(user: User, change) -> str:
+    if not change.changed:
+        return f"No changes for {user}: the licenses were already as selected."
+    parts = []
+    if change.added:
+        parts.append("added " + ", ".join(product.name for product in change.added))
+    if change.removed:
+        parts.append("removed " + ", ".join(product.name for product in change.removed))
+    return f"Licenses updated for {user}: {'; '.join(parts)}."
+
+
+class SubscriptionAuditView(SubscriptionViewMixin, TemplateView):
+    """Audit log of the subscription, filterable by user, product, action and date."""
+
+    template_name = "licensing/subscription_audit.html"
+    section = "audit"
+
+    def get_context_data(self, **kwargs):
+        params = self.request.GET
+        filterset = AuditEventFilterSet(
+            params, queryset=audit_events_of_subscription(actor=self.request.user, subscription=self.subscription)
+        )
+        paginator = Paginator(filterset.qs, AUDIT_PER_PAGE)
+        page = paginator.get_page(params.get("page"))
+        return super().get_context_data(
+            pools=self.subscription.pools.all(),
+            actions=AuditAction.choices,
+            filters=params,
+            filter_errors=filterset.errors,
+            page=page,
+            page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            list_url=self.request.path,
+            **kwargs,
+        )
+
+
+class UserProfileView(AdminViewMixin, TemplateView):
+    """A user's profile: their licenses in every subscription the admin may see, when and by whom assigned."""
+
+    template_name = "licensing/user_profile.html"
+
+    def get_context_data(self, **kwargs):
+        subject = user_get(actor=self.request.user, user_id=self.kwargs["user_id"])
+        assignments = list(user_licenses(user=subject, actor=self.request.user))
+        held_in = {assignment.pool.subscription_id for assignment in assignments}
+        return super().get_context_data(
+            subject=subject,
+            assignments=assignments,
+            other_subscriptions=subscriptions_visible(actor=self.request.user)
+            .prefetch_related(None)
+            .exclude(pk__in=held_in),
+            **kwargs,
+        )

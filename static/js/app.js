@@ -1,0 +1,158 @@
+// OfficeSeries admin center: progressive enhancement only. Every page works without this file (links open
+// full pages, forms post and redirect); with it, the license dialog is a modal and list selection is easier.
+(function () {
+  "use strict";
+
+  const FOCUSABLE = [
+    "a[href]",
+    "button:not([disabled])",
+    "input:not([disabled]):not([type=hidden])",
+    "select:not([disabled])",
+    "textarea:not([disabled])",
+    "[tabindex]:not([tabindex='-1'])",
+  ].join(",");
+
+  // The id of the element that opened the dialog: the row it lives in is replaced after Save.
+  let openerId = null;
+
+  function dialogHost() {
+    return document.getElementById("dialog-host");
+  }
+
+  function openDialog() {
+    const dialog = dialogHost().querySelector("dialog");
+    if (!dialog) {
+      return;
+    }
+    if (!dialog.open) {
+      dialog.addEventListener("close", clearDialog);
+      dialog.addEventListener("click", function (event) {
+        if (event.target === dialog) {
+          dialog.close(); // a click on the backdrop
+        }
+      });
+      dialog.showModal();
+    }
+    focusInDialog(dialog);
+  }
+
+  function focusInDialog(dialog) {
+    const target =
+      dialog.querySelector("[role=alert]") ||
+      dialog.querySelector("input[type=checkbox]:not([disabled])") ||
+      dialog.querySelector(FOCUSABLE);
+    if (target) {
+      target.focus();
+    }
+  }
+
+  function clearDialog() {
+    dialogHost().replaceChildren();
+    restoreFocus();
+  }
+
+  function restoreFocus() {
+    const opener = openerId && document.getElementById(openerId);
+    openerId = null;
+    if (opener) {
+      opener.focus();
+    }
+  }
+
+  // Tab and Shift+Tab cycle inside the open dialog, so focus never leaves it for the page or the browser.
+  function trapTab(event) {
+    const dialog = event.target.closest && event.target.closest("dialog[open]");
+    if (event.key !== "Tab" || !dialog) {
+      return;
+    }
+    const items = Array.from(dialog.querySelectorAll(FOCUSABLE)).filter(function (element) {
+      return element.getClientRects().length > 0;
+    });
+    if (items.length === 0) {
+      return;
+    }
+    const first = items[0];
+    const last = items[items.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+
+  document.addEventListener("keydown", trapTab);
+
+  document.addEventListener("click", function (event) {
+    const closer = event.target.closest("[data-dialog-close]");
+    const dialog = closer && closer.closest("dialog");
+    if (dialog) {
+      event.preventDefault();
+      dialog.close();
+    }
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const element = event.detail.elt;
+    if (element.hasAttribute("data-opens-dialog")) {
+      openerId = element.id;
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    const target = event.detail.target;
+    if (target.id === "dialog-host") {
+      if (target.querySelector("dialog")) {
+        openDialog();
+      } else {
+        restoreFocus(); // saved: the dialog's content was swapped out
+      }
+    } else if (target.id === "license-dialog") {
+      focusInDialog(target); // an error replaced the dialog's content
+    }
+  });
+
+  // Row selection for the bulk bar: "select all on this page" and a count of the selected users.
+  function updateSelection(form) {
+    const boxes = form.querySelectorAll("input[name=users]");
+    const checked = form.querySelectorAll("input[name=users]:checked").length;
+    const all = form.querySelector("[data-select-all]");
+    if (all) {
+      all.checked = boxes.length > 0 && checked === boxes.length;
+      all.indeterminate = checked > 0 && checked < boxes.length;
+    }
+    const count = form.querySelector("[data-selected-count]");
+    if (count) {
+      count.textContent = checked ? checked + " selected" : "";
+    }
+  }
+
+  function enhanceBulkForm() {
+    const form = document.getElementById("bulk-form");
+    if (!form) {
+      return;
+    }
+    const all = form.querySelector("[data-select-all]");
+    if (all) {
+      all.hidden = false;
+    }
+    updateSelection(form);
+  }
+
+  document.addEventListener("change", function (event) {
+    const form = event.target.closest("#bulk-form");
+    if (!form) {
+      return;
+    }
+    if (event.target.matches("[data-select-all]")) {
+      form.querySelectorAll("input[name=users]").forEach(function (box) {
+        box.checked = event.target.checked;
+      });
+    }
+    updateSelection(form);
+  });
+
+  document.addEventListener("DOMContentLoaded", enhanceBulkForm);
+  document.addEventListener("htmx:afterSettle", enhanceBulkForm);
+})();
