@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+app_name = "accounts-api"
+
+router = SimpleRouter()
+router.register("users", views.UserViewSet, basename="user")
+router.register("tokens", views.ApiTokenViewSet, basename="token")
+
+urlpatterns = router.urls

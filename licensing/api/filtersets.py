@@ -1,0 +1,41 @@
+"""FilterSets of the API-only lists (pools, assignments); the audit log's and the users' are shared with the web."""
+
+import django_filters
+from django.db.models import QuerySet
+
+from licensing.filtersets import IdFilter
+from licensing.models import LicenseAssignment, LicensePool, Product
+from licensing.selectors import product_identifier_q
+
+
+def _product_ids(value: str) -> QuerySet:
+    return Product.objects.filter(product_identifier_q(value)).values("pk")
+
+
+class PoolFilterSet(django_filters.FilterSet):
+    """Filters: `subscription` (id), `product` (sku id or part number)."""
+
+    subscription = IdFilter(field_name="subscription_id", label="Subscription id")
+    product = django_filters.CharFilter(method="filter_product", label="Product (sku id or part number)")
+
+    class Meta:
+        model = LicensePool
+        fields = ["subscription", "product"]
+
+    def filter_product(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(product_id__in=_product_ids(value)) if value.strip() else queryset
+
+
+class AssignmentFilterSet(django_filters.FilterSet):
+    """Filters: `subscription` (id), `product` (sku id or part number), `user` (id)."""
+
+    subscription = IdFilter(field_name="pool__subscription_id", label="Subscription id")
+    product = django_filters.CharFilter(method="filter_product", label="Product (sku id or part number)")
+    user = IdFilter(field_name="user_id", label="User id")
+
+    class Meta:
+        model = LicenseAssignment
+        fields = ["subscription", "product", "user"]
+
+    def filter_product(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(pool__product_id__in=_product_ids(value)) if value.strip() else queryset

@@ -1,0 +1,14 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+app_name = "licensing-api"
+
+router = SimpleRouter()
+router.register("subscriptions", views.SubscriptionViewSet, basename="subscription")
+router.register("products", views.ProductViewSet, basename="product")
+router.register("pools", views.PoolViewSet, basename="pool")
+router.register("assignments", views.AssignmentViewSet, basename="assignment")
+router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
+
+urlpatterns = router.urls

@@ -1,0 +1,139 @@
+"""REST endpoints of subscriptions, products, pools, assignments and the audit log. Each one is thin: the
+querysets come from licensing.selectors (narrowed to the caller's scope), writes go through licensing.services."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from accounts.permissions import require_quantity_change
+from licensing.choices import Source
+from licensing.filtersets import AuditEventFilterSet
+from licensing.models import Product
+from licensing.selectors import (
+    assignments_for_export,
+    audit_events_visible,
+    pools_visible,
+    products_resolve,
+    subscription_get,
+    subscriptions_visible,
+    user_get,
+)
+from licensing.services import pool_set_quantity, user_licenses_change
+
+from .filtersets import AssignmentFilterSet, PoolFilterSet
+from .serializers import (
+    AssignmentCreateSerializer,
+    AssignmentSerializer,
+    AuditEventSerializer,
+    PoolQuantitySerializer,
+    PoolSerializer,
+    ProductSerializer,
+    SubscriptionSerializer,
+)
+
+
+class SubscriptionViewSet(viewsets.ReadOnlyModelViewSet):
+    """The subscriptions the caller may see, each with its license pools."""
+
+    serializer_class = SubscriptionSerializer
+
+    def get_queryset(self):
+        return subscriptions_visible(actor=self.request.user)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        parameters=[OpenApiParameter("sku", str, OpenApiParameter.PATH, description="sku id or sku part number")]
+    )
+)
+class ProductViewSet(viewsets.ReadOnlyModelViewSet):
+    """The product catalogue. A product is named by its sku id or its sku part number."""
+
+    queryset = Product.objects.all()
+    serializer_class = ProductSerializer
+    lookup_field = "sku_part_number"
+    lookup_url_kwarg = "sku"
+    lookup_value_regex = "[^/]+"
+
+    def get_object(self) -> Product:
+        return products_resolve(identifiers=[self.kwargs[self.lookup_url_kwarg]])[0]
+
+
+class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The license pools of the subscriptions the caller may see; PATCH changes a pool's quantity."""
+
+    serializer_class = PoolSerializer
+    filterset_class = PoolFilterSet
+    http_method_names = ["get", "patch", "head", "options"]
+    error_codes = {"partial_update": {409: ["quantity_below_assigned"]}}
+
+    def get_queryset(self):
+        return pools_visible(actor=self.request.user)
+
+    @extend_schema(request=PoolQuantitySerializer, responses=PoolSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        pool = self.get_object()
+        require_quantity_change(request.user, pool.subscription_id)
+        serializer = PoolQuantitySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        pool = pool_set_quantity(
+            actor=request.user, pool=pool, quantity=serializer.validated_data["quantity"], source=Source.API
+        )
+        return Response(PoolSerializer(pool).data)
+
+
+class AssignmentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """The licenses assigned in the subscriptions the caller may see. POST assigns one, DELETE unassigns it."""
+
+    serializer_class = AssignmentSerializer
+    filterset_class = AssignmentFilterSet
+    error_codes = {
+        "create": {
+            400: ["product_not_in_subscription"],
+            404: [],  # the user, subscription or product
+            409: ["not_enough_licenses", "subscription_not_active"],
+        }
+    }
+
+    def get_queryset(self):
+        return assignments_for_export(actor=self.request.user)
+
+    @extend_schema(
+        request=AssignmentCreateSerializer,
+        responses={201: AssignmentSerializer, 200: AssignmentSerializer},
+        description="Assign one license. 201 when assigned, 200 when the user already held it.",
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = AssignmentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        subscription = subscription_get(actor=request.user, subscription_id=data["subscription"])
+        user = user_get(actor=request.user, user_id=data["user"])
+        product = products_resolve(identifiers=[data["product"]])[0]
+        change = user_licenses_change(
+            actor=request.user, user=user, subscription=subscription, add=[product], source=Source.API
+        )
+        assignment = self.get_queryset().get(user=user, pool__subscription=subscription, pool__product=product)
+        status_code = status.HTTP_201_CREATED if change.changed else status.HTTP_200_OK
+        return Response(AssignmentSerializer(assignment).data, status=status_code)
+
+    def perform_destroy(self, instance):
+        user_licenses_change(
+            actor=self.request.user,
+            user=instance.user,
+            subscription=instance.pool.subscription,
+            remove=[instance.pool.product],
+            source=Source.API,
+        )
+
+
+class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The audit log, newest first: all of it, or a Subscription Administrator's subscriptions' events."""
+
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilterSet
+
+    def get_queryset(self):
+        return audit_events_visible(actor=self.request.user).select_related("product")

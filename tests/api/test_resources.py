@@ -1,0 +1,181 @@
+"""The other endpoints' behaviour: filters (the web list's FilterSet), pagination, pools, assignments, users."""
+
+import pytest
+
+from licensing.choices import Source
+from licensing.models import AuditEvent, LicenseAssignment
+from officeseries.api.pagination import Pagination
+from tests.api.conftest import bearer_client, error_of
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def admin(world):
+    return bearer_client(world.users["global_admin"])
+
+
+def emails(response) -> set[str]:
+    assert response.status_code == 200, response.content
+    return {user["email"] for user in response.json()["results"]}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"q": "VANCE"}, {"adele@contoso.example"}),
+        ({"q": "holder@"}, {"holder@contoso.example"}),
+        ({"department": "Retail"}, {"adele@contoso.example"}),
+        ({"product": "officeseries_e5"}, {"holder@contoso.example"}),
+        ({"licensed": "true"}, {"holder@contoso.example"}),
+        ({"q": "contoso", "licensed": "false", "department": "Retail"}, {"adele@contoso.example"}),
+    ],
+)
+def test_users_filters(world, admin, query, expected):
+    assert emails(admin.get("/api/v1/users/", query)) == expected
+
+
+def test_users_filter_by_product_within_a_subscription(world, admin):
+    """`subscription` narrows `product` and `licensed`, as on the User License Assignments page."""
+    assert emails(admin.get("/api/v1/users/", {"subscription": world.t.pk, "product": "OFFICESERIES_E5"})) == set()
+    assert emails(admin.get("/api/v1/users/", {"subscription": world.t.pk, "licensed": "true"})) == {
+        "holder@contoso.example"
+    }
+
+
+def test_users_filter_by_product_sku_id(world, admin):
+    assert emails(admin.get("/api/v1/users/", {"product": str(world.e5.sku_id)})) == {"holder@contoso.example"}
+
+
+def test_users_filter_is_active(world, admin):
+    world.adele.is_active = False
+    world.adele.save(update_fields=["is_active"])
+    assert emails(admin.get("/api/v1/users/", {"is_active": "false"})) == {"adele@contoso.example"}
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "1.5"])
+def test_users_filter_with_a_malformed_subscription_is_a_validation_error(world, admin, value):
+    response = admin.get("/api/v1/users/", {"subscription": value})
+    assert response.status_code == 400
+    assert "subscription" in error_of(response)["details"]["fields"]
+
+
+def test_pages_do_not_overlap_even_when_the_sort_key_ties(world, admin):
+    UserFactory.create_batch(7, display_name="Same Name")
+    first = admin.get("/api/v1/users/", {"limit": 4, "ordering": "name"}).json()
+    seen = [user["id"] for user in first["results"]]
+    page = first
+    while page["next"]:
+        page = admin.get(page["next"]).json()
+        seen += [user["id"] for user in page["results"]]
+    assert first["count"] == len(seen) == len(set(seen))
+
+
+def test_page_size_is_capped(world, admin, monkeypatch):
+    monkeypatch.setattr(Pagination, "max_limit", 2)
+    response = admin.get("/api/v1/users/", {"limit": 50}).json()
+    assert response["count"] > 2
+    assert len(response["results"]) == 2
+
+
+def test_subscription_shows_its_pools(world, admin):
+    body = admin.get(f"/api/v1/subscriptions/{world.s.pk}/").json()
+    assert [
+        (pool["product"]["sku_part_number"], pool["quantity"], pool["assigned"], pool["available"])
+        for pool in body["pools"]
+    ] == [
+        ("OFFICESERIES_E3", 5, 1, 4),
+        ("OFFICESERIES_E5", 1, 1, 0),
+    ]
+
+
+def test_pool_quantity_change(world, admin):
+    response = admin.patch(f"/api/v1/pools/{world.pool_s_e5.pk}/", {"quantity": 3}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["quantity"], response.json()["available"]) == (3, 2)
+    event = AuditEvent.objects.get(action="quantity_changed")
+    assert (event.source, event.details) == (Source.API, {"old_quantity": 1, "new_quantity": 3})
+
+
+def test_pools_filter(world, admin):
+    results = admin.get("/api/v1/pools/", {"product": "OFFICESERIES_E3"}).json()["results"]
+    assert {pool["id"] for pool in results} == {world.pool_s_e3.pk, world.pool_t_e3.pk}
+    results = admin.get("/api/v1/pools/", {"subscription": world.t.pk}).json()["results"]
+    assert [pool["id"] for pool in results] == [world.pool_t_e3.pk]
+
+
+def test_assignments_filters(world, admin):
+    def count(**query) -> int:
+        return admin.get("/api/v1/assignments/", query).json()["count"]
+
+    assert count() == 3
+    assert count(subscription=world.s.pk) == 2
+    assert count(product="OFFICESERIES_E3") == 2
+    assert count(product=str(world.e5.sku_id)) == 1
+    assert count(user=world.adele.pk) == 0
+    assert count(user=world.holder.pk, subscription=world.t.pk) == 1
+
+
+def test_assignment_post_is_201_then_200(world, admin):
+    body = {"user": world.adele.pk, "subscription": world.s.pk, "product": str(world.e3.sku_id)}
+    first = admin.post("/api/v1/assignments/", body, format="json")
+    assert first.status_code == 201
+    assert first.json()["user"]["id"] == world.adele.pk
+    assert first.json()["assigned_by"]["email"] == "ga@contoso.example"
+    again = admin.post("/api/v1/assignments/", body, format="json")
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+
+
+def test_assignment_post_for_an_unknown_user_is_not_found(world, admin):
+    body = {"user": 999999, "subscription": world.s.pk, "product": "OFFICESERIES_E3"}
+    response = admin.post("/api/v1/assignments/", body, format="json")
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+
+
+def test_assignment_delete_frees_the_license(world, admin):
+    assert admin.delete(f"/api/v1/assignments/{world.assignment_s.pk}/").status_code == 204
+    assert not LicenseAssignment.objects.filter(pk=world.assignment_s.pk).exists()
+    world.pool_s_e3.refresh_from_db()
+    assert world.pool_s_e3.assigned == 0
+    assert admin.delete(f"/api/v1/assignments/{world.assignment_s.pk}/").status_code == 404
+
+
+def test_user_create_and_update(world):
+    client = bearer_client(world.users["user_admin"])
+    response = client.post(
+        "/api/v1/users/",
+        {"email": "Megan.Bowen@Contoso.example", "display_name": "Megan Bowen", "usage_location": "GB"},
+        format="json",
+    )
+    assert response.status_code == 201
+    created = response.json()
+    assert (created["email"], created["is_active"], created["licenses"]) == ("megan.bowen@contoso.example", True, [])
+    response = client.patch(f"/api/v1/users/{created['id']}/", {"is_active": False, "job_title": "CFO"}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["is_active"], response.json()["job_title"]) == (False, "CFO")
+    assert [event.source for event in AuditEvent.objects.filter(subject_user_id=created["id"])] == [Source.API] * 2
+
+
+def test_put_on_a_user_is_not_allowed(world, admin):
+    assert admin.put(f"/api/v1/users/{world.adele.pk}/", {}, format="json").status_code == 405
+
+
+def test_audit_events_filters(world, admin):
+    admin.post(
+        f"/api/v1/users/{world.adele.pk}/licenses/",
+        {"subscription": world.s.pk, "add": ["OFFICESERIES_E3"]},
+        format="json",
+    )
+    results = admin.get("/api/v1/audit-events/", {"source": "api"}).json()["results"]
+    assert [(event["action"], event["subject_user"], event["product"]) for event in results] == [
+        ("license_assigned", world.adele.pk, str(world.e3.sku_id))
+    ]
+    assert admin.get("/api/v1/audit-events/", {"subscription": world.t.pk}).json()["count"] == 1
+    assert admin.get("/api/v1/audit-events/", {"action": "no_such_action"}).status_code == 400
+
+
+def test_audit_events_filter_with_an_out_of_range_subscription_is_a_validation_error(world, admin):
+    response = admin.get("/api/v1/audit-events/", {"subscription": "99999999999999999999"})
+    assert response.status_code == 400
+    assert "subscription" in error_of(response)["details"]["fields"]
