@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from licensing.choices import AuditAction
+from licensing.choices import AuditAction, Source
 from licensing.exceptions import NotFound, PermissionDenied, ValidationFailed
 from licensing.models import Subscription
 from licensing.services import audit_event_new, audit_record
@@ -175,8 +175,15 @@ API_TOKEN_PREFIX = "osat_"
 API_TOKEN_TOUCH_INTERVAL = datetime.timedelta(minutes=1)
 
 
+@transaction.atomic
 def api_token_create(
-    *, actor: User | None, user: User, name: str, expires_at: datetime.datetime | None = None
+    *,
+    actor: User | None,
+    user: User,
+    name: str,
+    expires_at: datetime.datetime | None = None,
+    source: str = Source.SYSTEM,
+    actor_label: str = "",
 ) -> tuple[ApiToken, str]:
     """A new API token of `user`, returned with its secret: the secret is shown once and only its hash is kept.
 
@@ -193,16 +200,36 @@ def api_token_create(
     token = ApiToken.objects.create(
         user=user, name=name, key_hash=ApiToken.hash_key(key), prefix=key[:12], expires_at=expires_at
     )
+    _audit_token(AuditAction.API_TOKEN_CREATED, token, actor=actor, actor_label=actor_label, source=source)
     return token, key
 
 
-def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
+@transaction.atomic
+def api_token_revoke(
+    *, actor: User | None, token: ApiToken, source: str = Source.SYSTEM, actor_label: str = ""
+) -> ApiToken:
     """Revoke a token for good; revoking a revoked token changes nothing. Other people's tokens are not found."""
     if actor is not None and actor.pk != token.user_id:
         raise NotFound("API token not found.")
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+        _audit_token(AuditAction.API_TOKEN_REVOKED, token, actor=actor, actor_label=actor_label, source=source)
     token.refresh_from_db(fields=["revoked_at"])
     return token
+
+
+def _audit_token(action: str, token: ApiToken, *, actor: User | None, actor_label: str, source: str) -> None:
+    audit_record(
+        [
+            audit_event_new(
+                actor=actor,
+                actor_label=actor_label,
+                action=action,
+                source=source,
+                subject_user=token.user,
+                details={"name": token.name, "prefix": token.prefix},
+            )
+        ]
+    )
 
 
 def api_token_authenticate(*, key: str) -> ApiToken | None:

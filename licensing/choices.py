@@ -28,3 +28,5 @@ class AuditAction(models.TextChoices):
     USER_UPDATED = "user_updated", "User updated"
     ROLE_GRANTED = "role_granted", "Role granted"
     ROLE_REVOKED = "role_revoked", "Role revoked"
+    API_TOKEN_CREATED = "api_token_created", "API token created"
+    API_TOKEN_REVOKED = "api_token_revoked", "API token revoked"

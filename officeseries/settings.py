@@ -196,6 +196,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page are for signed-in admins and token holders, like every other endpoint.
+    "SERVE_PERMISSIONS": ["officeseries.api.authentication.IsAdmin"],
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

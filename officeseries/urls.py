@@ -1,14 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
-from officeseries.api.views import api_not_found
+from officeseries.api.views import ApiDocsView, api_not_found
 
 api_urlpatterns = [
     path("", include("licensing.api.urls")),
     path("", include("accounts.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^.*/$", api_not_found),
 ]
 

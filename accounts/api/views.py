@@ -204,11 +204,13 @@ class ApiTokenViewSet(
     def create(self, request, *args, **kwargs):
         serializer = ApiTokenCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token, key = api_token_create(actor=request.user, user=request.user, **serializer.validated_data)
+        token, key = api_token_create(
+            actor=request.user, user=request.user, source=Source.API, **serializer.validated_data
+        )
         token.key = key
         return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={204: OpenApiResponse(description="Revoked.")})
     def destroy(self, request, *args, **kwargs):
-        api_token_revoke(actor=request.user, token=self.get_object())
+        api_token_revoke(actor=request.user, token=self.get_object(), source=Source.API)
         return Response(status=status.HTTP_204_NO_CONTENT)

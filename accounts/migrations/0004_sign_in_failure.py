@@ -4,23 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_apitoken'),
+        ("accounts", "0003_apitoken"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SignInFailure',
+            name="SignInFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.CharField(max_length=254)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('occurred_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("email", models.CharField(max_length=254)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("occurred_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-occurred_at'],
-                'indexes': [models.Index(fields=['email', 'occurred_at'], name='signin_failure_email_idx'), models.Index(fields=['ip_address', 'occurred_at'], name='signin_failure_ip_idx')],
+                "ordering": ["-occurred_at"],
+                "indexes": [
+                    models.Index(fields=["email", "occurred_at"], name="signin_failure_email_idx"),
+                    models.Index(fields=["ip_address", "occurred_at"], name="signin_failure_ip_idx"),
+                ],
             },
         ),
     ]

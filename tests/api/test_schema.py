@@ -38,10 +38,16 @@ OPERATIONS = {
 
 
 @pytest.fixture
-def openapi(db) -> dict:
-    response = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+def openapi(client_as) -> dict:
+    response = client_as("global_admin").get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     return response.json()
+
+
+@pytest.mark.parametrize("url", ["/api/v1/schema/", "/api/v1/docs/"])
+def test_schema_and_docs_need_an_admin(client_as, url):
+    assert APIClient().get(url).status_code == 401
+    assert client_as("member").get(url).status_code == 403
 
 
 def test_schema_describes_every_endpoint(openapi):
@@ -88,24 +94,26 @@ def test_schema_documents_the_error_responses(openapi):
     assert "404" in users_list["responses"]
 
 
-def test_swagger_ui_is_served_from_this_server(db):
-    page = APIClient().get("/api/v1/docs/")
+def test_swagger_ui_is_served_from_this_server(client_as):
+    client = client_as("global_admin")
+    page = client.get("/api/v1/docs/")
     assert page.status_code == 200
     html = page.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "https://" not in html and "http://" not in html
-    script = APIClient().get("/api/v1/docs/?script=")
+    assert "script-src 'self';" in page.headers["Content-Security-Policy"]
+    script = client.get("/api/v1/docs/?script=")
     assert script.status_code == 200
     assert "/api/v1/schema/" in script.content.decode()
 
 
 @pytest.fixture
-def api_schema(world, settings):
+def api_schema(world, settings, global_admin_headers):
     settings.ALLOWED_HOSTS = ["localhost"]  # schemathesis' WSGI client calls the app as http://localhost
     # As Django's test client does: a request must not close the connection that holds the test's transaction.
     for signal in (request_started, request_finished):
         signal.disconnect(close_old_connections)
-    yield schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
+    yield schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application(), headers=global_admin_headers)
     for signal in (request_started, request_finished):
         signal.connect(close_old_connections)
 

@@ -25,7 +25,7 @@ class Command(LicensingCommand):
             raise usage_error("--expires-in-days must be 1 or more.")
         expires_at = timezone.now() + datetime.timedelta(days=expires_in_days) if expires_in_days else None
         user = users_resolve(emails=[email])[0]
-        token, key = api_token_create(actor=self.actor, user=user, name=name, expires_at=expires_at)
+        token, key = api_token_create(user=user, name=name, expires_at=expires_at, **self.audit)
         expiry = f"expires {token.expires_at:%Y-%m-%d %H:%M} UTC" if token.expires_at else "never expires"
         self.stderr.write(f"API token {token.name!r} ({token.prefix}…) for {user.email}, {expiry}. It is shown once:")
         self.stdout.write(key)
