@@ -1,0 +1,244 @@
+"""The authorization matrix: every URL pattern of the project (web and API), for anonymous, a member without a
+role, each admin role, and a Subscription Administrator in and out of scope, against design.md's "Who may do
+what". A new URL without an entry here fails `test_every_url_pattern_is_in_the_matrix`."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from accounts.choices import Role
+from licensing.choices import Source
+from licensing.models import LicenseAssignment
+from licensing.services import user_licenses_change
+from tests.factories import LicensePoolFactory, RoleAssignmentFactory, SubscriptionFactory, UserFactory
+
+PRINCIPALS = ["anonymous", "member", "global_admin", "user_admin", "subscription_admin", "other_subscription_admin"]
+
+# Outcomes
+OK = "ok"  # served or done (2xx, or a redirect that is not to a sign-in page)
+SIGN_IN = "sign_in"  # redirected to the admin center's sign-in page
+ADMIN_SIGN_IN = "admin_sign_in"  # redirected to the Django admin site's own sign-in page
+UNAUTHENTICATED = "401"
+FORBIDDEN = "403"
+NOT_FOUND = "404"
+
+
+def outcomes(anonymous, member, global_admin, user_admin, subscription_admin, other_subscription_admin) -> dict:
+    return dict(
+        zip(
+            PRINCIPALS,
+            [anonymous, member, global_admin, user_admin, subscription_admin, other_subscription_admin],
+            strict=True,
+        )
+    )
+
+
+# The "Who may do what" table, as outcomes. S is the subscription the URL names; "other" administers another one.
+WEB_SEE_S = outcomes(SIGN_IN, FORBIDDEN, OK, OK, OK, NOT_FOUND)
+WEB_ANY_ADMIN = outcomes(SIGN_IN, FORBIDDEN, OK, OK, OK, OK)
+WEB_QUANTITY_S = outcomes(SIGN_IN, FORBIDDEN, OK, FORBIDDEN, OK, NOT_FOUND)
+API_SEE_S = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, OK, NOT_FOUND)
+API_ANY_ADMIN = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, OK, OK)
+API_QUANTITY_S = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, OK, NOT_FOUND)
+API_MANAGE_USERS = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
+EVERYONE = outcomes(OK, OK, OK, OK, OK, OK)
+SIGNED_OUT = outcomes(*[SIGN_IN] * 6)  # signing out always lands on the sign-in page
+NOWHERE = outcomes(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+DJANGO_ADMIN_SITE = outcomes(*[ADMIN_SIGN_IN] * 6)  # staff only; admin roles are not staff
+
+
+@dataclass
+class World:
+    subscription: object
+    pool: object
+    other_pool: object
+    holder: object
+    assignment: object
+    users: dict
+
+
+@pytest.fixture
+def world(db) -> World:
+    pool = LicensePoolFactory(quantity=10)
+    subscription = pool.subscription
+    other = SubscriptionFactory()
+    other_pool = LicensePoolFactory(subscription=other, quantity=10)
+    holder = UserFactory()
+    user_licenses_change(actor=None, user=holder, subscription=subscription, add=[pool.product], source=Source.CLI)
+    users = {
+        "member": UserFactory(),
+        "global_admin": RoleAssignmentFactory(role=Role.GLOBAL_ADMIN).user,
+        "user_admin": RoleAssignmentFactory(role=Role.USER_ADMIN).user,
+        "subscription_admin": RoleAssignmentFactory(role=Role.SUBSCRIPTION_ADMIN, subscription=subscription).user,
+        "other_subscription_admin": RoleAssignmentFactory(role=Role.SUBSCRIPTION_ADMIN, subscription=other).user,
+    }
+    return World(subscription, pool, other_pool, holder, LicenseAssignment.objects.get(user=holder), users)
+
+
+@dataclass
+class Case:
+    method: str
+    path: Callable[[World], str]
+    expected: dict
+    body: Callable[[World], dict] | None = None
+    api: bool = False
+
+
+def s(w: World) -> str:
+    return f"/subscriptions/{w.subscription.pk}"
+
+
+# One entry per URL pattern name (namespace:name); the unnamed catch-all of the API is "api-catch-all".
+MATRIX: dict[str, list[Case]] = {
+    "licensing:home": [Case("get", lambda w: "/", WEB_ANY_ADMIN)],
+    "licensing:subscription_overview": [Case("get", lambda w: f"{s(w)}/", WEB_SEE_S)],
+    "licensing:subscription_products": [Case("get", lambda w: f"{s(w)}/products/", WEB_SEE_S)],
+    "licensing:pool_quantity": [
+        Case("post", lambda w: f"{s(w)}/products/{w.pool.pk}/quantity/", WEB_QUANTITY_S, lambda w: {"quantity": 12})
+    ],
+    "licensing:subscription_users": [Case("get", lambda w: f"{s(w)}/users/", WEB_SEE_S)],
+    "licensing:users_bulk": [
+        Case(
+            "post",
+            lambda w: f"{s(w)}/users/bulk/",
+            WEB_SEE_S,
+            lambda w: {"action": "assign", "product": w.pool.product.pk, "users": [w.users["member"].pk]},
+        )
+    ],
+    "licensing:user_licenses": [
+        Case("get", lambda w: f"{s(w)}/users/{w.holder.pk}/licenses/", WEB_SEE_S),
+        Case("post", lambda w: f"{s(w)}/users/{w.holder.pk}/licenses/", WEB_SEE_S, lambda w: {"products": []}),
+    ],
+    "licensing:subscription_audit": [Case("get", lambda w: f"{s(w)}/audit/", WEB_SEE_S)],
+    "licensing:user_profile": [Case("get", lambda w: f"/users/{w.holder.pk}/", WEB_ANY_ADMIN)],
+    "accounts:login": [Case("get", lambda w: "/accounts/sign-in/", EVERYONE)],
+    "accounts:logout": [Case("post", lambda w: "/accounts/sign-out/", SIGNED_OUT)],
+    "admin:*": [Case("get", lambda w: "/django-admin/", DJANGO_ADMIN_SITE)],
+    "licensing-api:subscription-list": [Case("get", lambda w: "/api/v1/subscriptions/", API_ANY_ADMIN, api=True)],
+    "licensing-api:subscription-detail": [
+        Case("get", lambda w: f"/api/v1/subscriptions/{w.subscription.pk}/", API_SEE_S, api=True)
+    ],
+    "licensing-api:product-list": [Case("get", lambda w: "/api/v1/products/", API_ANY_ADMIN, api=True)],
+    "licensing-api:product-detail": [
+        Case("get", lambda w: f"/api/v1/products/{w.pool.product.sku_part_number}/", API_ANY_ADMIN, api=True)
+    ],
+    "licensing-api:pool-list": [Case("get", lambda w: "/api/v1/pools/", API_ANY_ADMIN, api=True)],
+    "licensing-api:pool-detail": [
+        Case("get", lambda w: f"/api/v1/pools/{w.pool.pk}/", API_SEE_S, api=True),
+        Case("patch", lambda w: f"/api/v1/pools/{w.pool.pk}/", API_QUANTITY_S, lambda w: {"quantity": 12}, api=True),
+    ],
+    "licensing-api:assignment-list": [
+        Case("get", lambda w: "/api/v1/assignments/", API_ANY_ADMIN, api=True),
+        Case(
+            "post",
+            lambda w: "/api/v1/assignments/",
+            API_SEE_S,
+            lambda w: {
+                "user": w.users["member"].pk,
+                "subscription": w.subscription.pk,
+                "product": w.pool.product.sku_part_number,
+            },
+            api=True,
+        ),
+    ],
+    "licensing-api:assignment-detail": [
+        Case("get", lambda w: f"/api/v1/assignments/{w.assignment.pk}/", API_SEE_S, api=True),
+        Case("delete", lambda w: f"/api/v1/assignments/{w.assignment.pk}/", API_SEE_S, api=True),
+    ],
+    "licensing-api:audit-event-list": [Case("get", lambda w: "/api/v1/audit-events/", API_ANY_ADMIN, api=True)],
+    "accounts-api:user-list": [
+        Case("get", lambda w: "/api/v1/users/", API_ANY_ADMIN, api=True),
+        Case("post", lambda w: "/api/v1/users/", API_MANAGE_USERS, lambda w: {"email": "new@example.test"}, api=True),
+    ],
+    "accounts-api:user-detail": [
+        Case("get", lambda w: f"/api/v1/users/{w.holder.pk}/", API_ANY_ADMIN, api=True),
+        Case(
+            "patch", lambda w: f"/api/v1/users/{w.holder.pk}/", API_MANAGE_USERS, lambda w: {"job_title": "x"}, api=True
+        ),
+    ],
+    "accounts-api:user-licenses": [
+        Case("get", lambda w: f"/api/v1/users/{w.holder.pk}/licenses/", API_ANY_ADMIN, api=True),
+        Case(
+            "post",
+            lambda w: f"/api/v1/users/{w.holder.pk}/licenses/",
+            API_SEE_S,
+            lambda w: {"subscription": w.subscription.pk, "add": [], "remove": [w.pool.product.sku_part_number]},
+            api=True,
+        ),
+        Case(
+            "put",
+            lambda w: f"/api/v1/users/{w.holder.pk}/licenses/",
+            API_SEE_S,
+            lambda w: {"subscription": w.subscription.pk, "products": []},
+            api=True,
+        ),
+    ],
+    "accounts-api:token-list": [
+        Case("get", lambda w: "/api/v1/tokens/", API_ANY_ADMIN, api=True),
+        Case("post", lambda w: "/api/v1/tokens/", API_ANY_ADMIN, lambda w: {"name": "script"}, api=True),
+    ],
+    # Tokens are personal: another user's token does not exist for the caller.
+    "accounts-api:token-detail": [
+        Case(
+            "get", lambda w: "/api/v1/tokens/999999/", outcomes(UNAUTHENTICATED, FORBIDDEN, *[NOT_FOUND] * 4), api=True
+        )
+    ],
+    "api-schema": [Case("get", lambda w: "/api/v1/schema/", API_ANY_ADMIN, api=True)],
+    "api-docs": [Case("get", lambda w: "/api/v1/docs/", API_ANY_ADMIN, api=True)],
+    "api-catch-all": [Case("get", lambda w: "/api/v1/no-such-thing/", NOWHERE, api=True)],
+}
+
+
+def url_pattern_names(resolver: URLResolver | None = None, namespace: str | None = None) -> set[str]:
+    names: set[str] = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace or namespace
+            if inner == "admin":
+                names.add("admin:*")  # the Django admin site guards all of its URLs itself
+            else:
+                names |= url_pattern_names(pattern, inner)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name or ("api-catch-all" if str(pattern.pattern).endswith(".*/$") else str(pattern.pattern))
+            names.add(f"{namespace}:{name}" if namespace and pattern.name else name)
+    return names
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    assert url_pattern_names() == set(MATRIX)
+
+
+CASES = [
+    pytest.param(name, index, principal, id=f"{name}-{case.method}-{principal}")
+    for name, cases in MATRIX.items()
+    for index, case in enumerate(cases)
+    for principal in PRINCIPALS
+]
+
+
+def outcome_of(response) -> str:
+    if response.status_code in (301, 302, 303):
+        location = response.headers["Location"]
+        if location.startswith("/accounts/sign-in/"):
+            return SIGN_IN
+        if location.startswith("/django-admin/login/"):
+            return ADMIN_SIGN_IN
+        return OK
+    if response.status_code < 300:
+        return OK
+    return {401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND}.get(response.status_code, str(response.status_code))
+
+
+@pytest.mark.parametrize(("name", "index", "principal"), CASES)
+def test_matrix(world, name, index, principal):
+    case = MATRIX[name][index]
+    client = APIClient(enforce_csrf_checks=False)
+    if principal != "anonymous":
+        client.force_login(world.users[principal])
+    body = case.body(world) if case.body else None
+    request = getattr(client, case.method)
+    response = request(case.path(world), body, format="json") if case.api else request(case.path(world), body)
+    assert outcome_of(response) == case.expected[principal], response.content[:300]
