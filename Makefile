@@ -6,12 +6,14 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format serve bench clean
+.PHONY: help install run test lint format serve bench stress clean
 
 help:
 	@echo "make run     set up, migrate, load the demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test    set up and run the whole test suite (DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make lint    ruff"
+	@echo "make bench   benchmarks at 100,000 users on PostgreSQL (BENCH_ARGS='--users 1000 --repeat 5' for a quick run)"
+	@echo "make stress  many admins at once against gunicorn on PostgreSQL, then the invariants (STRESS_ARGS='--duration 20')"
 	@echo "make serve   gunicorn with whitenoise (production-style; needs SECRET_KEY and ALLOWED_HOSTS)"
 
 $(STAMP): pyproject.toml
@@ -43,6 +45,12 @@ serve: $(STAMP)
 	$(BIN)/python manage.py collectstatic --no-input
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/gunicorn officeseries.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+stress: $(STAMP)
+	$(BIN)/python -m benchmarks.stress $(STRESS_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,70 @@
+"""Load and races on a real server: gunicorn on 127.0.0.1 over the test database, several admins at once over
+HTTP for a bounded time (benchmarks/stress.py drives them), then the invariants hold."""
+
+import pytest
+from django.db.models import F
+
+from accounts.models import User
+from benchmarks.stress import CHANGE_ACTIONS, Tally, drive, gunicorn, invariants_check, plan_create
+from licensing.choices import Source
+from licensing.models import LicenseAssignment, LicensePool
+from licensing.services import user_licenses_change
+from tests.reliability.conftest import served_database_url
+
+SECONDS = 15
+CLIENTS = 10
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("production_password_hashers")
+def test_many_admins_at_once_over_http_keep_every_invariant():
+    plan = plan_create(name="Load", single_users=300, bulk_users=200, password="load-test-password-2026")
+
+    with gunicorn(served_database_url(), workers=3, threads=4) as base_url:
+        tally = drive(base_url, plan, clients=CLIENTS, seconds=SECONDS, seed=6)
+
+    assert invariants_check(plan, tally) == [], tally.as_dict()
+    assert tally.server_error_count == 0
+    # The run did what it is for: changes of every kind, and each impossible operation refused with its code.
+    assert {"licenses_post", "licenses_put", "assignment_post", "quantity"} <= set(tally.ok), tally.as_dict()
+    assert {"bulk assign", "bulk unassign"} & set(tally.ok), tally.as_dict()
+    assert all(tally.changes[action] > 0 for action in CHANGE_ACTIONS), tally.as_dict()
+    assert {
+        "not_enough_licenses",
+        "subscription_not_active",
+        "quantity_below_assigned",
+        "product_not_in_subscription",
+        "permission_denied",
+        "not_found",
+    } <= set(tally.refused), tally.as_dict()
+
+
+@pytest.mark.django_db
+def test_the_invariants_catch_unreported_changes_drift_and_server_errors():
+    plan = plan_create(name="Check", single_users=6, bulk_users=4, password="unused-password")
+    assert invariants_check(plan, Tally()) == []
+
+    pool = (
+        LicensePool.objects.filter(pk__in=[pool.id for pool in plan.pools], assigned__lt=F("quantity"))
+        .exclude(subscription__status="suspended")
+        .select_related("subscription", "product")
+        .first()
+    )
+    user = User.objects.filter(pk__in=plan.single_users).exclude(license_assignments__pool=pool).first()
+    user_licenses_change(actor=None, user=user, subscription=pool.subscription, add=[pool.product], source=Source.API)
+    assert invariants_check(plan, Tally()) == ["1 license_assigned events, but the server reported 0"]
+    reported = Tally()
+    reported.changes["license_assigned"] = 1
+    assert invariants_check(plan, reported) == []
+
+    LicensePool.objects.filter(pk=pool.pk).update(assigned=F("assigned") - 1)
+    problems = invariants_check(plan, reported)
+    assert problems == [f"pool {pool.pk}: counter {pool.assigned}, {pool.assigned + 1} assignment rows"]
+
+    LicenseAssignment.objects.filter(pool=pool, user=user).delete()
+    problems = invariants_check(plan, reported)
+    assert len(problems) == 1 and problems[0].startswith("the audit log replays to"), problems
+
+    reported.server_errors.append("POST /api/v1/assignments/ -> 500")
+    assert invariants_check(plan, reported)[-1].startswith("1 5xx answers")
