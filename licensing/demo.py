@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.choices import Role
 from accounts.models import User
 from accounts.services import role_grant
 
 from .choices import ASSIGNABLE_STATUSES, Source, SubscriptionStatus
-from .models import LicensePool, Product, Subscription
+from .models import LicenseAssignment, LicensePool, Product, Subscription
 from .services import licenses_bulk_assign, pool_set_quantity
 
 DEMO_PASSWORD = "OfficeSeries-demo-2026"
@@ -246,7 +246,17 @@ def seed_demo(*, users: int, progress: Callable[[str], None] = lambda message: N
         if newly_created and subscription.status != spec.status:
             Subscription.objects.filter(pk=subscription.pk).update(status=spec.status)
         progress(f"{spec.name}: licenses assigned")
+    if report.users_created:
+        _analyze(User, LicenseAssignment)
     return report
+
+
+def _analyze(*models) -> None:
+    """Fresh planner statistics after a bulk load, so the first pages are planned for the real row counts rather
+    than for the empty tables autovacuum last saw."""
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _seed_products() -> dict[str, Product]:

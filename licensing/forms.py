@@ -1,13 +1,41 @@
 """Input validation for the web pages; the rules themselves live in licensing.services."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from accounts.models import User
 
-from .models import Product
+from .filtersets import MAX_ID
+from .models import LicensePool, Product
 
-# A bound for the input; the business rule (never below what is assigned) is pool_set_quantity's.
-MAX_QUANTITY = 1_000_000
+
+def _is_id(value) -> bool:
+    try:
+        return 1 <= int(value) <= MAX_ID
+    except (TypeError, ValueError):
+        return False
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A choice by database id; a value that cannot be an id is invalid before it reaches a query (SQLite
+    cannot even bind integers beyond 64 bits)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not isinstance(value, self.queryset.model) and not _is_id(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return super().to_python(value)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several choices by database id, each checked as IdChoiceField checks one."""
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else ():
+            if not _is_id(pk):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
 
 
 class UserLicensesForm(forms.Form):
@@ -17,7 +45,7 @@ class UserLicensesForm(forms.Form):
     there with its domain error, as it would be through the API.
     """
 
-    products = forms.ModelMultipleChoiceField(queryset=Product.objects.all(), required=False)
+    products = IdMultipleChoiceField(queryset=Product.objects.all(), required=False)
 
 
 class BulkLicensesForm(forms.Form):
@@ -27,15 +55,14 @@ class BulkLicensesForm(forms.Form):
     UNASSIGN = "unassign"
 
     action = forms.ChoiceField(choices=[(ASSIGN, "Assign to selected"), (UNASSIGN, "Unassign from selected")])
-    product = forms.ModelChoiceField(
+    product = IdChoiceField(
         queryset=Product.objects.all(), error_messages={"required": "Choose a product for the selected users."}
     )
-    users = forms.ModelMultipleChoiceField(
-        queryset=User.objects.all(), error_messages={"required": "Select at least one user."}
-    )
+    users = IdMultipleChoiceField(queryset=User.objects.all(), error_messages={"required": "Select at least one user."})
 
 
 class PoolQuantityForm(forms.Form):
     """A new purchased quantity for one product of a subscription."""
 
-    quantity = forms.IntegerField(min_value=0, max_value=MAX_QUANTITY)
+    # A bound for the input; the business rule (never below what is assigned) is pool_set_quantity's.
+    quantity = forms.IntegerField(min_value=0, max_value=LicensePool.MAX_QUANTITY)

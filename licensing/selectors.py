@@ -1,10 +1,11 @@
 """Reads for pages, endpoints and commands. Every selector that takes an actor narrows to their scope."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import BigIntegerField, Case, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
 
 from accounts.models import User, UserManager
 from accounts.permissions import admin_scope, require_admin, require_subscription_visible
@@ -218,25 +219,68 @@ def user_get(*, actor: User | None, user_id: int) -> User:
     return user
 
 
-def users_with_subscription_licenses(*, users: QuerySet[User], subscription: Subscription) -> QuerySet[User]:
-    """`users`, each with `subscription_licenses`: the assignments they hold in `subscription`, fetched for all
-    of them in one query, so a page of users costs the same number of queries at any size."""
-    return users.prefetch_related(
-        Prefetch(
-            "license_assignments",
-            queryset=LicenseAssignment.objects.filter(pool__subscription=subscription)
-            .select_related("pool__product")
-            .order_by("pool__product__name"),
-            to_attr="subscription_licenses",
-        )
+# Pools per bit mask: a mask is a sum of distinct powers of two, and must fit a signed 64-bit integer.
+POOLS_PER_MASK = 62
+
+
+def users_with_subscription_licenses(*, users: QuerySet[User], pools: Sequence[LicensePool]) -> list[User]:
+    """The rows of `users` (a page: a sliced queryset), each with `subscription_pools`: the pools of `pools` (one
+    subscription's, in display order) whose license the user holds.
+
+    One query whatever the page size: the page's ids are chosen in a subquery, and each of those rows carries a bit
+    mask of the pools it holds, summed by a correlated subquery over its own assignments (an index probe on
+    (user, pool)). An aggregate cannot be turned into a hash of a whole pool's holders, so the work is per row shown.
+    """
+    pools = list(pools)
+    groups = [pools[start : start + POOLS_PER_MASK] for start in range(0, len(pools), POOLS_PER_MASK)]
+    masks = {f"held_pools_{number}": _held_mask(group) for number, group in enumerate(groups)}
+    rows = User.objects.filter(pk__in=users.values("pk")).annotate(**masks).order_by(*users.query.order_by)
+    people = list(rows)
+    for person in people:
+        person.subscription_pools = [
+            pool
+            for name, group in zip(masks, groups, strict=True)
+            for bit, pool in enumerate(group)
+            if (getattr(person, name) or 0) >> bit & 1
+        ]
+    return people
+
+
+def _held_mask(pools: Sequence[LicensePool]) -> Subquery:
+    """The sum of 2**i over the pools[i] the outer user holds (NULL when none)."""
+    bits = Case(
+        *(When(pool_id=pool.pk, then=Value(1 << bit)) for bit, pool in enumerate(pools)),
+        output_field=BigIntegerField(),
     )
+    held = (
+        LicenseAssignment.objects.filter(user=OuterRef("pk"), pool__in=pools)
+        .order_by()
+        .values("user")
+        .annotate(mask=Sum(bits))
+        .values("mask")
+    )
+    return Subquery(held, output_field=BigIntegerField())
 
 
 def departments_list() -> list[str]:
-    """The departments users belong to, for a filter's choices."""
-    return list(
-        User.objects.exclude(department="").order_by("department").values_list("department", flat=True).distinct()
-    )
+    """The departments users belong to, in order, for a filter's choices.
+
+    A loose index scan: each step asks the department index for the next name after the previous one, so the cost
+    grows with the number of departments, not of users (SELECT DISTINCT reads every user: ~12 ms at 100,000).
+    """
+    table = connection.ops.quote_name(User._meta.db_table)
+    column = connection.ops.quote_name(User._meta.get_field("department").column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE departments (name) AS ("
+            f" SELECT MIN({column}) FROM {table} WHERE {column} > %s"
+            f" UNION ALL"
+            f" SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > departments.name)"
+            f" FROM departments WHERE departments.name IS NOT NULL"
+            f") SELECT name FROM departments WHERE name IS NOT NULL",
+            [""],
+        )
+        return [name for (name,) in cursor.fetchall()]
 
 
 def audit_events_of_subscription(*, actor: User | None, subscription: Subscription) -> QuerySet[AuditEvent]:

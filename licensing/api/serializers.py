@@ -5,7 +5,6 @@ from licensing.filtersets import MAX_ID
 from licensing.models import AuditEvent, LicenseAssignment, LicensePool, Product, Subscription
 
 # Largest value a PositiveIntegerField holds on every supported database.
-MAX_QUANTITY = 2_147_483_647
 
 
 def id_field(help_text: str) -> serializers.IntegerField:
@@ -51,7 +50,9 @@ class PoolSerializer(serializers.ModelSerializer):
 
 
 class PoolQuantitySerializer(serializers.Serializer):
-    quantity = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY, help_text="Licenses purchased.")
+    quantity = serializers.IntegerField(
+        min_value=0, max_value=LicensePool.MAX_QUANTITY, help_text="Licenses purchased."
+    )
 
 
 class SubscriptionSerializer(serializers.ModelSerializer):

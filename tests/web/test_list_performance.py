@@ -1,0 +1,143 @@
+"""User License Assignments at scale: the number of queries per page is the same for 10, 50 and 100 rows and for a
+handful or 1,000 users; the total is counted only so far past the page shown; a search cannot walk the name index."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.filtersets import UserFilterSet
+from accounts.models import User
+from licensing import views
+from licensing.demo import ADMINS, seed_demo
+from licensing.models import Subscription
+from licensing.selectors import departments_list
+from tests.factories import UserFactory
+from tests.web.conftest import HTMX, Org, client_for
+
+# Session, user, roles, subscription, its pools, the bounded count, the page's rows with their licenses, departments.
+FULL_PAGE_QUERIES = 8
+# The live-filtering fragment has no filter form, so no departments.
+FRAGMENT_QUERIES = 7
+
+# Each has more than 100 matches among 1,000 demo users, and at least one among a dozen.
+VARIANTS = {
+    "page 1": {},
+    "search by name": {"q": "en"},
+    "search by email": {"q": ".1"},
+    "by product": {"product": "OFFICESERIES_E5"},
+    "unlicensed only": {"licensed": "false"},
+    "licensed, one department, sorted by email descending": {
+        "licensed": "true",
+        "department": "Sales",
+        "ordering": "-email",
+    },
+    "page 3": {"page": "3"},
+}
+
+
+def signed_in_to_the_demo(users: int) -> tuple[Client, str]:
+    """The demo organisation completed to `users` users, a client signed in as its Global Administrator, and the
+    URL of the list."""
+    seed_demo(users=users)
+    client = Client()
+    client.force_login(User.objects.get(email=ADMINS[0].email))
+    subscription = Subscription.objects.get(name="Contoso Enterprise")
+    return client, reverse("licensing:subscription_users", args=[subscription.pk])
+
+
+def queries_of(client: Client, url: str, params: dict, headers: dict | None = None) -> tuple[int, int]:
+    """(queries run, rows shown) for one request of the list."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params, headers=headers)
+    assert response.status_code == 200
+    return len(captured.captured_queries), len(response.context["page"].object_list)
+
+
+def test_queries_per_page_do_not_grow_with_the_rows_shown(db):
+    client, url = signed_in_to_the_demo(1000)
+    fragment = {**HTMX, "HX-Target": "user-results"}
+    for name, params in VARIANTS.items():
+        for rows in (10, 50, 100):
+            assert queries_of(client, url, {**params, "per_page": str(rows)}) == (FULL_PAGE_QUERIES, rows), name
+            assert queries_of(client, url, {**params, "per_page": str(rows)}, fragment) == (FRAGMENT_QUERIES, rows), (
+                name
+            )
+
+
+def test_queries_per_page_do_not_grow_with_the_organisation(db):
+    counts = {}
+    for users in (12, 1000):  # seed_demo completes the organisation: first a dozen users, then 1,000
+        client, url = signed_in_to_the_demo(users)
+        for name, params in VARIANTS.items():
+            queries, shown = queries_of(client, url, {**params, "per_page": "10"})
+            assert shown > 0, name
+            counts[name, users] = queries
+    assert set(counts.values()) == {FULL_PAGE_QUERIES}
+
+
+@pytest.fixture
+def sixty_users(org: Org, monkeypatch) -> Client:
+    """67 users in all, and a list that counts only 20 rows past the page shown."""
+    UserFactory.create_batch(60)
+    monkeypatch.setattr(views, "COUNT_AHEAD", 20)
+    return client_for(org.users["global_admin"])
+
+
+def test_the_total_is_counted_only_so_far_past_the_page_shown(org: Org, sixty_users):
+    url = reverse("licensing:subscription_users", args=[org.s.pk])
+
+    first = sixty_users.get(url, {"per_page": "10"})
+    html = first.content.decode()
+    assert "Showing 1–10 of more than 30 users" in html
+    assert first.context["page"].paginator.num_pages == 3
+    assert f'href="{url}?per_page=10&amp;page=2" hx-get="{url}?per_page=10&amp;page=2" rel="next"' in html
+
+    third = sixty_users.get(url, {"per_page": "10", "page": "3"})
+    assert "Showing 21–30 of more than 50 users" in third.content.decode()
+
+    last = sixty_users.get(url, {"per_page": "10", "page": "7"})
+    html = last.content.decode()
+    assert "Showing 61–67 of 67 users" in html
+    assert '<span class="is-disabled" aria-disabled="true">Next</span>' in html
+    assert len(last.context["page"].object_list) == 7
+
+
+def test_a_page_past_the_end_shows_the_last_page(org: Org, sixty_users):
+    url = reverse("licensing:subscription_users", args=[org.s.pk])
+    response = sixty_users.get(url, {"per_page": "10", "page": "99999999999999999999999"})
+    assert response.context["page"].number == 7
+    assert "Showing 61–67 of 67 users" in response.content.decode()
+
+
+def test_departments_are_distinct_and_ordered(org: Org):
+    UserFactory(department="Engineering")
+    UserFactory(department="")
+    assert departments_list() == ["Engineering", "IT", "Marketing", "Research", "Sales"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("ordering", [None, "name", "-name", "email", "-email"])
+def test_a_search_cannot_walk_the_name_index(org: Org, ordering):
+    """With whole-table scans and sorts disabled, PostgreSQL walks an index that has the list's order whenever it
+    can; for a search the order is one no index has, so the matches are found by the trigram indexes and sorted."""
+    params = {"q": "kenji"} | ({"ordering": ordering} if ordering else {})
+    searched = UserFilterSet(params, queryset=User.objects.all()).qs
+    unfiltered = UserFilterSet({"ordering": ordering} if ordering else {}, queryset=User.objects.all()).qs
+
+    def plan(queryset) -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = off")
+            cursor.execute("SET enable_sort = off")
+            try:
+                return queryset[:50].explain()
+            finally:
+                cursor.execute("RESET enable_seqscan")
+                cursor.execute("RESET enable_sort")
+
+    ordered_indexes = ("user_name_idx", "user_list_order_idx", "accounts_user_email")
+    assert any(index in plan(unfiltered) for index in ordered_indexes)
+    searched_plan = plan(searched)
+    assert not any(index in searched_plan for index in ordered_indexes)
+    assert "trgm" in searched_plan
