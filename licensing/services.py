@@ -108,13 +108,19 @@ def _locked_pools(subscription: Subscription, product_ids: Iterable[int]) -> lis
     )
 
 
-def _lock_user(user: User) -> None:
-    """Serialise changes to one user's licenses, so a desired set is applied against what they hold now.
+def _lock_users(user_ids: Iterable[int]) -> None:
+    """Serialise changes to these users' licenses: a user's licenses change only while their row is locked, so
+    a desired set (or the API's If-Match) is checked against exactly what they hold.
 
-    NO KEY UPDATE does not conflict with the KEY SHARE lock that inserting an assignment takes on the user
-    row, so bulk operations (which lock only their pool) never wait on it.
+    Lock order everywhere: users in primary-key order, then pools in primary-key order. NO KEY UPDATE does not
+    conflict with the KEY SHARE lock that inserting an assignment takes on a user row.
     """
-    User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk", flat=True).first()
+    for chunk in _chunks(sorted(set(user_ids))):
+        list(User.objects.select_for_update(no_key=True).filter(pk__in=chunk).order_by("pk").values_list("pk"))
+
+
+def _lock_user(user: User) -> None:
+    _lock_users([user.pk])
 
 
 def _require_assignable(subscription: Subscription) -> None:
@@ -245,8 +251,12 @@ def user_licenses_set(
 # --- many users, one product ---------------------------------------------------------------------------
 
 
-def _pool_for_bulk(actor: User | None, subscription: Subscription, product: Product) -> LicensePool:
+def _lock_for_bulk(
+    actor: User | None, subscription: Subscription, product: Product, users: Sequence[User]
+) -> LicensePool:
+    """Check the actor's role, lock the users and then the pool (the one lock order), and return the pool."""
     require_license_management(actor, subscription.pk)
+    _lock_users([user.pk for user in users])
     pools = _locked_pools(subscription, [product.pk])
     if not pools:
         raise ProductNotInSubscription(subscription=subscription.name, skus=[product.sku_part_number])
@@ -330,7 +340,7 @@ def licenses_bulk_assign(
 ) -> BulkResult:
     """Assign one product to many users, all or nothing; users who hold it already are left as they are."""
     users = _unique_users(users)
-    pool = _pool_for_bulk(actor, subscription, product)
+    pool = _lock_for_bulk(actor, subscription, product, users)
     holders = _holders(pool, [user.pk for user in users])
     to_add = [user for user in users if user.pk not in holders]
     if to_add:
@@ -364,7 +374,7 @@ def licenses_bulk_unassign(
 ) -> BulkResult:
     """Take one product back from many users, all or nothing; users who don't hold it are left as they are."""
     users = _unique_users(users)
-    pool = _pool_for_bulk(actor, subscription, product)
+    pool = _lock_for_bulk(actor, subscription, product, users)
     holders = _holders(pool, [user.pk for user in users])
     to_remove = [user for user in users if user.pk in holders]
     if to_remove:

@@ -1,6 +1,7 @@
 """REST endpoints of subscriptions, products, pools, assignments and the audit log. Each one is thin: the
 querysets come from licensing.selectors (narrowed to the caller's scope), writes go through licensing.services."""
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -112,10 +113,12 @@ class AssignmentViewSet(
         subscription = subscription_get(actor=request.user, subscription_id=data["subscription"])
         user = user_get(actor=request.user, user_id=data["user"])
         product = products_resolve(identifiers=[data["product"]])[0]
-        change = user_licenses_change(
-            actor=request.user, user=user, subscription=subscription, add=[product], source=Source.API
-        )
-        assignment = self.get_queryset().get(user=user, pool__subscription=subscription, pool__product=product)
+        # One transaction: the user's row stays locked until the new assignment has been read back.
+        with transaction.atomic():
+            change = user_licenses_change(
+                actor=request.user, user=user, subscription=subscription, add=[product], source=Source.API
+            )
+            assignment = self.get_queryset().get(user=user, pool__subscription=subscription, pool__product=product)
         status_code = status.HTTP_201_CREATED if change.changed else status.HTTP_200_OK
         return Response(AssignmentSerializer(assignment).data, status=status_code)
 
