@@ -1,11 +1,12 @@
 """One FilterSet for users, shared by the User License Assignments page and the REST API (`/api/v1/users/`)."""
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import OrderBy
 
 from licensing.filtersets import IdFilter
-from licensing.models import LicenseAssignment, Product, Subscription
-from licensing.selectors import product_identifier_q
+from licensing.models import LicenseAssignment, LicensePool, Product, Subscription
+from licensing.selectors import pools_of_product, product_identifier_q
 
 from .models import User
 
@@ -45,11 +46,33 @@ class UserFilterSet(django_filters.FilterSet):
         value = self.form.cleaned_data.get("subscription") if hasattr(self.form, "cleaned_data") else None
         return int(value) if value is not None else None
 
-    def _assignments(self) -> QuerySet[LicenseAssignment]:
+    def _assignments(self, pools: list[LicensePool] | None = None) -> QuerySet[LicenseAssignment]:
+        """A user's assignments (the outer row's), in `pools` if given, else in the subscription if there is one.
+
+        A page about one subscription has its pools in memory (subscription_get prefetches them): matching their
+        ids is one index probe on (user, pool) per user, with no join, and the planner knows how many users hold
+        each pool, so it does not mistake a common product for a rare one.
+        """
         assignments = LicenseAssignment.objects.filter(user=OuterRef("pk"))
+        if pools is None and self.fixed_subscription is not None:
+            pools = list(self.fixed_subscription.pools.all())
+        if pools is not None:
+            return assignments.filter(pool_id__in=[pool.pk for pool in pools])
         if self.subscription_id is not None:
             assignments = assignments.filter(pool__subscription_id=self.subscription_id)
         return assignments
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        if (self.form.cleaned_data.get("q") or "").strip():
+            # A search's matches may all sit in one stretch of the name order (every "Kenji" under K): walking the
+            # (display_name, email) index until a page is full then reads most users (~40,000 rows, 180 ms at
+            # 100,000). Sorting with the nulls on the side the index does not keep them (the columns are NOT NULL,
+            # so the order is the same) leaves one plan: the trigram indexes find the matches, a top-N sort orders
+            # them, and the cost follows the number of matches, never where they sit.
+            ordering = queryset.query.order_by or self._meta.model._meta.ordering
+            queryset = queryset.order_by(*(_not_by_index(term) for term in ordering))
+        return queryset
 
     def filter_noop(self, queryset: QuerySet, name: str, value) -> QuerySet:
         """`subscription` only narrows `product` and `licensed`; it does not hide users."""
@@ -64,6 +87,9 @@ class UserFilterSet(django_filters.FilterSet):
     def filter_product(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if not value.strip():
             return queryset
+        if self.fixed_subscription is not None:
+            pools = pools_of_product(pools=self.fixed_subscription.pools.all(), identifier=value)
+            return queryset.filter(Exists(self._assignments(pools)))
         product_ids = Product.objects.filter(product_identifier_q(value)).values("pk")
         return queryset.filter(Exists(self._assignments().filter(pool__product_id__in=product_ids)))
 
@@ -72,3 +98,11 @@ class UserFilterSet(django_filters.FilterSet):
             return queryset
         licensed = Exists(self._assignments())
         return queryset.filter(licensed if value else ~licensed)
+
+
+def _not_by_index(term: str) -> OrderBy:
+    """`term` ("field" or "-field") as an ordering a b-tree index cannot produce: ascending with nulls first,
+    descending with nulls last (the index keeps them the other way round)."""
+    if term.startswith("-"):
+        return F(term[1:]).desc(nulls_last=True)
+    return F(term).asc(nulls_first=True)

@@ -69,6 +69,12 @@ def product_identifier_q(identifier: str) -> Q:
         return Q(sku_part_number__iexact=identifier)
 
 
+def pools_of_product(*, pools: Iterable[LicensePool], identifier: str) -> list[LicensePool]:
+    """Those of `pools` (their products loaded) whose product `identifier` names, as product_identifier_q matches."""
+    key = _product_key(str(identifier).strip())
+    return [pool for pool in pools if key in (str(pool.product.sku_id), pool.product.sku_part_number.upper())]
+
+
 def products_resolve(*, identifiers: Iterable[str]) -> list[Product]:
     """The products named by sku id or part number, in the order given; NotFound names every unknown one."""
     identifiers = [str(identifier).strip() for identifier in identifiers]
