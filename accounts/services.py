@@ -23,6 +23,26 @@ from .permissions import forget_admin_scope, require_role_management, require_us
 USER_FIELDS = ("display_name", "department", "job_title", "usage_location", "is_active")
 
 
+def _audit(action: str, *, actor: User | None, actor_label: str, source: str, **subjects: Any) -> None:
+    """Record one audit event (subjects: subject_user, subscription, details) in the caller's transaction."""
+    audit_record([audit_event_new(actor=actor, actor_label=actor_label, action=action, source=source, **subjects)])
+
+
+def _require_known_fields(fields: Mapping[str, Any]) -> None:
+    unknown = set(fields) - set(USER_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"Unknown user fields: {', '.join(sorted(unknown))}.", fields=sorted(unknown))
+
+
+def _apply_changes(user: User, fields: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Set `fields` on `user`; returns what changed as {field: {"old", "new"}} (the audit event's details)."""
+    changes = {name: {"old": getattr(user, name), "new": value} for name, value in fields.items()}
+    changes = {name: change for name, change in changes.items() if change["old"] != change["new"]}
+    for name, change in changes.items():
+        setattr(user, name, change["new"])
+    return changes
+
+
 def _validated(user: User) -> None:
     try:
         user.full_clean(exclude=["password"], validate_constraints=False)
@@ -35,9 +55,7 @@ def user_create(
     *, actor: User | None, email: str, source: str, actor_label: str = "", password: str | None = None, **fields: Any
 ) -> User:
     require_user_management(actor)
-    unknown = set(fields) - set(USER_FIELDS)
-    if unknown:
-        raise ValidationFailed(f"Unknown user fields: {', '.join(sorted(unknown))}.", fields=sorted(unknown))
+    _require_known_fields(fields)
     email = UserManager.normalize_email(email)
     if User.objects.filter(email=email).exists():
         raise ValidationFailed(f"A user with email {email} already exists.", fields={"email": ["Already in use."]})
@@ -45,17 +63,13 @@ def user_create(
     user.set_password(password)
     _validated(user)
     user.save()
-    audit_record(
-        [
-            audit_event_new(
-                actor=actor,
-                actor_label=actor_label,
-                action=AuditAction.USER_CREATED,
-                source=source,
-                subject_user=user,
-                details={name: getattr(user, name) for name in USER_FIELDS},
-            )
-        ]
+    _audit(
+        AuditAction.USER_CREATED,
+        actor=actor,
+        actor_label=actor_label,
+        source=source,
+        subject_user=user,
+        details={name: getattr(user, name) for name in USER_FIELDS},
     )
     return user
 
@@ -63,32 +77,20 @@ def user_create(
 @transaction.atomic
 def user_update(*, actor: User | None, user: User, source: str, actor_label: str = "", **fields: Any) -> User:
     require_user_management(actor)
-    unknown = set(fields) - set(USER_FIELDS)
-    if unknown:
-        raise ValidationFailed(f"Unknown user fields: {', '.join(sorted(unknown))}.", fields=sorted(unknown))
+    _require_known_fields(fields)
     user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
-    changes = {
-        name: {"old": getattr(user, name), "new": value}
-        for name, value in fields.items()
-        if getattr(user, name) != value
-    }
+    changes = _apply_changes(user, fields)
     if not changes:
         return user
-    for name, change in changes.items():
-        setattr(user, name, change["new"])
     _validated(user)
     user.save(update_fields=list(changes))
-    audit_record(
-        [
-            audit_event_new(
-                actor=actor,
-                actor_label=actor_label,
-                action=AuditAction.USER_UPDATED,
-                source=source,
-                subject_user=user,
-                details=changes,
-            )
-        ]
+    _audit(
+        AuditAction.USER_UPDATED,
+        actor=actor,
+        actor_label=actor_label,
+        source=source,
+        subject_user=user,
+        details=changes,
     )
     return user
 
@@ -119,18 +121,14 @@ def role_grant(
     except IntegrityError:  # granted concurrently
         return RoleAssignment.objects.get(user=user, role=role, subscription=subscription)
     if created:
-        audit_record(
-            [
-                audit_event_new(
-                    actor=actor,
-                    actor_label=actor_label,
-                    action=AuditAction.ROLE_GRANTED,
-                    source=source,
-                    subject_user=user,
-                    subscription=subscription,
-                    details={"role": role},
-                )
-            ]
+        _audit(
+            AuditAction.ROLE_GRANTED,
+            actor=actor,
+            actor_label=actor_label,
+            source=source,
+            subject_user=user,
+            subscription=subscription,
+            details={"role": role},
         )
         forget_admin_scope(user)
     return assignment
@@ -151,18 +149,14 @@ def role_revoke(
     _role_scope(role, subscription)
     deleted, _ = RoleAssignment.objects.filter(user=user, role=role, subscription=subscription).delete()
     if deleted:
-        audit_record(
-            [
-                audit_event_new(
-                    actor=actor,
-                    actor_label=actor_label,
-                    action=AuditAction.ROLE_REVOKED,
-                    source=source,
-                    subject_user=user,
-                    subscription=subscription,
-                    details={"role": role},
-                )
-            ]
+        _audit(
+            AuditAction.ROLE_REVOKED,
+            actor=actor,
+            actor_label=actor_label,
+            source=source,
+            subject_user=user,
+            subscription=subscription,
+            details={"role": role},
         )
         forget_admin_scope(user)
     return bool(deleted)
@@ -218,17 +212,13 @@ def api_token_revoke(
 
 
 def _audit_token(action: str, token: ApiToken, *, actor: User | None, actor_label: str, source: str) -> None:
-    audit_record(
-        [
-            audit_event_new(
-                actor=actor,
-                actor_label=actor_label,
-                action=action,
-                source=source,
-                subject_user=token.user,
-                details={"name": token.name, "prefix": token.prefix},
-            )
-        ]
+    _audit(
+        action,
+        actor=actor,
+        actor_label=actor_label,
+        source=source,
+        subject_user=token.user,
+        details={"name": token.name, "prefix": token.prefix},
     )
 
 
@@ -277,9 +267,7 @@ def users_import(
     for row in rows:
         fields = dict(row)
         email = UserManager.normalize_email(fields.pop("email", ""))
-        unknown = set(fields) - set(USER_FIELDS)
-        if unknown:
-            raise ValidationFailed(f"Unknown user fields: {', '.join(sorted(unknown))}.", fields=sorted(unknown))
+        _require_known_fields(fields)
         if email in wanted:
             raise ValidationFailed(f"{email} is listed twice.", email=email)
         wanted[email] = fields
@@ -299,12 +287,9 @@ def users_import(
             user = User(email=email, password=unusable, **fields)
             new_users.append(user)
         else:
-            changes = {name: {"old": getattr(user, name), "new": value} for name, value in fields.items()}
-            changes = {name: change for name, change in changes.items() if change["old"] != change["new"]}
+            changes = _apply_changes(user, fields)
             if not changes:
                 continue
-            for name, change in changes.items():
-                setattr(user, name, change["new"])
             changed.append((user, changes))
         _fields_validated(user)
 

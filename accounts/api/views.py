@@ -163,8 +163,10 @@ class UserViewSet(
         data = serializer.validated_data
         subscription = subscription_get(actor=request.user, subscription_id=data["subscription"])
         with transaction.atomic():
-            user_licenses_lock(user=user)
-            require_if_match(request, licenses_etag(user_licenses(user=user, actor=request.user)))
+            if "If-Match" in request.headers:
+                # Checked under the user's lock, so the change applies to exactly the state the ETag names.
+                user_licenses_lock(user=user)
+                require_if_match(request, licenses_etag(user_licenses(user=user, actor=request.user)))
             if request.method == "POST":
                 user_licenses_change(
                     actor=request.user,
