@@ -23,6 +23,11 @@ urlpatterns = [
         views.UserLicenseAssignmentsView.as_view(),
         name="subscription_users",
     ),
+    path(
+        "subscriptions/<int:subscription_id>/users/total/",
+        views.UserLicenseAssignmentsTotalView.as_view(),
+        name="subscription_users_total",
+    ),
     path("subscriptions/<int:subscription_id>/users/bulk/", views.BulkLicensesView.as_view(), name="users_bulk"),
     path(
         "subscriptions/<int:subscription_id>/users/<int:user_id>/licenses/",

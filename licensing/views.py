@@ -209,10 +209,12 @@ class UserLicenseAssignmentsView(SubscriptionViewMixin, TemplateView):
             return [self.results_template_name]
         return [self.template_name]
 
+    def filtered_users(self):
+        return UserFilterSet(self.request.GET, queryset=User.objects.all(), subscription=self.subscription).qs
+
     def get_context_data(self, **kwargs):
         params = self.request.GET
-        filterset = UserFilterSet(params, queryset=User.objects.all(), subscription=self.subscription)
-        users = filterset.qs
+        users = self.filtered_users()
         # The primary key last keeps pages stable when many users share a department or a name.
         users = users.order_by(*(users.query.order_by or User._meta.ordering), "pk")
         paginator = BoundedCountPaginator(users, _per_page(params.get("per_page")), wanted_page=params.get("page"))
@@ -230,9 +232,32 @@ class UserLicenseAssignmentsView(SubscriptionViewMixin, TemplateView):
             page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             sort_columns=_sort_columns(params.get("ordering") or DEFAULT_USER_SORT),
             list_url=self.request.path,
+            # Where the exact total comes from when the page counted only part of the way.
+            total_url=reverse("licensing:subscription_users_total", args=[self.subscription.pk])
+            + _query_without(params, "page", "per_page", "ordering"),
             return_to=self.request.get_full_path(),
             **kwargs,
         )
+
+
+class UserLicenseAssignmentsTotalView(UserLicenseAssignmentsView):
+    """The exact number of users the list's filters match. The list page fetches it after it is shown (htmx)
+    when it counted only part of the way, so a slow count never holds the page up."""
+
+    template_name = "licensing/partials/user_total.html"
+
+    def get_template_names(self):
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        return {"total": self.filtered_users().order_by().count()}
+
+
+def _query_without(params, *names: str) -> str:
+    query = params.copy()
+    for name in names:
+        query.pop(name, None)
+    return f"?{query.urlencode()}" if query else ""
 
 
 def _sort_columns(ordering: str) -> list[dict]:

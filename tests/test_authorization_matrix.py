@@ -100,6 +100,7 @@ MATRIX: dict[str, list[Case]] = {
         Case("post", lambda w: f"{s(w)}/products/{w.pool.pk}/quantity/", WEB_QUANTITY_S, lambda w: {"quantity": 12})
     ],
     "licensing:subscription_users": [Case("get", lambda w: f"{s(w)}/users/", WEB_SEE_S)],
+    "licensing:subscription_users_total": [Case("get", lambda w: f"{s(w)}/users/total/?licensed=true", WEB_SEE_S)],
     "licensing:users_bulk": [
         Case(
             "post",
