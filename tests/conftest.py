@@ -64,12 +64,6 @@ def member(db):
 
 
 @pytest.fixture
-def fast_password_hashing(settings):
-    """MD5 instead of PBKDF2 (about 0.25 s a hash) for tests that create many users; never in production."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
 def assert_pool_counters(db):
     """A check, to call after any operation, that every pool's `assigned` equals its assignment rows and stays
     within 0..quantity."""

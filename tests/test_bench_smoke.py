@@ -28,7 +28,7 @@ SCENARIOS = [
 
 
 @pytest.mark.django_db
-def test_the_harness_measures_every_scenario(tmp_path, fast_password_hashing):
+def test_the_harness_measures_every_scenario(tmp_path):
     report = run(users=60, repeat=2, bulk_size=20)
 
     assert [row["name"] for row in report["results"]] == SCENARIOS

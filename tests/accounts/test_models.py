@@ -8,7 +8,7 @@ from accounts.choices import Role
 from accounts.models import User
 from tests.factories import PASSWORD, RoleAssignmentFactory, SubscriptionFactory, UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+pytestmark = pytest.mark.django_db
 
 
 def test_create_user_stores_the_email_lower_case():

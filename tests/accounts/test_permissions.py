@@ -15,7 +15,7 @@ from licensing.models import AuditEvent, Subscription
 from licensing.selectors import audit_events_visible
 from tests.factories import RoleAssignmentFactory, SubscriptionFactory, UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+pytestmark = pytest.mark.django_db
 
 ROLES = ["global_admin", "sub_admin_s", "sub_admin_t", "user_admin", "no_role", "inactive_admin", "anonymous"]
 

@@ -11,7 +11,7 @@ from licensing.exceptions import PermissionDenied, ValidationFailed
 from licensing.models import AuditEvent
 from tests.factories import RoleAssignmentFactory, SubscriptionFactory, UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+pytestmark = pytest.mark.django_db
 
 
 # --- user_create ----------------------------------------------------------------------------------------------

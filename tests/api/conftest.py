@@ -59,7 +59,7 @@ class World:
 
 
 @pytest.fixture
-def world(db, fast_password_hashing) -> World:
+def world(db) -> World:
     s = SubscriptionFactory(name="Contoso Enterprise")
     t = SubscriptionFactory(name="Fabrikam Standard")
     e3 = ProductFactory(sku_part_number="OFFICESERIES_E3", name="OfficeSeries E3")

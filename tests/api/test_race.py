@@ -12,7 +12,6 @@ from tests.factories import LicensePoolFactory, RoleAssignmentFactory, UserFacto
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("fast_password_hashing"),
 ]
 
 CLIENTS = 12

@@ -109,7 +109,7 @@ class Org:
 
 
 @pytest.fixture
-def org(transactional_db, fast_password_hashing) -> Org:
+def org(transactional_db) -> Org:
     """E3: 17 of 20 available; E5: 5 of 5; Visio: 0 of 2 (exhausted). Adele Vance holds nothing."""
     subscription = SubscriptionFactory(name="Contoso Enterprise")
     other = SubscriptionFactory(name="Fabrikam Research")

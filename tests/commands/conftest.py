@@ -65,8 +65,3 @@ def e3(subscription):
 @pytest.fixture
 def other_subscription_admin(db):
     return RoleAssignmentFactory(role=Role.SUBSCRIPTION_ADMIN, subscription=SubscriptionFactory()).user
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(fast_password_hashing):
-    """These tests create many users with factory passwords."""

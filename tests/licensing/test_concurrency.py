@@ -26,7 +26,6 @@ from tests.factories import LicensePoolFactory, SubscriptionFactory, UserFactory
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("fast_password_hashing"),
 ]
 
 THREAD_TIMEOUT = 120

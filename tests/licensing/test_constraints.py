@@ -13,7 +13,7 @@ from licensing.models import LicenseAssignment, LicensePool
 from licensing.services import user_licenses_change
 from tests.factories import LicensePoolFactory, SubscriptionFactory, UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+pytestmark = pytest.mark.django_db
 
 
 def refused(operation) -> None:

@@ -13,7 +13,7 @@ from licensing.choices import AuditAction, SubscriptionStatus
 from licensing.demo import ADMINS, DEMO_DOMAIN, DEMO_PASSWORD, EXHAUSTED, PRODUCTS, SUBSCRIPTIONS
 from licensing.models import AuditEvent, LicenseAssignment, LicensePool, Product, Subscription
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+pytestmark = pytest.mark.django_db
 
 USERS = 60
 

@@ -19,7 +19,7 @@ from licensing.exceptions import (
 from licensing.models import AuditEvent, LicenseAssignment, LicensePool, Subscription
 from tests.factories import LicensePoolFactory, RoleAssignmentFactory, SubscriptionFactory, UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)

@@ -46,7 +46,7 @@ class Org:
 
 
 @pytest.fixture
-def org(db, fast_password_hashing) -> Org:
+def org(db) -> Org:
     s = SubscriptionFactory(name="Contoso Enterprise")
     t = SubscriptionFactory(name="Fabrikam Research")
     e3 = ProductFactory(name="OfficeSeries E3", sku_part_number="OFFICESERIES_E3")
