@@ -42,6 +42,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 serve: $(STAMP)
+	@test -n "$$SECRET_KEY" || { echo "make serve is for production: set SECRET_KEY and ALLOWED_HOSTS (README, Deploying)"; exit 2; }
 	$(BIN)/python manage.py collectstatic --no-input
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/gunicorn officeseries.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -

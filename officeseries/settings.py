@@ -2,7 +2,7 @@
 
 DATABASE_URL   database (default: SQLite file db.sqlite3 beside manage.py)
 SECRET_KEY     required unless DEBUG is on
-DEBUG          "1"/"true" turns debug on (default: off)
+DEBUG          "1"/"true" turns debug on, "0"/"false" off (default: off when SECRET_KEY is set, else on)
 ALLOWED_HOSTS  comma-separated host names (default with DEBUG: localhost names)
 """
 
@@ -30,13 +30,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEBUG = env_flag("DEBUG")
-# The test suite runs with DEBUG off, as production does, but needs no configured secret.
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# A checkout without a secret key is a development one: debug is on unless switched off. A deployment sets the
+# key, and debug is then off unless switched on. Debug off without a key refuses to start.
+DEBUG = env_flag("DEBUG", default=not SECRET_KEY)
 RUNNING_TESTS = "pytest" in sys.modules
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not (DEBUG or RUNNING_TESTS):
+    if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105
 

@@ -44,6 +44,14 @@ def test_refuses_to_start_without_a_secret_key_when_debug_is_off():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_a_checkout_without_a_secret_key_is_a_development_one():
+    result = manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)", env={})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("True")
+    with_key = manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)", env=PRODUCTION_ENV)
+    assert with_key.stdout.strip().endswith("False")
+
+
 INLINE = [
     re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I),  # inline script
     re.compile(r"<style\b", re.I),
