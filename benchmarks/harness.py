@@ -28,7 +28,7 @@ from accounts.models import User
 from licensing.choices import Source
 from licensing.demo import ADMINS, seed_demo
 from licensing.models import LicensePool, Product, Subscription
-from licensing.services import licenses_bulk_assign, licenses_bulk_unassign, pool_set_quantity
+from licensing.services import licenses_bulk_assign, licenses_bulk_unassign, pool_create, pool_set_quantity
 
 BULK_PRODUCT = "BENCH_BULK"
 
@@ -219,8 +219,13 @@ class Bench:
 
     def bulk_assign(self, size: int) -> None:
         product, _ = Product.objects.get_or_create(sku_part_number=BULK_PRODUCT, defaults={"name": "Bench bulk"})
-        pool, _ = LicensePool.objects.get_or_create(
-            subscription=self.subscription, product=product, defaults={"quantity": size}
+        pool = pool_create(
+            actor=None,
+            subscription=self.subscription,
+            product=product,
+            quantity=size,
+            source=Source.SYSTEM,
+            actor_label="bench",
         )
         if pool.quantity < size:
             pool_set_quantity(actor=None, pool=pool, quantity=size, source=Source.SYSTEM, actor_label="bench")

@@ -22,6 +22,7 @@ class Source(models.TextChoices):
 class AuditAction(models.TextChoices):
     LICENSE_ASSIGNED = "license_assigned", "License assigned"
     LICENSE_UNASSIGNED = "license_unassigned", "License unassigned"
+    POOL_CREATED = "pool_created", "Product added to subscription"
     QUANTITY_CHANGED = "quantity_changed", "Quantity changed"
     POOL_RECONCILED = "pool_reconciled", "Pool counter reconciled"
     USER_CREATED = "user_created", "User created"

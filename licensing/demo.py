@@ -18,8 +18,8 @@ from accounts.models import User
 from accounts.services import role_grant
 
 from .choices import ASSIGNABLE_STATUSES, Source, SubscriptionStatus
-from .models import LicenseAssignment, LicensePool, Product, Subscription
-from .services import licenses_bulk_assign, pool_set_quantity
+from .models import LicenseAssignment, Product, Subscription
+from .services import licenses_bulk_assign, pool_create, pool_set_quantity
 
 DEMO_PASSWORD = "OfficeSeries-demo-2026"
 DEMO_DOMAIN = "contoso.example"
@@ -314,8 +314,13 @@ def _seed_users(count: int, report: SeedReport) -> list[User]:
 
 def _seed_pool(subscription: Subscription, spec: DemoSubscription, product: Product, holders: list[User]) -> int:
     needed = _quantity_for(spec, product, holders)
-    pool, _ = LicensePool.objects.get_or_create(
-        subscription=subscription, product=product, defaults={"quantity": needed}
+    pool = pool_create(
+        actor=None,
+        subscription=subscription,
+        product=product,
+        quantity=needed,
+        source=Source.SYSTEM,
+        actor_label="seed_demo",
     )
     if subscription.status not in ASSIGNABLE_STATUSES:
         return 0

@@ -396,18 +396,55 @@ def licenses_bulk_unassign(
 # --- pools -------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def pool_set_quantity(
-    *, actor: User | None, pool: LicensePool, quantity: int, source: str, actor_label: str = ""
-) -> LicensePool:
-    """Change how many licenses a pool holds; never below what is assigned."""
-    require_quantity_change(actor, pool.subscription_id)
+def _require_valid_quantity(quantity: int) -> None:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= LicensePool.MAX_QUANTITY:
         raise ValidationFailed(
             f"The quantity must be a whole number from 0 to {LicensePool.MAX_QUANTITY:,}.",
             quantity=quantity,
             max_quantity=LicensePool.MAX_QUANTITY,
         )
+
+
+@transaction.atomic
+def pool_create(
+    *,
+    actor: User | None,
+    subscription: Subscription,
+    product: Product,
+    quantity: int,
+    source: str,
+    actor_label: str = "",
+) -> LicensePool:
+    """Add a product to a subscription with `quantity` licenses; a product it has already is left as it is."""
+    require_quantity_change(actor, subscription.pk)
+    _require_valid_quantity(quantity)
+    pool, created = LicensePool.objects.get_or_create(
+        subscription=subscription, product=product, defaults={"quantity": quantity}
+    )
+    if created:
+        audit_record(
+            [
+                audit_event_new(
+                    actor=actor,
+                    actor_label=actor_label,
+                    action=AuditAction.POOL_CREATED,
+                    source=source,
+                    subscription=subscription,
+                    product=product,
+                    details={"quantity": quantity},
+                )
+            ]
+        )
+    return pool
+
+
+@transaction.atomic
+def pool_set_quantity(
+    *, actor: User | None, pool: LicensePool, quantity: int, source: str, actor_label: str = ""
+) -> LicensePool:
+    """Change how many licenses a pool holds; never below what is assigned."""
+    require_quantity_change(actor, pool.subscription_id)
+    _require_valid_quantity(quantity)
     locked = (
         LicensePool.objects.select_for_update(of=("self",)).select_related("product", "subscription").get(pk=pool.pk)
     )

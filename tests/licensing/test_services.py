@@ -17,7 +17,13 @@ from licensing.exceptions import (
     ValidationFailed,
 )
 from licensing.models import AuditEvent, LicenseAssignment, LicensePool, Subscription
-from tests.factories import LicensePoolFactory, RoleAssignmentFactory, SubscriptionFactory, UserFactory
+from tests.factories import (
+    LicensePoolFactory,
+    ProductFactory,
+    RoleAssignmentFactory,
+    SubscriptionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -585,3 +591,38 @@ def test_who_may_change_a_quantity(request, actor_fixture, error, pool_a):
         assert caught.value.code == error.code
 
     assert LicensePool.objects.get(pk=pool_a.pk).quantity == (3 if error else 7)
+
+
+def test_adding_a_product_to_a_subscription_is_audited_once(subscription, global_admin):
+    product = ProductFactory()
+    pool = services.pool_create(
+        actor=global_admin, subscription=subscription, product=product, quantity=4, source=Source.WEB
+    )
+    again = services.pool_create(
+        actor=global_admin, subscription=subscription, product=product, quantity=9, source=Source.WEB
+    )
+    assert again.pk == pool.pk and LicensePool.objects.get(pk=pool.pk).quantity == 4
+    event = AuditEvent.objects.get(action=AuditAction.POOL_CREATED)
+    assert (event.subscription, event.product, event.details) == (subscription, product, {"quantity": 4})
+
+
+@pytest.mark.parametrize(("actor_fixture", "error"), [("user_admin", PermissionDenied), ("member", PermissionDenied)])
+def test_only_quantity_managers_add_products(request, subscription, actor_fixture, error):
+    with pytest.raises(error):
+        services.pool_create(
+            actor=request.getfixturevalue(actor_fixture),
+            subscription=subscription,
+            product=ProductFactory(),
+            quantity=1,
+            source=Source.WEB,
+        )
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize("quantity", [-1, LicensePool.MAX_QUANTITY + 1, 1.5, True])
+def test_a_new_pool_needs_a_valid_quantity(subscription, quantity):
+    with pytest.raises(ValidationFailed):
+        services.pool_create(
+            actor=None, subscription=subscription, product=ProductFactory(), quantity=quantity, source=Source.CLI
+        )
+    assert not LicensePool.objects.exists()
