@@ -14,18 +14,13 @@ from django.utils import timezone
 from licensing.choices import AuditAction, Source
 from licensing.exceptions import NotFound, PermissionDenied, ValidationFailed
 from licensing.models import Subscription
-from licensing.services import audit_event_new, audit_record
+from licensing.services import audit_event_new, audit_record, audit_record_one
 
 from .choices import Role
 from .models import ApiToken, RoleAssignment, User, UserManager
 from .permissions import forget_admin_scope, require_role_management, require_user_management
 
 USER_FIELDS = ("display_name", "department", "job_title", "usage_location", "is_active")
-
-
-def _audit(action: str, *, actor: User | None, actor_label: str, source: str, **subjects: Any) -> None:
-    """Record one audit event (subjects: subject_user, subscription, details) in the caller's transaction."""
-    audit_record([audit_event_new(actor=actor, actor_label=actor_label, action=action, source=source, **subjects)])
 
 
 def _require_known_fields(fields: Mapping[str, Any]) -> None:
@@ -63,7 +58,7 @@ def user_create(
     user.set_password(password)
     _validated(user)
     user.save()
-    _audit(
+    audit_record_one(
         AuditAction.USER_CREATED,
         actor=actor,
         actor_label=actor_label,
@@ -84,7 +79,7 @@ def user_update(*, actor: User | None, user: User, source: str, actor_label: str
         return user
     _validated(user)
     user.save(update_fields=list(changes))
-    _audit(
+    audit_record_one(
         AuditAction.USER_UPDATED,
         actor=actor,
         actor_label=actor_label,
@@ -121,7 +116,7 @@ def role_grant(
     except IntegrityError:  # granted concurrently
         return RoleAssignment.objects.get(user=user, role=role, subscription=subscription)
     if created:
-        _audit(
+        audit_record_one(
             AuditAction.ROLE_GRANTED,
             actor=actor,
             actor_label=actor_label,
@@ -149,7 +144,7 @@ def role_revoke(
     _role_scope(role, subscription)
     deleted, _ = RoleAssignment.objects.filter(user=user, role=role, subscription=subscription).delete()
     if deleted:
-        _audit(
+        audit_record_one(
             AuditAction.ROLE_REVOKED,
             actor=actor,
             actor_label=actor_label,
@@ -212,7 +207,7 @@ def api_token_revoke(
 
 
 def _audit_token(action: str, token: ApiToken, *, actor: User | None, actor_label: str, source: str) -> None:
-    _audit(
+    audit_record_one(
         action,
         actor=actor,
         actor_label=actor_label,

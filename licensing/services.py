@@ -90,6 +90,11 @@ def audit_event_new(
     )
 
 
+def audit_record_one(action: str, *, actor: User | None, actor_label: str, source: str, **subjects: Any) -> None:
+    """Record one audit event (subjects: subject_user, subscription, product, details) in the caller's transaction."""
+    audit_record([audit_event_new(actor=actor, actor_label=actor_label, action=action, source=source, **subjects)])
+
+
 def audit_record(events: Sequence[AuditEvent]) -> None:
     """Save audit events; callers are inside the transaction of the change the events record."""
     AuditEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
@@ -422,18 +427,14 @@ def pool_create(
         subscription=subscription, product=product, defaults={"quantity": quantity}
     )
     if created:
-        audit_record(
-            [
-                audit_event_new(
-                    actor=actor,
-                    actor_label=actor_label,
-                    action=AuditAction.POOL_CREATED,
-                    source=source,
-                    subscription=subscription,
-                    product=product,
-                    details={"quantity": quantity},
-                )
-            ]
+        audit_record_one(
+            AuditAction.POOL_CREATED,
+            actor=actor,
+            actor_label=actor_label,
+            source=source,
+            subscription=subscription,
+            product=product,
+            details={"quantity": quantity},
         )
     return pool
 
@@ -455,18 +456,14 @@ def pool_set_quantity(
     old_quantity = locked.quantity
     if quantity != old_quantity:
         LicensePool.objects.filter(pk=locked.pk).update(quantity=quantity)
-        audit_record(
-            [
-                audit_event_new(
-                    actor=actor,
-                    actor_label=actor_label,
-                    action=AuditAction.QUANTITY_CHANGED,
-                    source=source,
-                    subscription=locked.subscription,
-                    product=locked.product,
-                    details={"old_quantity": old_quantity, "new_quantity": quantity},
-                )
-            ]
+        audit_record_one(
+            AuditAction.QUANTITY_CHANGED,
+            actor=actor,
+            actor_label=actor_label,
+            source=source,
+            subscription=locked.subscription,
+            product=locked.product,
+            details={"old_quantity": old_quantity, "new_quantity": quantity},
         )
         locked.quantity = quantity
     return locked
