@@ -3,7 +3,7 @@
 
 from django.contrib import admin
 
-from licensing.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 
 from .models import RoleAssignment, User
 

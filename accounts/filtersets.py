@@ -1,29 +1,19 @@
-"""One FilterSet for users, shared by the User License Assignments page and the REST API (`/api/v1/users/`)."""
+"""The users FilterSet: search, department, account status and sorting. Licensing extends it with the filters
+that look at licenses (licensing.filtersets.UserLicenseFilterSet)."""
 
 import django_filters
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
-
-from licensing.filtersets import IdFilter
-from licensing.models import LicenseAssignment, LicensePool, Product, Subscription
-from licensing.selectors import pools_of_product, product_identifier_q
 
 from .models import User
 
 
 class UserFilterSet(django_filters.FilterSet):
-    """Filters: `q` (name or email fragment), `department`, `is_active`, `subscription` (id), `product`
-    (sku id or part number), `licensed` (holds any license; in `subscription` when it is given).
-
-    A page that is about one subscription passes it as `subscription=` and the filters apply within it.
-    """
+    """Filters: `q` (name or email fragment), `department`, `is_active`; `ordering`."""
 
     q = django_filters.CharFilter(method="filter_q", label="Search by name or email")
     department = django_filters.CharFilter(field_name="department", label="Department")
     is_active = django_filters.BooleanFilter(field_name="is_active", label="Account enabled")
-    subscription = IdFilter(method="filter_noop", label="Subscription id")
-    product = django_filters.CharFilter(method="filter_product", label="Product (sku id or part number)")
-    licensed = django_filters.BooleanFilter(method="filter_licensed", label="Has a license")
     ordering = django_filters.OrderingFilter(
         fields=(("display_name", "name"), ("email", "email"), ("department", "department"), ("created_at", "created")),
         label="Sort by",
@@ -31,36 +21,7 @@ class UserFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = User
-        fields = ["q", "department", "is_active", "subscription", "product", "licensed"]
-
-    def __init__(
-        self, data=None, queryset=None, *, request=None, prefix=None, subscription: Subscription | None = None
-    ):
-        super().__init__(data, queryset, request=request, prefix=prefix)
-        self.fixed_subscription = subscription
-
-    @property
-    def subscription_id(self) -> int | None:
-        if self.fixed_subscription is not None:
-            return self.fixed_subscription.pk
-        value = self.form.cleaned_data.get("subscription") if hasattr(self.form, "cleaned_data") else None
-        return int(value) if value is not None else None
-
-    def _assignments(self, pools: list[LicensePool] | None = None) -> QuerySet[LicenseAssignment]:
-        """A user's assignments (the outer row's), in `pools` if given, else in the subscription if there is one.
-
-        A page about one subscription has its pools in memory (subscription_get prefetches them): matching their
-        ids is one index probe on (user, pool) per user, with no join, and the planner knows how many users hold
-        each pool, so it does not mistake a common product for a rare one.
-        """
-        assignments = LicenseAssignment.objects.filter(user=OuterRef("pk"))
-        if pools is None and self.fixed_subscription is not None:
-            pools = list(self.fixed_subscription.pools.all())
-        if pools is not None:
-            return assignments.filter(pool_id__in=[pool.pk for pool in pools])
-        if self.subscription_id is not None:
-            assignments = assignments.filter(pool__subscription_id=self.subscription_id)
-        return assignments
+        fields = ["q", "department", "is_active"]
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
@@ -74,30 +35,11 @@ class UserFilterSet(django_filters.FilterSet):
             queryset = queryset.order_by(*(_not_by_index(term) for term in ordering))
         return queryset
 
-    def filter_noop(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        """`subscription` only narrows `product` and `licensed`; it does not hide users."""
-        return queryset
-
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         if not value:
             return queryset
         return queryset.filter(Q(display_name__icontains=value) | Q(email__icontains=value))
-
-    def filter_product(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if not value.strip():
-            return queryset
-        if self.fixed_subscription is not None:
-            pools = pools_of_product(pools=self.fixed_subscription.pools.all(), identifier=value)
-            return queryset.filter(Exists(self._assignments(pools)))
-        product_ids = Product.objects.filter(product_identifier_q(value)).values("pk")
-        return queryset.filter(Exists(self._assignments().filter(pool__product_id__in=product_ids)))
-
-    def filter_licensed(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
-        if value is None:
-            return queryset
-        licensed = Exists(self._assignments())
-        return queryset.filter(licensed if value else ~licensed)
 
 
 def _not_by_index(term: str) -> OrderBy:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from licensing.exceptions import NotFound, PermissionDenied
+from core.errors import NotFound, PermissionDenied
 
 from .choices import Role
 from .models import RoleAssignment

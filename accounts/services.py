@@ -11,10 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from licensing.choices import AuditAction, Source
-from licensing.exceptions import NotFound, PermissionDenied, ValidationFailed
-from licensing.models import Subscription
-from licensing.services import audit_event_new, audit_record, audit_record_one
+from core.audit import Actor, audit_event_new, audit_record, audit_record_one
+from core.choices import AuditAction
+from core.errors import NotFound, PermissionDenied, ValidationFailed
 
 from .choices import Role
 from .models import ApiToken, RoleAssignment, User, UserManager
@@ -46,10 +45,8 @@ def _validated(user: User) -> None:
 
 
 @transaction.atomic
-def user_create(
-    *, actor: User | None, email: str, source: str, actor_label: str = "", password: str | None = None, **fields: Any
-) -> User:
-    require_user_management(actor)
+def user_create(*, by: Actor, email: str, password: str | None = None, **fields: Any) -> User:
+    require_user_management(by.user)
     _require_known_fields(fields)
     email = UserManager.normalize_email(email)
     if User.objects.filter(email=email).exists():
@@ -60,9 +57,7 @@ def user_create(
     user.save()
     audit_record_one(
         AuditAction.USER_CREATED,
-        actor=actor,
-        actor_label=actor_label,
-        source=source,
+        actor=by,
         subject_user=user,
         details={name: getattr(user, name) for name in USER_FIELDS},
     )
@@ -70,8 +65,8 @@ def user_create(
 
 
 @transaction.atomic
-def user_update(*, actor: User | None, user: User, source: str, actor_label: str = "", **fields: Any) -> User:
-    require_user_management(actor)
+def user_update(*, by: Actor, user: User, **fields: Any) -> User:
+    require_user_management(by.user)
     _require_known_fields(fields)
     user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
     changes = _apply_changes(user, fields)
@@ -81,16 +76,14 @@ def user_update(*, actor: User | None, user: User, source: str, actor_label: str
     user.save(update_fields=list(changes))
     audit_record_one(
         AuditAction.USER_UPDATED,
-        actor=actor,
-        actor_label=actor_label,
-        source=source,
+        actor=by,
         subject_user=user,
         details=changes,
     )
     return user
 
 
-def _role_scope(role: str, subscription: Subscription | None) -> None:
+def _role_scope(role: str, subscription) -> None:
     if role not in Role.values:
         raise ValidationFailed(f"Unknown role {role!r}.", role=role, roles=Role.values)
     if (role == Role.SUBSCRIPTION_ADMIN) != (subscription is not None):
@@ -100,15 +93,13 @@ def _role_scope(role: str, subscription: Subscription | None) -> None:
 @transaction.atomic
 def role_grant(
     *,
-    actor: User | None,
+    by: Actor,
     user: User,
     role: str,
-    subscription: Subscription | None = None,
-    source: str,
-    actor_label: str = "",
+    subscription=None,  # a licensing.Subscription, for a Subscription Administrator
 ) -> RoleAssignment:
     """Grant an admin role; granting one the user has already changes nothing."""
-    require_role_management(actor)
+    require_role_management(by.user)
     _role_scope(role, subscription)
     try:
         with transaction.atomic():
@@ -118,9 +109,7 @@ def role_grant(
     if created:
         audit_record_one(
             AuditAction.ROLE_GRANTED,
-            actor=actor,
-            actor_label=actor_label,
-            source=source,
+            actor=by,
             subject_user=user,
             subscription=subscription,
             details={"role": role},
@@ -132,23 +121,19 @@ def role_grant(
 @transaction.atomic
 def role_revoke(
     *,
-    actor: User | None,
+    by: Actor,
     user: User,
     role: str,
-    subscription: Subscription | None = None,
-    source: str,
-    actor_label: str = "",
+    subscription=None,  # a licensing.Subscription, for a Subscription Administrator
 ) -> bool:
     """Revoke an admin role; returns False when the user did not have it."""
-    require_role_management(actor)
+    require_role_management(by.user)
     _role_scope(role, subscription)
     deleted, _ = RoleAssignment.objects.filter(user=user, role=role, subscription=subscription).delete()
     if deleted:
         audit_record_one(
             AuditAction.ROLE_REVOKED,
-            actor=actor,
-            actor_label=actor_label,
-            source=source,
+            actor=by,
             subject_user=user,
             subscription=subscription,
             details={"role": role},
@@ -167,18 +152,16 @@ API_TOKEN_TOUCH_INTERVAL = datetime.timedelta(minutes=1)
 @transaction.atomic
 def api_token_create(
     *,
-    actor: User | None,
+    by: Actor,
     user: User,
     name: str,
     expires_at: datetime.datetime | None = None,
-    source: str = Source.SYSTEM,
-    actor_label: str = "",
 ) -> tuple[ApiToken, str]:
     """A new API token of `user`, returned with its secret: the secret is shown once and only its hash is kept.
 
-    Admins create tokens for themselves; an operator (`actor=None`) for anyone.
+    Admins create tokens for themselves; an operator (`by.user` None) for anyone.
     """
-    if actor is not None and actor.pk != user.pk:
+    if by.user is not None and by.user.pk != user.pk:
         raise PermissionDenied("API tokens can only be created for yourself.")
     name = name.strip()
     if not name:
@@ -189,29 +172,25 @@ def api_token_create(
     token = ApiToken.objects.create(
         user=user, name=name, key_hash=ApiToken.hash_key(key), prefix=key[:12], expires_at=expires_at
     )
-    _audit_token(AuditAction.API_TOKEN_CREATED, token, actor=actor, actor_label=actor_label, source=source)
+    _audit_token(AuditAction.API_TOKEN_CREATED, token, by=by)
     return token, key
 
 
 @transaction.atomic
-def api_token_revoke(
-    *, actor: User | None, token: ApiToken, source: str = Source.SYSTEM, actor_label: str = ""
-) -> ApiToken:
+def api_token_revoke(*, by: Actor, token: ApiToken) -> ApiToken:
     """Revoke a token for good; revoking a revoked token changes nothing. Other people's tokens are not found."""
-    if actor is not None and actor.pk != token.user_id:
+    if by.user is not None and by.user.pk != token.user_id:
         raise NotFound("API token not found.")
     if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
-        _audit_token(AuditAction.API_TOKEN_REVOKED, token, actor=actor, actor_label=actor_label, source=source)
+        _audit_token(AuditAction.API_TOKEN_REVOKED, token, by=by)
     token.refresh_from_db(fields=["revoked_at"])
     return token
 
 
-def _audit_token(action: str, token: ApiToken, *, actor: User | None, actor_label: str, source: str) -> None:
+def _audit_token(action: str, token: ApiToken, *, by: Actor) -> None:
     audit_record_one(
         action,
-        actor=actor,
-        actor_label=actor_label,
-        source=source,
+        actor=by,
         subject_user=token.user,
         details={"name": token.name, "prefix": token.prefix},
     )
@@ -246,10 +225,8 @@ class UsersImportResult:
 @transaction.atomic
 def users_import(
     *,
-    actor: User | None,
+    by: Actor,
     rows: Sequence[Mapping[str, Any]],
-    source: str,
-    actor_label: str = "",
     progress: Callable[[int], None] = lambda done: None,
 ) -> UsersImportResult:
     """Create or update many users, set-based and all or nothing; one audit event per created or updated user.
@@ -257,7 +234,7 @@ def users_import(
     Each row has an `email` and any of USER_FIELDS; a field a row leaves out keeps its value (or its default, for
     a new user). Every row is checked before anything is written; `progress` is told how many rows are written.
     """
-    require_user_management(actor)
+    require_user_management(by.user)
     wanted: dict[str, dict[str, Any]] = {}
     for row in rows:
         fields = dict(row)
@@ -299,10 +276,8 @@ def users_import(
     audit_record(
         [
             audit_event_new(
-                actor=actor,
-                actor_label=actor_label,
+                actor=by,
                 action=AuditAction.USER_CREATED,
-                source=source,
                 subject_user=user,
                 details={name: getattr(user, name) for name in USER_FIELDS},
             )
@@ -310,10 +285,8 @@ def users_import(
         ]
         + [
             audit_event_new(
-                actor=actor,
-                actor_label=actor_label,
+                actor=by,
                 action=AuditAction.USER_UPDATED,
-                source=source,
                 subject_user=user,
                 details=changes,
             )

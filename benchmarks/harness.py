@@ -25,10 +25,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from licensing.choices import Source
+from core.audit import Actor
+from core.choices import Source
 from licensing.demo import ADMINS, seed_demo
 from licensing.models import LicensePool, Product, Subscription
-from licensing.services import licenses_bulk_assign, licenses_bulk_unassign, pool_create, pool_set_quantity
+from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
+from licensing.services.pools import pool_create, pool_set_quantity
 
 BULK_PRODUCT = "BENCH_BULK"
 
@@ -220,22 +222,15 @@ class Bench:
     def bulk_assign(self, size: int) -> None:
         product, _ = Product.objects.get_or_create(sku_part_number=BULK_PRODUCT, defaults={"name": "Bench bulk"})
         pool = pool_create(
-            actor=None,
-            subscription=self.subscription,
-            product=product,
-            quantity=size,
-            source=Source.SYSTEM,
-            actor_label="bench",
+            subscription=self.subscription, product=product, quantity=size, by=Actor(None, Source.SYSTEM, label="bench")
         )
         if pool.quantity < size:
-            pool_set_quantity(actor=None, pool=pool, quantity=size, source=Source.SYSTEM, actor_label="bench")
+            pool_set_quantity(pool=pool, quantity=size, by=Actor(None, Source.SYSTEM, label="bench"))
         users = list(User.objects.order_by("pk")[:size])
         common = {
-            "actor": None,
             "subscription": self.subscription,
             "product": product,
-            "source": Source.SYSTEM,
-            "actor_label": "bench",
+            "by": Actor(None, Source.SYSTEM, label="bench"),
         }
         licenses_bulk_unassign(users=users, **common)
         samples = timed(

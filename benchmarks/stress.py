@@ -641,9 +641,12 @@ def plan_create(*, name: str, single_users: int, bulk_users: int, password: str)
     from accounts.choices import Role
     from accounts.models import User
     from accounts.services import api_token_create, role_grant, user_create, users_import
-    from licensing.choices import Source, SubscriptionStatus
-    from licensing.models import AuditEvent, LicensePool, Product, Subscription
-    from licensing.services import licenses_bulk_assign
+    from core.audit import Actor
+    from core.choices import Source
+    from core.models import AuditEvent
+    from licensing.choices import SubscriptionStatus
+    from licensing.models import LicensePool, Product, Subscription
+    from licensing.services.bulk import licenses_bulk_assign
 
     products = {
         sku: Product.objects.get_or_create(sku_part_number=sku, defaults={"name": f"Stress {sku.title()}"})[0]
@@ -657,7 +660,7 @@ def plan_create(*, name: str, single_users: int, bulk_users: int, password: str)
     }
     domain = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".example"
     rows = [{"email": f"user{index:06d}@{domain}", "display_name": f"User {index:06d}"} for index in range(total)]
-    users_import(actor=None, rows=rows, source=Source.SYSTEM, actor_label="stress")
+    users_import(rows=rows, by=Actor(None, Source.SYSTEM, label="stress"))
     users = list(User.objects.filter(email__endswith=f"@{domain}").order_by("email"))
     rng = random.Random(name)
 
@@ -670,27 +673,23 @@ def plan_create(*, name: str, single_users: int, bulk_users: int, password: str)
             LicensePool.objects.create(subscription=subscription, product=products[sku], quantity=quantity)
             holders = rng.sample(users, quantity // 2)
             licenses_bulk_assign(
-                actor=None,
                 subscription=subscription,
                 product=products[sku],
                 users=holders,
-                source=Source.SYSTEM,
-                actor_label="stress",
+                by=Actor(None, Source.SYSTEM, label="stress"),
             )
         if status != SubscriptionStatus.ACTIVE:
             Subscription.objects.filter(pk=subscription.pk).update(status=status)
 
     def admin(label: str, role: str, subscription=None, signs_in: bool = False) -> Admin:
         user = user_create(
-            actor=None,
             email=f"{label}@{domain}",
             password=password if signs_in else None,
             display_name=label,
-            source=Source.SYSTEM,
-            actor_label="stress",
+            by=Actor(None, Source.SYSTEM, label="stress"),
         )
-        role_grant(actor=None, user=user, role=role, subscription=subscription, source=Source.SYSTEM)
-        _, token = api_token_create(actor=None, user=user, name="stress")
+        role_grant(user=user, role=role, subscription=subscription, by=Actor(None, Source.SYSTEM))
+        _, token = api_token_create(user=user, name="stress", by=Actor(None, Source.SYSTEM))
         return Admin(
             email=user.email,
             role=role,
@@ -735,7 +734,8 @@ def invariants_check(plan: Plan, tally: Tally) -> list[str]:
     """
     from django.db.models import Count
 
-    from licensing.models import AuditEvent, LicenseAssignment, LicensePool
+    from core.models import AuditEvent
+    from licensing.models import LicenseAssignment, LicensePool
 
     problems = []
     pool_ids = [pool.id for pool in plan.pools]

@@ -3,18 +3,9 @@ which keeps the pool counters and the audit log. Products and subscriptions (cat
 
 from django.contrib import admin
 
-from .models import AuditEvent, LicenseAssignment, LicensePool, Product, Subscription
+from core.admin import ReadOnlyAdmin
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from .models import LicenseAssignment, LicensePool, Product, Subscription
 
 
 class PoolInline(admin.TabularInline):
@@ -60,12 +51,4 @@ class LicenseAssignmentAdmin(ReadOnlyAdmin):
     list_filter = ("pool__subscription",)
     list_select_related = ("user", "pool__subscription", "pool__product", "assigned_by")
     search_fields = ("user__email", "user__display_name")
-    show_full_result_count = False
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("occurred_at", "actor_label", "action", "source", "subject_user_label", "product_label")
-    list_filter = ("action", "source")
-    search_fields = ("actor_label", "subject_user_label", "subscription_label", "product_label")
     show_full_result_count = False

@@ -14,10 +14,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from accounts.models import User, UserManager
+from accounts.selectors import users_by_email
+from core.errors import DomainError, NotFound, ValidationFailed
+from licensing.selectors.products import products_resolve
+from licensing.selectors.subscriptions import subscription_resolve
 
-from .exceptions import LicensingError, NotFound, ValidationFailed
 from .models import LicensePool, Product, Subscription
-from .selectors import products_resolve, subscription_resolve, users_by_email
 
 USER_COLUMNS = ("email", "display_name", "department", "job_title", "usage_location", "is_active")
 ASSIGNMENT_COLUMNS = ("email", "subscription", "sku", "action")
@@ -233,7 +235,7 @@ def assignments_resolve(rows: Iterable[AssignmentRow], *, actor: User | None) ->
         problems += [
             RowError(row.line, found.message, found.code)
             for found in (subscription, product)
-            if isinstance(found, LicensingError)
+            if isinstance(found, DomainError)
         ]
         if not problems and (subscription.pk, product.pk) not in pools:
             problems.append(
@@ -256,7 +258,7 @@ def _resolved(identifiers: Iterable[str], resolve) -> dict[str, Any]:
     for identifier in identifiers:
         try:
             found[identifier] = resolve(identifier)
-        except LicensingError as error:
+        except DomainError as error:
             found[identifier] = error
     return found
 

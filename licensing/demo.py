@@ -16,10 +16,13 @@ from django.db import connection, transaction
 from accounts.choices import Role
 from accounts.models import User
 from accounts.services import role_grant
+from core.audit import Actor
+from core.choices import Source
+from licensing.services.bulk import licenses_bulk_assign
+from licensing.services.pools import pool_create, pool_set_quantity
 
-from .choices import ASSIGNABLE_STATUSES, Source, SubscriptionStatus
+from .choices import ASSIGNABLE_STATUSES, SubscriptionStatus
 from .models import LicenseAssignment, Product, Subscription
-from .services import licenses_bulk_assign, pool_create, pool_set_quantity
 
 DEMO_PASSWORD = "OfficeSeries-demo-2026"
 DEMO_DOMAIN = "contoso.example"
@@ -288,12 +291,7 @@ def _seed_admins(subscriptions: dict[str, Subscription]) -> None:
         if admin.role:
             subscription = subscriptions[admin.subscription] if admin.subscription else None
             role_grant(
-                actor=None,
-                user=user,
-                role=admin.role,
-                subscription=subscription,
-                source=Source.SYSTEM,
-                actor_label="seed_demo",
+                user=user, role=admin.role, subscription=subscription, by=Actor(None, Source.SYSTEM, label="seed_demo")
             )
 
 
@@ -315,27 +313,15 @@ def _seed_users(count: int, report: SeedReport) -> list[User]:
 def _seed_pool(subscription: Subscription, spec: DemoSubscription, product: Product, holders: list[User]) -> int:
     needed = _quantity_for(spec, product, holders)
     pool = pool_create(
-        actor=None,
-        subscription=subscription,
-        product=product,
-        quantity=needed,
-        source=Source.SYSTEM,
-        actor_label="seed_demo",
+        subscription=subscription, product=product, quantity=needed, by=Actor(None, Source.SYSTEM, label="seed_demo")
     )
     if subscription.status not in ASSIGNABLE_STATUSES:
         return 0
     with transaction.atomic():
         if pool.quantity < needed:
-            pool = pool_set_quantity(
-                actor=None, pool=pool, quantity=needed, source=Source.SYSTEM, actor_label="seed_demo"
-            )
+            pool = pool_set_quantity(pool=pool, quantity=needed, by=Actor(None, Source.SYSTEM, label="seed_demo"))
         result = licenses_bulk_assign(
-            actor=None,
-            subscription=subscription,
-            product=product,
-            users=holders,
-            source=Source.SYSTEM,
-            actor_label="seed_demo",
+            subscription=subscription, product=product, users=holders, by=Actor(None, Source.SYSTEM, label="seed_demo")
         )
     return result.changed
 

@@ -4,8 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
+from core.ids import MAX_ID
 
-from .filtersets import MAX_ID
 from .models import LicensePool, Product
 
 

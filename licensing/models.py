@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from .choices import ASSIGNABLE_STATUSES, AuditAction, Source, SubscriptionStatus
+from .choices import ASSIGNABLE_STATUSES, SubscriptionStatus
 
 
 class Product(models.Model):
@@ -112,37 +112,3 @@ class LicenseAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pool.product} → {self.user}"
-
-
-class AuditEvent(models.Model):
-    """An append-only record of one change. Snapshots keep it readable after its subjects are deleted."""
-
-    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    actor_label = models.CharField(max_length=254)
-    action = models.CharField(max_length=32, choices=AuditAction.choices)
-    source = models.CharField(max_length=8, choices=Source.choices)
-    subject_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    subject_user_label = models.CharField(max_length=254, blank=True)
-    subscription = models.ForeignKey(
-        Subscription, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
-    )
-    subscription_label = models.CharField(max_length=200, blank=True)
-    product = models.ForeignKey(Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    product_label = models.CharField(max_length=200, blank=True)
-    details = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["-occurred_at", "-id"]
-        indexes = [
-            models.Index(fields=["subscription", "-occurred_at"], name="audit_subscription_time_idx"),
-            models.Index(fields=["subject_user", "-occurred_at"], name="audit_user_time_idx"),
-            models.Index(fields=["action", "-occurred_at"], name="audit_action_time_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.get_action_display()}"

@@ -17,31 +17,27 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView
 from django_htmx.http import reswap, retarget
 
-from accounts.filtersets import UserFilterSet
 from accounts.models import User
 from accounts.permissions import admin_scope, require_quantity_change
+from accounts.selectors import departments_list, user_get
+from core.audit import Actor
+from core.choices import AuditAction, Source
+from core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from licensing.selectors.assignments import user_licenses, users_with_subscription_licenses
+from licensing.selectors.audit import audit_events_of_subscription
+from licensing.selectors.subscriptions import pools_of_subscription, subscription_get, subscriptions_visible
+from licensing.services.assignments import user_licenses_set
+from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
+from licensing.services.pools import pool_set_quantity
 
-from .choices import AuditAction, Source
-from .exceptions import LicensingError, NotFound, PermissionDenied, ValidationFailed
-from .filtersets import AuditEventFilterSet
+from .filtersets import AuditEventFilterSet, UserLicenseFilterSet
 from .forms import BulkLicensesForm, PoolQuantityForm, UserLicensesForm
-from .selectors import (
-    audit_events_of_subscription,
-    departments_list,
-    pools_of_subscription,
-    subscription_get,
-    subscriptions_visible,
-    user_get,
-    user_licenses,
-    users_with_subscription_licenses,
-)
-from .services import licenses_bulk_assign, licenses_bulk_unassign, pool_set_quantity, user_licenses_set
 
 PER_PAGE_CHOICES = (10, 50, 100)
 DEFAULT_PER_PAGE = 50
 AUDIT_PER_PAGE = 50
 RECENT_EVENTS = 5
-# (label, UserFilterSet ordering key) of the sortable columns of the users list, in column order.
+# (label, UserLicenseFilterSet ordering key) of the sortable columns of the users list, in column order.
 USER_SORT_COLUMNS = (("Name", "name"), ("Email", "email"), ("Department", "department"))
 DEFAULT_USER_SORT = "name"
 # How many rows past the page shown the users list counts exactly; beyond, it says "more than".
@@ -52,7 +48,7 @@ MAX_COUNT = 2**62  # keeps LIMIT within a bigint
 class AdminViewMixin(LoginRequiredMixin):
     """Anonymous users go to sign-in; signed-in users without an admin role get a page saying one is needed
     (403). Domain errors become responses here and nowhere else: NotFound is the 404 page, PermissionDenied
-    the 403 page, and any other LicensingError a message on the page the request came back to."""
+    the 403 page, and any other DomainError a message on the page the request came back to."""
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not admin_scope(request.user).is_admin:
@@ -63,7 +59,7 @@ class AdminViewMixin(LoginRequiredMixin):
             response = render(request, "404.html", {"message": error.message}, status=404)
         except PermissionDenied as error:
             response = render(request, "403.html", {"message": error.message}, status=403)
-        except LicensingError as error:
+        except DomainError as error:
             messages.error(request, error.message)
             response = redirect(self.get_return_url())
         # htmx requests get fragments of the same URLs, so caches must keep the two apart.
@@ -157,9 +153,7 @@ class PoolQuantityView(SubscriptionViewMixin, TemplateView):
         form = PoolQuantityForm(request.POST)
         if not form.is_valid():
             raise ValidationFailed(f"Quantity of {pool.product}: {' '.join(form.errors['quantity'])}")
-        pool = pool_set_quantity(
-            actor=request.user, pool=pool, quantity=form.cleaned_data["quantity"], source=Source.WEB
-        )
+        pool = pool_set_quantity(pool=pool, quantity=form.cleaned_data["quantity"], by=Actor(request.user, Source.WEB))
         messages.success(
             request, f"{pool.product} now has {pool.quantity} licenses: {pool.available} of {pool.quantity} available."
         )
@@ -210,7 +204,7 @@ class UserLicenseAssignmentsView(SubscriptionViewMixin, TemplateView):
         return [self.template_name]
 
     def filtered_users(self):
-        return UserFilterSet(self.request.GET, queryset=User.objects.all(), subscription=self.subscription).qs
+        return UserLicenseFilterSet(self.request.GET, queryset=User.objects.all(), subscription=self.subscription).qs
 
     def get_context_data(self, **kwargs):
         params = self.request.GET
@@ -284,13 +278,13 @@ class BulkLicensesView(SubscriptionViewMixin, TemplateView):
         product, users = form.cleaned_data["product"], form.cleaned_data["users"]
         if form.cleaned_data["action"] == BulkLicensesForm.ASSIGN:
             result = licenses_bulk_assign(
-                actor=request.user, subscription=self.subscription, product=product, users=users, source=Source.WEB
+                subscription=self.subscription, product=product, users=users, by=Actor(request.user, Source.WEB)
             )
             text = f"Assigned {product} to {_count(result.changed, 'user')}"
             unchanged = f"{_count(result.unchanged, 'user')} already had it"
         else:
             result = licenses_bulk_unassign(
-                actor=request.user, subscription=self.subscription, product=product, users=users, source=Source.WEB
+                subscription=self.subscription, product=product, users=users, by=Actor(request.user, Source.WEB)
             )
             text = f"Unassigned {product} from {_count(result.changed, 'user')}"
             unchanged = f"{_count(result.unchanged, 'user')} did not have it"
@@ -343,15 +337,14 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
             if not form.is_valid():
                 raise ValidationFailed(" ".join(form.errors["products"]))
             change = user_licenses_set(
-                actor=request.user,
                 user=self.subject,
                 subscription=self.subscription,
                 products=form.cleaned_data["products"],
-                source=Source.WEB,
+                by=Actor(request.user, Source.WEB),
             )
         except (NotFound, PermissionDenied):
             raise
-        except LicensingError as error:
+        except DomainError as error:
             return self.render_form(
                 held=self.held_product_ids(), selected=set(request.POST.getlist("products")), error=error
             )
@@ -371,7 +364,7 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
             },
         )
 
-    def render_form(self, *, held: set[int], selected: set[str], error: LicensingError | None = None) -> HttpResponse:
+    def render_form(self, *, held: set[int], selected: set[str], error: DomainError | None = None) -> HttpResponse:
         """The form with fresh availability: `held` are the products the user holds now, `selected` the product
         ids (as sent) to show checked."""
         options = []

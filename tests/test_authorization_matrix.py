@@ -10,9 +10,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from accounts.choices import Role
-from licensing.choices import Source
+from core.audit import Actor
+from core.choices import Source
 from licensing.models import LicenseAssignment
-from licensing.services import user_licenses_change
+from licensing.services.assignments import user_licenses_change
 from tests.factories import LicensePoolFactory, RoleAssignmentFactory, SubscriptionFactory, UserFactory
 
 PRINCIPALS = ["anonymous", "member", "global_admin", "user_admin", "subscription_admin", "other_subscription_admin"]
@@ -67,7 +68,7 @@ def world(db) -> World:
     other = SubscriptionFactory()
     other_pool = LicensePoolFactory(subscription=other, quantity=10)
     holder = UserFactory()
-    user_licenses_change(actor=None, user=holder, subscription=subscription, add=[pool.product], source=Source.CLI)
+    user_licenses_change(user=holder, subscription=subscription, add=[pool.product], by=Actor(None, Source.CLI))
     users = {
         "member": UserFactory(),
         "global_admin": RoleAssignmentFactory(role=Role.GLOBAL_ADMIN).user,
@@ -150,17 +151,17 @@ MATRIX: dict[str, list[Case]] = {
         Case("delete", lambda w: f"/api/v1/assignments/{w.assignment.pk}/", API_SEE_S, api=True),
     ],
     "licensing-api:audit-event-list": [Case("get", lambda w: "/api/v1/audit-events/", API_ANY_ADMIN, api=True)],
-    "accounts-api:user-list": [
+    "licensing-api:user-list": [
         Case("get", lambda w: "/api/v1/users/", API_ANY_ADMIN, api=True),
         Case("post", lambda w: "/api/v1/users/", API_MANAGE_USERS, lambda w: {"email": "new@example.test"}, api=True),
     ],
-    "accounts-api:user-detail": [
+    "licensing-api:user-detail": [
         Case("get", lambda w: f"/api/v1/users/{w.holder.pk}/", API_ANY_ADMIN, api=True),
         Case(
             "patch", lambda w: f"/api/v1/users/{w.holder.pk}/", API_MANAGE_USERS, lambda w: {"job_title": "x"}, api=True
         ),
     ],
-    "accounts-api:user-licenses": [
+    "licensing-api:user-licenses": [
         Case("get", lambda w: f"/api/v1/users/{w.holder.pk}/licenses/", API_ANY_ADMIN, api=True),
         Case(
             "post",

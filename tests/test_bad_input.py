@@ -8,9 +8,11 @@ from rest_framework.test import APIClient
 
 from accounts.choices import Role
 from accounts.models import User
-from licensing.choices import Source
-from licensing.models import AuditEvent, LicenseAssignment, LicensePool
-from licensing.services import user_licenses_change
+from core.audit import Actor
+from core.choices import Source
+from core.models import AuditEvent
+from licensing.models import LicenseAssignment, LicensePool
+from licensing.services.assignments import user_licenses_change
 from tests.factories import LicensePoolFactory, RoleAssignmentFactory, UserFactory
 
 NUL = "bad\x00value"
@@ -24,7 +26,7 @@ BAD_NUMBERS = [-1, HUGE, -HUGE, 1.5, "12abc", True, None, [], {}, NUL, LONG]
 def org(db):
     pool = LicensePoolFactory(quantity=3)
     holder = UserFactory()
-    user_licenses_change(actor=None, user=holder, subscription=pool.subscription, add=[pool.product], source=Source.CLI)
+    user_licenses_change(user=holder, subscription=pool.subscription, add=[pool.product], by=Actor(None, Source.CLI))
     admin = RoleAssignmentFactory(role=Role.GLOBAL_ADMIN).user
     return pool, holder, admin
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from licensing.choices import Source
-from licensing.services import user_licenses_change
+from core.audit import Actor
+from core.choices import Source
+from licensing.services.assignments import user_licenses_change
 from tests.factories import LicensePoolFactory, RoleAssignmentFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +67,7 @@ def pages(db):
     pool = LicensePoolFactory(quantity=3)
     subscription = pool.subscription
     holder = UserFactory()
-    user_licenses_change(actor=None, user=holder, subscription=subscription, add=[pool.product], source=Source.CLI)
+    user_licenses_change(user=holder, subscription=subscription, add=[pool.product], by=Actor(None, Source.CLI))
     admin = RoleAssignmentFactory().user
     base = f"/subscriptions/{subscription.pk}"
     urls = [

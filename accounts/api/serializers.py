@@ -1,31 +1,12 @@
 from rest_framework import serializers
 
 from accounts.models import ApiToken, User
-from licensing.api.serializers import LicenseSerializer, UserBriefSerializer, id_field
-
-# Bounds one request's product list; a subscription holds a few dozen products at most.
-MAX_PRODUCTS = 100
 
 
-class UserSerializer(serializers.ModelSerializer):
-    licenses = LicenseSerializer(
-        source="visible_licenses", many=True, read_only=True, help_text="In the subscriptions the caller may see."
-    )
-
+class UserBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = [
-            "id",
-            "email",
-            "display_name",
-            "department",
-            "job_title",
-            "usage_location",
-            "is_active",
-            "created_at",
-            "last_login",
-            "licenses",
-        ]
+        fields = ["id", "email", "display_name"]
         read_only_fields = fields
 
 
@@ -43,32 +24,6 @@ class UserUpdateSerializer(serializers.Serializer):
 
 class UserCreateSerializer(UserUpdateSerializer):
     email = serializers.EmailField(max_length=254)
-
-
-def _products_field(help_text: str, **kwargs) -> serializers.ListField:
-    return serializers.ListField(
-        child=serializers.CharField(max_length=64), max_length=MAX_PRODUCTS, help_text=help_text, **kwargs
-    )
-
-
-class LicensesChangeSerializer(serializers.Serializer):
-    """One atomic change of a user's licenses in one subscription (like Microsoft Graph's assignLicense)."""
-
-    subscription = id_field("Subscription id.")
-    add = _products_field("Products to assign, by sku id or sku part number.", default=list)
-    remove = _products_field("Products to unassign, by sku id or sku part number.", default=list)
-
-
-class LicensesSetSerializer(serializers.Serializer):
-    """The licenses a user should hold in one subscription, exactly."""
-
-    subscription = id_field("Subscription id.")
-    products = _products_field("Every product the user should hold there, by sku id or sku part number.")
-
-
-class UserLicensesSerializer(serializers.Serializer):
-    user = UserBriefSerializer(read_only=True)
-    licenses = LicenseSerializer(many=True, read_only=True, help_text="In every subscription the caller may see.")
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):

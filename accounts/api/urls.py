@@ -5,7 +5,6 @@ from . import views
 app_name = "accounts-api"
 
 router = SimpleRouter()
-router.register("users", views.UserViewSet, basename="user")
 router.register("tokens", views.ApiTokenViewSet, basename="token")
 
 urlpatterns = router.urls

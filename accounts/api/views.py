@@ -1,189 +1,19 @@
-"""REST endpoints of users, their licenses, and the caller's API tokens."""
+"""REST endpoints of the caller's own API tokens."""
 
-import hashlib
-from collections.abc import Iterable
-
-from django.db import transaction
-from django.db.models import Prefetch
-from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from accounts.filtersets import UserFilterSet
-from accounts.models import ApiToken, User
-from accounts.permissions import require_user_management
-from accounts.services import api_token_create, api_token_revoke, user_create, user_update
-from licensing.api.serializers import id_field
-from licensing.choices import Source
-from licensing.models import LicenseAssignment, Subscription
-from licensing.selectors import assignments_for_export, products_resolve, subscription_get, user_licenses
-from licensing.services import user_licenses_change, user_licenses_lock, user_licenses_set
-from officeseries.api.exceptions import require_if_match
+from accounts.models import ApiToken
+from accounts.services import api_token_create, api_token_revoke
+from core.audit import Actor
+from core.choices import Source
 
 from .serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenCreateSerializer,
     ApiTokenSerializer,
-    LicensesChangeSerializer,
-    LicensesSetSerializer,
-    UserCreateSerializer,
-    UserLicensesSerializer,
-    UserSerializer,
-    UserUpdateSerializer,
 )
-
-_subscription_id = id_field("Subscription id.")
-
-ETAG = OpenApiParameter(
-    "ETag", str, OpenApiParameter.HEADER, response=[200], description="The version of the user's licenses."
-)
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    description="An ETag from a GET: the change is refused with 412 if the licenses have changed since.",
-)
-
-
-class UserFilterBackend(DjangoFilterBackend):
-    """The web list's UserFilterSet. A `subscription` in the query is one the caller must see (else 404):
-    `product` and `licensed` then apply within it."""
-
-    def get_filterset_kwargs(self, request, queryset, view):
-        kwargs = super().get_filterset_kwargs(request, queryset, view)
-        kwargs["subscription"] = self._subscription(request)
-        return kwargs
-
-    @staticmethod
-    def _subscription(request) -> Subscription | None:
-        value = request.query_params.get("subscription")
-        if value in (None, ""):
-            return None
-        try:
-            subscription_id = _subscription_id.run_validation(value)
-        except serializers.ValidationError as error:
-            raise serializers.ValidationError({"subscription": error.detail}) from error
-        return subscription_get(actor=request.user, subscription_id=subscription_id)
-
-
-def licenses_etag(licenses: Iterable[LicenseAssignment]) -> str:
-    """The version of a user's licenses as one caller sees them. Assignment ids are never reused, so the set of
-    ids changes with every assignment and unassignment."""
-    ids = ",".join(str(pk) for pk in sorted(license.pk for license in licenses))
-    digest = hashlib.sha256(ids.encode()).hexdigest()[:32]
-    return f'"{digest}"'
-
-
-class UserViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """The organisation's users (every admin sees all of them), each with the licenses the caller may see.
-    Global and User Administrators create and edit users."""
-
-    serializer_class = UserSerializer
-    filter_backends = [UserFilterBackend]
-    filterset_class = UserFilterSet
-    http_method_names = ["get", "post", "patch", "put", "head", "options"]
-    _license_change_errors = {
-        400: ["product_not_in_subscription"],
-        409: ["not_enough_licenses", "subscription_not_active"],
-        412: [],
-    }
-    error_codes = {
-        "list": {404: []},  # a `subscription` outside the caller's scope
-        "licenses POST": _license_change_errors,
-        "licenses PUT": _license_change_errors,
-    }
-
-    def get_queryset(self):
-        users = User.objects.all()
-        if self.action == "licenses":
-            return users
-        visible = assignments_for_export(actor=self.request.user)
-        return users.prefetch_related(Prefetch("license_assignments", queryset=visible, to_attr="visible_licenses"))
-
-    def _user_response(self, user: User, status_code: int = status.HTTP_200_OK) -> Response:
-        return Response(UserSerializer(self.get_queryset().get(pk=user.pk)).data, status=status_code)
-
-    @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
-    def create(self, request, *args, **kwargs):
-        require_user_management(request.user)
-        serializer = UserCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = user_create(actor=request.user, source=Source.API, **serializer.validated_data)
-        return self._user_response(user, status.HTTP_201_CREATED)
-
-    @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        user = self.get_object()
-        require_user_management(request.user)
-        serializer = UserUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user_update(actor=request.user, user=user, source=Source.API, **serializer.validated_data)
-        return self._user_response(user)
-
-    @extend_schema(methods=["GET"], request=None, responses=UserLicensesSerializer, parameters=[ETAG])
-    @extend_schema(
-        methods=["POST"],
-        request=LicensesChangeSerializer,
-        responses=UserLicensesSerializer,
-        parameters=[ETAG, IF_MATCH],
-        description="One atomic change: adds and removes in one call, all or nothing. Adding a license the user "
-        "holds, or removing one they don't, changes nothing. Send `If-Match` with the ETag of a GET to refuse "
-        "the change (412) when the licenses changed meanwhile.",
-    )
-    @extend_schema(
-        methods=["PUT"],
-        request=LicensesSetSerializer,
-        responses=UserLicensesSerializer,
-        parameters=[ETAG, IF_MATCH],
-        description="The licenses the user should hold in the subscription, exactly; idempotent. `If-Match` as "
-        "for POST.",
-    )
-    @action(detail=True, methods=["get", "post", "put"])
-    def licenses(self, request, *args, **kwargs):
-        """The licenses a user holds in every subscription the caller may see, with an ETag."""
-        user = self.get_object()
-        if request.method != "GET":
-            self._change_licenses(request, user)
-        licenses = list(user_licenses(user=user, actor=request.user))
-        response = Response(UserLicensesSerializer({"user": user, "licenses": licenses}).data)
-        response["ETag"] = licenses_etag(licenses)
-        return response
-
-    def _change_licenses(self, request, user: User) -> None:
-        serializer_class = LicensesChangeSerializer if request.method == "POST" else LicensesSetSerializer
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        subscription = subscription_get(actor=request.user, subscription_id=data["subscription"])
-        with transaction.atomic():
-            if "If-Match" in request.headers:
-                # Checked under the user's lock, so the change applies to exactly the state the ETag names.
-                user_licenses_lock(user=user)
-                require_if_match(request, licenses_etag(user_licenses(user=user, actor=request.user)))
-            if request.method == "POST":
-                user_licenses_change(
-                    actor=request.user,
-                    user=user,
-                    subscription=subscription,
-                    add=products_resolve(identifiers=data["add"]),
-                    remove=products_resolve(identifiers=data["remove"]),
-                    source=Source.API,
-                )
-            else:
-                user_licenses_set(
-                    actor=request.user,
-                    user=user,
-                    subscription=subscription,
-                    products=products_resolve(identifiers=data["products"]),
-                    source=Source.API,
-                )
 
 
 class ApiTokenViewSet(
@@ -207,12 +37,12 @@ class ApiTokenViewSet(
         serializer = ApiTokenCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token, key = api_token_create(
-            actor=request.user, user=request.user, source=Source.API, **serializer.validated_data
+            user=request.user, **serializer.validated_data, by=Actor(request.user, Source.API)
         )
         token.key = key
         return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={204: OpenApiResponse(description="Revoked.")})
     def destroy(self, request, *args, **kwargs):
-        api_token_revoke(actor=request.user, token=self.get_object(), source=Source.API)
+        api_token_revoke(token=self.get_object(), by=Actor(request.user, Source.API))
         return Response(status=status.HTTP_204_NO_CONTENT)

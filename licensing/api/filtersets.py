@@ -3,9 +3,9 @@
 import django_filters
 from django.db.models import QuerySet
 
-from licensing.filtersets import IdFilter
+from core.ids import IdFilter
 from licensing.models import LicenseAssignment, LicensePool, Product
-from licensing.selectors import product_identifier_q
+from licensing.selectors.products import product_identifier_q
 
 
 def _product_ids(value: str) -> QuerySet:

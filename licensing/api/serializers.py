@@ -1,21 +1,13 @@
 from rest_framework import serializers
 
+from accounts.api.serializers import UserBriefSerializer
 from accounts.models import User
-from licensing.filtersets import MAX_ID
-from licensing.models import AuditEvent, LicenseAssignment, LicensePool, Product, Subscription
+from core.ids import id_field
+from core.models import AuditEvent
+from licensing.models import LicenseAssignment, LicensePool, Product, Subscription
 
-# Largest value a PositiveIntegerField holds on every supported database.
-
-
-def id_field(help_text: str) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=help_text)
-
-
-class UserBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = User
-        fields = ["id", "email", "display_name"]
-        read_only_fields = fields
+# Bounds one request's product list; a subscription holds a few dozen products at most.
+MAX_PRODUCTS = 100
 
 
 class ProductBriefSerializer(serializers.ModelSerializer):
@@ -114,3 +106,51 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "details",
         ]
         read_only_fields = fields
+
+
+class UserSerializer(serializers.ModelSerializer):
+    licenses = LicenseSerializer(
+        source="visible_licenses", many=True, read_only=True, help_text="In the subscriptions the caller may see."
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "display_name",
+            "department",
+            "job_title",
+            "usage_location",
+            "is_active",
+            "created_at",
+            "last_login",
+            "licenses",
+        ]
+        read_only_fields = fields
+
+
+def _products_field(help_text: str, **kwargs) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(max_length=64), max_length=MAX_PRODUCTS, help_text=help_text, **kwargs
+    )
+
+
+class LicensesChangeSerializer(serializers.Serializer):
+    """One atomic change of a user's licenses in one subscription (like Microsoft Graph's assignLicense)."""
+
+    subscription = id_field("Subscription id.")
+    add = _products_field("Products to assign, by sku id or sku part number.", default=list)
+    remove = _products_field("Products to unassign, by sku id or sku part number.", default=list)
+
+
+class LicensesSetSerializer(serializers.Serializer):
+    """The licenses a user should hold in one subscription, exactly."""
+
+    subscription = id_field("Subscription id.")
+    products = _products_field("Every product the user should hold there, by sku id or sku part number.")
+
+
+class UserLicensesSerializer(serializers.Serializer):
+    user = UserBriefSerializer(read_only=True)
+    licenses = LicenseSerializer(many=True, read_only=True, help_text="In every subscription the caller may see.")

@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import users, views
 
 app_name = "licensing-api"
 
@@ -10,5 +10,6 @@ router.register("products", views.ProductViewSet, basename="product")
 router.register("pools", views.PoolViewSet, basename="pool")
 router.register("assignments", views.AssignmentViewSet, basename="assignment")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
+router.register("users", users.UserViewSet, basename="user")
 
 urlpatterns = router.urls

@@ -7,19 +7,17 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from accounts.permissions import require_quantity_change
-from licensing.choices import Source
+from accounts.selectors import user_get
+from core.audit import Actor
+from core.choices import Source
 from licensing.filtersets import AuditEventFilterSet
 from licensing.models import Product
-from licensing.selectors import (
-    assignments_for_export,
-    audit_events_visible,
-    pools_visible,
-    products_resolve,
-    subscription_get,
-    subscriptions_visible,
-    user_get,
-)
-from licensing.services import pool_set_quantity, user_licenses_change
+from licensing.selectors.assignments import assignments_for_export
+from licensing.selectors.audit import audit_events_visible
+from licensing.selectors.products import products_resolve
+from licensing.selectors.subscriptions import pools_visible, subscription_get, subscriptions_visible
+from licensing.services.assignments import user_licenses_change
+from licensing.services.pools import pool_set_quantity
 
 from .filtersets import AssignmentFilterSet, PoolFilterSet
 from .serializers import (
@@ -78,7 +76,7 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         serializer = PoolQuantitySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         pool = pool_set_quantity(
-            actor=request.user, pool=pool, quantity=serializer.validated_data["quantity"], source=Source.API
+            pool=pool, quantity=serializer.validated_data["quantity"], by=Actor(request.user, Source.API)
         )
         return Response(PoolSerializer(pool).data)
 
@@ -116,7 +114,7 @@ class AssignmentViewSet(
         # One transaction: the user's row stays locked until the new assignment has been read back.
         with transaction.atomic():
             change = user_licenses_change(
-                actor=request.user, user=user, subscription=subscription, add=[product], source=Source.API
+                user=user, subscription=subscription, add=[product], by=Actor(request.user, Source.API)
             )
             assignment = self.get_queryset().get(user=user, pool__subscription=subscription, pool__product=product)
         status_code = status.HTTP_201_CREATED if change.changed else status.HTTP_200_OK
@@ -124,11 +122,10 @@ class AssignmentViewSet(
 
     def perform_destroy(self, instance):
         user_licenses_change(
-            actor=self.request.user,
             user=instance.user,
             subscription=instance.pool.subscription,
             remove=[instance.pool.product],
-            source=Source.API,
+            by=Actor(self.request.user, Source.API),
         )
 
 

@@ -4,15 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('licensing', '0002_audit_append_only'),
+        ("licensing", "0002_audit_append_only"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('license_assigned', 'License assigned'), ('license_unassigned', 'License unassigned'), ('pool_created', 'Product added to subscription'), ('quantity_changed', 'Quantity changed'), ('pool_reconciled', 'Pool counter reconciled'), ('user_created', 'User created'), ('user_updated', 'User updated'), ('role_granted', 'Role granted'), ('role_revoked', 'Role revoked'), ('api_token_created', 'API token created'), ('api_token_revoked', 'API token revoked')], max_length=32),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("license_assigned", "License assigned"),
+                    ("license_unassigned", "License unassigned"),
+                    ("pool_created", "Product added to subscription"),
+                    ("quantity_changed", "Quantity changed"),
+                    ("pool_reconciled", "Pool counter reconciled"),
+                    ("user_created", "User created"),
+                    ("user_updated", "User updated"),
+                    ("role_granted", "Role granted"),
+                    ("role_revoked", "Role revoked"),
+                    ("api_token_created", "API token created"),
+                    ("api_token_revoked", "API token revoked"),
+                ],
+                max_length=32,
+            ),
         ),
     ]

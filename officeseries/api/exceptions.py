@@ -9,27 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from licensing.exceptions import LicensingError
-
-
-class PreconditionFailed(LicensingError):
-    """The `If-Match` of a write names a state that has changed since the client read it."""
-
-    code = "precondition_failed"
-    http_status = 412
-
-
-def require_if_match(request, current_etag: str) -> None:
-    """Refuse a write built on a stale read: an `If-Match` header, when sent, must name the current ETag."""
-    header = request.headers.get("If-Match")
-    if header is None:
-        return
-    expected = parse_etags(header)
-    if "*" in expected or current_etag in expected:
-        return
-    raise PreconditionFailed(
-        "The resource changed since you read it: read it again and retry.", etag=current_etag, if_match=header
-    )
+from core.errors import DomainError
 
 
 def error_body(code: str, message: str, details: dict | None = None) -> dict:
@@ -39,7 +19,7 @@ def error_body(code: str, message: str, details: dict | None = None) -> dict:
 def exception_handler(exc, context):
     """Every error as `{"error": {"code", "message", "details"}}`: domain errors with their own code and status,
     DRF's and Django's own errors with theirs (`validation_error` for any malformed input)."""
-    if isinstance(exc, LicensingError):
+    if isinstance(exc, DomainError):
         set_rollback()
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.http_status)
     if isinstance(exc, Http404 | ObjectDoesNotExist):
@@ -60,3 +40,13 @@ def exception_handler(exc, context):
         details = {"wait": exc.wait} if isinstance(exc, exceptions.Throttled) else {}
         response.data = error_body(code, str(exc.detail), details)
     return response
+
+
+def if_match_versions(request) -> list[str] | None:
+    """The versions an `If-Match` header accepts, for a service's `expected_versions`; None when there is no
+    header or it is `*` (any version)."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    versions = parse_etags(header)
+    return None if "*" in versions else versions

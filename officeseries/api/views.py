@@ -3,9 +3,8 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from officeseries.api.exceptions import error_body
 from officeseries.security import DEFAULT_CSP
-
-from .exceptions import error_body
 
 
 @csrf_exempt  # it changes nothing, and a write to an unknown URL should learn that, not about CSRF

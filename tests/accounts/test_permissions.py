@@ -9,10 +9,11 @@ from django.contrib.auth.models import AnonymousUser
 from accounts import permissions
 from accounts.choices import Role
 from accounts.permissions import admin_scope, forget_admin_scope
-from licensing.choices import AuditAction, Source
-from licensing.exceptions import NotFound, PermissionDenied
-from licensing.models import AuditEvent, Subscription
-from licensing.selectors import audit_events_visible
+from core.choices import AuditAction, Source
+from core.errors import NotFound, PermissionDenied
+from core.models import AuditEvent
+from licensing.models import Subscription
+from licensing.selectors.audit import audit_events_visible
 from tests.factories import RoleAssignmentFactory, SubscriptionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

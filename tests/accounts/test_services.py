@@ -6,9 +6,10 @@ from accounts.choices import Role
 from accounts.models import RoleAssignment, User
 from accounts.permissions import admin_scope
 from accounts.services import role_grant, role_revoke, user_create, user_update
-from licensing.choices import AuditAction, Source
-from licensing.exceptions import PermissionDenied, ValidationFailed
-from licensing.models import AuditEvent
+from core.audit import Actor
+from core.choices import AuditAction, Source
+from core.errors import PermissionDenied, ValidationFailed
+from core.models import AuditEvent
 from tests.factories import RoleAssignmentFactory, SubscriptionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,12 +20,11 @@ pytestmark = pytest.mark.django_db
 
 def test_user_create_stores_the_user_and_audits_it(user_admin):
     user = user_create(
-        actor=user_admin,
         email="  Megan.Bowen@Example.TEST ",
-        source=Source.WEB,
         display_name="Megan Bowen",
         department="Marketing",
         usage_location="US",
+        by=Actor(user_admin, Source.WEB),
     )
 
     user.refresh_from_db()
@@ -50,13 +50,13 @@ def test_user_create_stores_the_user_and_audits_it(user_admin):
 
 
 def test_user_create_sets_a_password_when_given(db):
-    user = user_create(actor=None, email="new@example.test", source=Source.CLI, password="a-long-pass-phrase")
+    user = user_create(email="new@example.test", password="a-long-pass-phrase", by=Actor(None, Source.CLI))
 
     assert user.check_password("a-long-pass-phrase")
 
 
 def test_user_create_by_the_system_uses_the_actor_label(db):
-    user_create(actor=None, actor_label="import-job", email="new@example.test", source=Source.CLI)
+    user_create(email="new@example.test", by=Actor(None, Source.CLI, label="import-job"))
 
     event = AuditEvent.objects.get()
     assert (event.actor, event.actor_label) == (None, "import-job")
@@ -66,7 +66,7 @@ def test_user_create_refuses_an_email_in_use_in_any_case(global_admin):
     UserFactory(email="taken@example.test")
 
     with pytest.raises(ValidationFailed) as caught:
-        user_create(actor=global_admin, email="TAKEN@Example.test", source=Source.WEB)
+        user_create(email="TAKEN@Example.test", by=Actor(global_admin, Source.WEB))
 
     assert caught.value.code == "validation_error"
     assert "email" in caught.value.details["fields"]
@@ -87,7 +87,7 @@ def test_user_create_validates_every_field(email, fields, invalid, global_admin)
     users_before = User.objects.count()
 
     with pytest.raises(ValidationFailed) as caught:
-        user_create(actor=global_admin, email=email, source=Source.WEB, **fields)
+        user_create(email=email, **fields, by=Actor(global_admin, Source.WEB))
 
     assert invalid in caught.value.details["fields"]
     assert User.objects.count() == users_before
@@ -96,7 +96,7 @@ def test_user_create_validates_every_field(email, fields, invalid, global_admin)
 
 def test_user_create_refuses_unknown_fields(global_admin):
     with pytest.raises(ValidationFailed) as caught:
-        user_create(actor=global_admin, email="ok@example.test", source=Source.WEB, is_superuser=True)
+        user_create(email="ok@example.test", is_superuser=True, by=Actor(global_admin, Source.WEB))
 
     assert caught.value.details["fields"] == ["is_superuser"]
     assert not User.objects.filter(email="ok@example.test").exists()
@@ -107,7 +107,7 @@ def test_only_global_and_user_admins_create_users(request, actor_fixture):
     actor = request.getfixturevalue(actor_fixture)
 
     with pytest.raises(PermissionDenied):
-        user_create(actor=actor, email="new@example.test", source=Source.WEB)
+        user_create(email="new@example.test", by=Actor(actor, Source.WEB))
 
     assert not User.objects.filter(email="new@example.test").exists()
 
@@ -118,7 +118,7 @@ def test_only_global_and_user_admins_create_users(request, actor_fixture):
 def test_user_update_audits_old_and_new_values(user_admin):
     user = UserFactory(department="Sales", job_title="Analyst")
 
-    updated = user_update(actor=user_admin, user=user, source=Source.API, department="Legal", job_title="Analyst")
+    updated = user_update(user=user, department="Legal", job_title="Analyst", by=Actor(user_admin, Source.API))
 
     assert User.objects.get(pk=user.pk).department == "Legal"
     assert updated.department == "Legal"
@@ -131,7 +131,7 @@ def test_user_update_audits_old_and_new_values(user_admin):
 def test_user_update_without_a_change_is_not_audited(user_admin):
     user = UserFactory(department="Sales")
 
-    user_update(actor=user_admin, user=user, source=Source.WEB, department="Sales")
+    user_update(user=user, department="Sales", by=Actor(user_admin, Source.WEB))
 
     assert AuditEvent.objects.count() == 0
 
@@ -140,7 +140,7 @@ def test_user_update_refuses_invalid_values_and_changes_nothing(user_admin):
     user = UserFactory(usage_location="US", department="Sales")
 
     with pytest.raises(ValidationFailed) as caught:
-        user_update(actor=user_admin, user=user, source=Source.WEB, usage_location="Germany", department="Legal")
+        user_update(user=user, usage_location="Germany", department="Legal", by=Actor(user_admin, Source.WEB))
 
     assert "usage_location" in caught.value.details["fields"]
     stored = User.objects.get(pk=user.pk)
@@ -153,11 +153,11 @@ def test_user_update_refuses_fields_outside_the_profile(field, user_admin):
     user = UserFactory()
 
     with pytest.raises(ValidationFailed):
-        user_update(actor=user_admin, user=user, source=Source.WEB, **{field: "x"})
+        user_update(user=user, **{field: "x"}, by=Actor(user_admin, Source.WEB))
 
 
 def test_disabling_an_admin_takes_away_their_admin_center(global_admin, user_admin):
-    user_update(actor=user_admin, user=global_admin, source=Source.WEB, is_active=False)
+    user_update(user=global_admin, is_active=False, by=Actor(user_admin, Source.WEB))
 
     disabled = User.objects.get(pk=global_admin.pk)
     assert not disabled.is_active
@@ -171,7 +171,7 @@ def test_only_global_and_user_admins_edit_users(request, actor_fixture):
     user = UserFactory(department="Sales")
 
     with pytest.raises(PermissionDenied):
-        user_update(actor=actor, user=user, source=Source.WEB, department="Legal")
+        user_update(user=user, department="Legal", by=Actor(actor, Source.WEB))
 
     assert User.objects.get(pk=user.pk).department == "Sales"
 
@@ -183,7 +183,7 @@ def test_role_grant_creates_the_role_and_audits_it(global_admin, subscription):
     user = UserFactory()
 
     assignment = role_grant(
-        actor=global_admin, user=user, role=Role.SUBSCRIPTION_ADMIN, subscription=subscription, source=Source.WEB
+        user=user, role=Role.SUBSCRIPTION_ADMIN, subscription=subscription, by=Actor(global_admin, Source.WEB)
     )
 
     assert (assignment.user, assignment.role, assignment.subscription) == (user, Role.SUBSCRIPTION_ADMIN, subscription)
@@ -195,9 +195,9 @@ def test_role_grant_creates_the_role_and_audits_it(global_admin, subscription):
 
 def test_role_grant_is_idempotent(global_admin):
     user = UserFactory()
-    first = role_grant(actor=global_admin, user=user, role=Role.USER_ADMIN, source=Source.WEB)
+    first = role_grant(user=user, role=Role.USER_ADMIN, by=Actor(global_admin, Source.WEB))
 
-    second = role_grant(actor=global_admin, user=user, role=Role.USER_ADMIN, source=Source.WEB)
+    second = role_grant(user=user, role=Role.USER_ADMIN, by=Actor(global_admin, Source.WEB))
 
     assert first.pk == second.pk
     assert RoleAssignment.objects.filter(user=user).count() == 1
@@ -208,7 +208,7 @@ def test_a_granted_role_takes_effect_on_the_same_user_object(global_admin):
     user = UserFactory()
     assert not admin_scope(user).is_admin
 
-    role_grant(actor=global_admin, user=user, role=Role.USER_ADMIN, source=Source.WEB)
+    role_grant(user=user, role=Role.USER_ADMIN, by=Actor(global_admin, Source.WEB))
 
     assert admin_scope(user).can_manage_users
 
@@ -227,7 +227,7 @@ def test_role_grant_validates_the_scope(role, scoped, global_admin, subscription
 
     with pytest.raises(ValidationFailed):
         role_grant(
-            actor=global_admin, user=user, role=role, subscription=subscription if scoped else None, source=Source.WEB
+            user=user, role=role, subscription=subscription if scoped else None, by=Actor(global_admin, Source.WEB)
         )
 
     assert not RoleAssignment.objects.filter(user=user).exists()
@@ -240,9 +240,9 @@ def test_only_a_global_admin_grants_and_revokes_roles(request, actor_fixture, gl
     user = UserFactory()
 
     with pytest.raises(PermissionDenied):
-        role_grant(actor=actor, user=user, role=Role.GLOBAL_ADMIN, source=Source.WEB)
+        role_grant(user=user, role=Role.GLOBAL_ADMIN, by=Actor(actor, Source.WEB))
     with pytest.raises(PermissionDenied):
-        role_revoke(actor=actor, user=global_admin, role=Role.GLOBAL_ADMIN, source=Source.WEB)
+        role_revoke(user=global_admin, role=Role.GLOBAL_ADMIN, by=Actor(actor, Source.WEB))
 
     assert not RoleAssignment.objects.filter(user=user).exists()
     assert RoleAssignment.objects.filter(user=global_admin, role=Role.GLOBAL_ADMIN).exists()
@@ -253,7 +253,7 @@ def test_role_revoke_removes_the_role_and_audits_it(global_admin, subscription):
     assert admin_scope(user).is_admin
 
     revoked = role_revoke(
-        actor=global_admin, user=user, role=Role.SUBSCRIPTION_ADMIN, subscription=subscription, source=Source.WEB
+        user=user, role=Role.SUBSCRIPTION_ADMIN, subscription=subscription, by=Actor(global_admin, Source.WEB)
     )
 
     assert revoked is True
@@ -266,7 +266,7 @@ def test_role_revoke_removes_the_role_and_audits_it(global_admin, subscription):
 def test_role_revoke_is_idempotent(global_admin):
     user = UserFactory()
 
-    assert role_revoke(actor=global_admin, user=user, role=Role.USER_ADMIN, source=Source.WEB) is False
+    assert role_revoke(user=user, role=Role.USER_ADMIN, by=Actor(global_admin, Source.WEB)) is False
     assert AuditEvent.objects.count() == 0
 
 
@@ -275,11 +275,11 @@ def test_role_revoke_touches_only_the_named_subscription(global_admin):
     user = RoleAssignmentFactory(role=Role.SUBSCRIPTION_ADMIN, subscription=first).user
     RoleAssignmentFactory(user=user, role=Role.SUBSCRIPTION_ADMIN, subscription=second)
 
-    role_revoke(actor=global_admin, user=user, role=Role.SUBSCRIPTION_ADMIN, subscription=first, source=Source.WEB)
+    role_revoke(user=user, role=Role.SUBSCRIPTION_ADMIN, subscription=first, by=Actor(global_admin, Source.WEB))
 
     assert list(RoleAssignment.objects.filter(user=user).values_list("subscription", flat=True)) == [second.pk]
 
 
 def test_role_revoke_validates_the_scope(global_admin):
     with pytest.raises(ValidationFailed):
-        role_revoke(actor=global_admin, user=UserFactory(), role=Role.SUBSCRIPTION_ADMIN, source=Source.WEB)
+        role_revoke(user=UserFactory(), role=Role.SUBSCRIPTION_ADMIN, by=Actor(global_admin, Source.WEB))

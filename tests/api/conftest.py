@@ -9,9 +9,10 @@ from rest_framework.test import APIClient
 from accounts.choices import Role
 from accounts.models import User
 from accounts.services import api_token_create
-from licensing.choices import Source
+from core.audit import Actor
+from core.choices import Source
 from licensing.models import LicenseAssignment, LicensePool, Product, Subscription
-from licensing.services import user_licenses_change
+from licensing.services.assignments import user_licenses_change
 from tests.factories import (
     LicensePoolFactory,
     ProductFactory,
@@ -27,7 +28,7 @@ def bearer_client(user: User | None) -> APIClient:
     """A client that sends `Authorization: Bearer <a new token of user>`; anonymous for None."""
     client = APIClient()
     if user is not None:
-        _, key = api_token_create(actor=None, user=user, name="tests")
+        _, key = api_token_create(user=user, name="tests", by=Actor(None, Source.SYSTEM))
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     return client
 
@@ -69,8 +70,8 @@ def world(db) -> World:
     pool_t_e3 = LicensePoolFactory(subscription=t, product=e3, quantity=5)
     adele = UserFactory(email="adele@contoso.example", display_name="Adele Vance", department="Retail")
     holder = UserFactory(email="holder@contoso.example", display_name="Holden Holder")
-    user_licenses_change(actor=None, user=holder, subscription=s, add=[e3, e5], source=Source.SYSTEM)
-    user_licenses_change(actor=None, user=holder, subscription=t, add=[e3], source=Source.SYSTEM)
+    user_licenses_change(user=holder, subscription=s, add=[e3, e5], by=Actor(None, Source.SYSTEM))
+    user_licenses_change(user=holder, subscription=t, add=[e3], by=Actor(None, Source.SYSTEM))
     users = {
         "global_admin": RoleAssignmentFactory(role=Role.GLOBAL_ADMIN, user__email="ga@contoso.example").user,
         "subscription_admin": RoleAssignmentFactory(

@@ -8,6 +8,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
 from accounts.services import api_token_create, api_token_revoke
+from core.audit import Actor
+from core.choices import Source
 from licensing.choices import SubscriptionStatus
 from licensing.models import LicenseAssignment
 from tests.api.conftest import bearer_client, error_of
@@ -88,9 +90,9 @@ def _client_with_key(key: str) -> APIClient:
 
 
 def test_revoked_token_is_refused(world):
-    token, key = api_token_create(actor=None, user=world.users["global_admin"], name="ci")
+    token, key = api_token_create(user=world.users["global_admin"], name="ci", by=Actor(None, Source.SYSTEM))
     assert _client_with_key(key).get("/api/v1/products/").status_code == 200
-    api_token_revoke(actor=None, token=token)
+    api_token_revoke(token=token, by=Actor(None, Source.SYSTEM))
     response = _client_with_key(key).get("/api/v1/products/")
     assert response.status_code == 401
     assert error_of(response)["code"] == "authentication_failed"
@@ -98,7 +100,10 @@ def test_revoked_token_is_refused(world):
 
 def test_expired_token_is_refused(world):
     token, key = api_token_create(
-        actor=None, user=world.users["global_admin"], name="ci", expires_at=timezone.now() + datetime.timedelta(days=1)
+        user=world.users["global_admin"],
+        name="ci",
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+        by=Actor(None, Source.SYSTEM),
     )
     assert _client_with_key(key).get("/api/v1/products/").status_code == 200
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
@@ -107,7 +112,7 @@ def test_expired_token_is_refused(world):
 
 def test_token_of_a_disabled_user_is_refused(world):
     admin_user = world.users["global_admin"]
-    _, key = api_token_create(actor=None, user=admin_user, name="ci")
+    _, key = api_token_create(user=admin_user, name="ci", by=Actor(None, Source.SYSTEM))
     admin_user.is_active = False
     admin_user.save(update_fields=["is_active"])
     assert _client_with_key(key).get("/api/v1/products/").status_code == 401

@@ -2,8 +2,9 @@
 
 import pytest
 
-from licensing.choices import AuditAction, Source
-from licensing.models import AuditEvent, LicenseAssignment, LicensePool
+from core.choices import AuditAction, Source
+from core.models import AuditEvent
+from licensing.models import LicenseAssignment, LicensePool
 from tests.api.conftest import bearer_client
 
 

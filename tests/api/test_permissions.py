@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from accounts.services import api_token_create
-from licensing.choices import Source
-from licensing.services import user_licenses_change
+from core.audit import Actor
+from core.choices import Source
+from licensing.services.assignments import user_licenses_change
 from tests.api.conftest import ROLES, World, error_of
 
 ERROR_CODES = {401: {"not_authenticated"}, 403: {"permission_denied"}, 404: {"not_found"}}
@@ -41,12 +42,12 @@ def out_of_scope(status: int, user_admin: int | None = None) -> dict[str, int]:
 
 
 def own_token(w: World, caller) -> str:
-    token, _ = api_token_create(actor=None, user=caller or w.adele, name="to revoke")
+    token, _ = api_token_create(user=caller or w.adele, name="to revoke", by=Actor(None, Source.SYSTEM))
     return f"/api/v1/tokens/{token.pk}/"
 
 
 def someone_elses_token(w: World, caller) -> str:
-    token, _ = api_token_create(actor=None, user=w.adele, name="not yours")
+    token, _ = api_token_create(user=w.adele, name="not yours", by=Actor(None, Source.SYSTEM))
     return f"/api/v1/tokens/{token.pk}/"
 
 
@@ -206,13 +207,13 @@ def test_subscription_admin_sees_every_user_but_only_licenses_of_their_subscript
 
 
 def test_tokens_list_shows_only_the_callers_tokens(world, client_as):
-    api_token_create(actor=None, user=world.adele, name="adele's")
+    api_token_create(user=world.adele, name="adele's", by=Actor(None, Source.SYSTEM))
     names = {token["name"] for token in client_as("global_admin").get("/api/v1/tokens/").json()["results"]}
     assert names == {"tests"}
 
 
 def test_audit_log_of_a_subscription_admin_omits_events_without_their_subscription(world, client_as):
-    user_licenses_change(actor=None, user=world.adele, subscription=world.t, add=[world.e3], source=Source.CLI)
+    user_licenses_change(user=world.adele, subscription=world.t, add=[world.e3], by=Actor(None, Source.CLI))
     events = client_as("subscription_admin").get("/api/v1/audit-events/?source=cli").json()["results"]
     assert events == []
     assert len(client_as("user_admin").get("/api/v1/audit-events/?source=cli").json()["results"]) == 1

@@ -7,9 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from licensing.choices import Source
+from core.audit import Actor
+from core.choices import Source
 from licensing.models import Subscription
-from licensing.services import user_licenses_change
+from licensing.services.assignments import user_licenses_change
 from tests.api.conftest import bearer_client
 from tests.factories import LicensePoolFactory, ProductFactory, SubscriptionFactory, UserFactory
 
@@ -40,7 +41,7 @@ def many(world) -> Many:
     users = UserFactory.create_batch(30)
     big = LicensePoolFactory(quantity=100)
     for user in users:
-        user_licenses_change(actor=None, user=user, subscription=big.subscription, add=[big.product], source=Source.CLI)
+        user_licenses_change(user=user, subscription=big.subscription, add=[big.product], by=Actor(None, Source.CLI))
     for _ in range(30):
         subscription = SubscriptionFactory()
         for product in ProductFactory.create_batch(2):

@@ -5,7 +5,8 @@ import threading
 import pytest
 from django.db import connection
 
-from licensing.models import AuditEvent, LicenseAssignment
+from core.models import AuditEvent
+from licensing.models import LicenseAssignment
 from tests.api.conftest import bearer_client
 from tests.factories import LicensePoolFactory, RoleAssignmentFactory, UserFactory
 

@@ -2,8 +2,9 @@
 
 import pytest
 
-from licensing.choices import Source
-from licensing.models import AuditEvent, LicenseAssignment
+from core.choices import Source
+from core.models import AuditEvent
+from licensing.models import LicenseAssignment
 from officeseries.api.pagination import Pagination
 from tests.api.conftest import bearer_client, error_of
 from tests.factories import UserFactory

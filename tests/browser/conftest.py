@@ -19,9 +19,10 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect  # noqa: E
 
 from accounts.choices import Role  # noqa: E402
 from accounts.models import User  # noqa: E402
-from licensing import services  # noqa: E402
-from licensing.choices import Source  # noqa: E402
+from core.audit import Actor
+from core.choices import Source  # noqa: E402
 from licensing.models import LicensePool, Product, Subscription  # noqa: E402
+from licensing.services.bulk import licenses_bulk_assign  # noqa: E402
 from tests.factories import (  # noqa: E402
     PASSWORD,
     LicensePoolFactory,
@@ -134,19 +135,17 @@ def org(transactional_db) -> Org:
         subscription=subscription,
         user=UserFactory(display_name="Sam Subadmin", email="sam.subadmin@contoso.test"),
     ).user
-    services.licenses_bulk_assign(
-        actor=None,
+    licenses_bulk_assign(
         subscription=subscription,
         product=e3,
         users=[users["Alex"], users["Diego"], users["Grady"]],
-        source=Source.SYSTEM,
+        by=Actor(None, Source.SYSTEM),
     )
-    services.licenses_bulk_assign(
-        actor=None,
+    licenses_bulk_assign(
         subscription=subscription,
         product=visio,
         users=[users["Henrietta"], users["Isaiah"]],
-        source=Source.SYSTEM,
+        by=Actor(None, Source.SYSTEM),
     )
     return Org(subscription, other, e3, e5, visio, users, global_admin, subscription_admin)
 

@@ -5,8 +5,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from licensing import services
-from licensing.choices import Source
+from core.audit import Actor
+from core.choices import Source
+from licensing.services.assignments import user_licenses_change
+from licensing.services.bulk import licenses_bulk_assign
 from tests.browser.conftest import (
     Org,
     add_or_remove_button,
@@ -186,9 +188,7 @@ def test_dialog_is_keyboard_friendly(page: Page, org: Org, assert_pool_counters)
 def test_save_fails_when_the_last_license_was_taken_meanwhile(page: Page, org: Org, assert_pool_counters):
     adele, patti = org.users["Adele"], org.users["Patti"]
     others = [org.users[name] for name in ("Joni", "Lidia", "Megan", "Nestor")]
-    services.licenses_bulk_assign(
-        actor=None, subscription=org.subscription, product=org.e5, users=others, source=Source.SYSTEM
-    )
+    licenses_bulk_assign(subscription=org.subscription, product=org.e5, users=others, by=Actor(None, Source.SYSTEM))
     sign_in(page, org.global_admin)
     open_user_assignments(page, org.subscription)
 
@@ -198,8 +198,8 @@ def test_save_fails_when_the_last_license_was_taken_meanwhile(page: Page, org: O
     product_checkbox(dialog, org.e5).check()
 
     # Another admin takes the last E5 license between opening the dialog and Save.
-    services.user_licenses_change(
-        actor=org.global_admin, user=patti, subscription=org.subscription, add=[org.e5], source=Source.WEB
+    user_licenses_change(
+        user=patti, subscription=org.subscription, add=[org.e5], by=Actor(org.global_admin, Source.WEB)
     )
     dialog.get_by_role("button", name="Save").click()
 

@@ -1,8 +1,11 @@
 import pytest
 
-from licensing.choices import AuditAction, SubscriptionStatus
-from licensing.models import AuditEvent, LicenseAssignment, LicensePool
-from licensing.services import licenses_bulk_assign
+from core.audit import Actor
+from core.choices import AuditAction
+from core.models import AuditEvent
+from licensing.choices import SubscriptionStatus
+from licensing.models import LicenseAssignment, LicensePool
+from licensing.services.bulk import licenses_bulk_assign
 from tests.factories import ProductFactory, UserFactory
 
 
@@ -140,7 +143,7 @@ def test_no_users_is_bad_usage(run, e3):
 
 def test_dry_run_prints_the_plan_and_the_pool_after_and_writes_nothing(run, e3):
     holder, newcomer = UserFactory.create_batch(2)
-    licenses_bulk_assign(actor=None, subscription=e3.subscription, product=e3.product, users=[holder], source="system")
+    licenses_bulk_assign(subscription=e3.subscription, product=e3.product, users=[holder], by=Actor(None, "system"))
     events_before = AuditEvent.objects.count()
 
     result = assign(run, e3, "--user", holder.email, "--user", newcomer.email, "--dry-run")
@@ -167,7 +170,7 @@ def test_dry_run_of_a_refused_change_exits_1(run, e3):
 
 def test_unassign(run, e3):
     holder, other = UserFactory.create_batch(2)
-    licenses_bulk_assign(actor=None, subscription=e3.subscription, product=e3.product, users=[holder], source="system")
+    licenses_bulk_assign(subscription=e3.subscription, product=e3.product, users=[holder], by=Actor(None, "system"))
 
     result = run(
         "unassign_license",
@@ -184,7 +187,7 @@ def test_unassign(run, e3):
 
 def test_unassign_dry_run_writes_nothing(run, e3):
     holder = UserFactory()
-    licenses_bulk_assign(actor=None, subscription=e3.subscription, product=e3.product, users=[holder], source="system")
+    licenses_bulk_assign(subscription=e3.subscription, product=e3.product, users=[holder], by=Actor(None, "system"))
 
     result = run(
         "unassign_license",

@@ -6,9 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import OutputWrapper
 
-from licensing.choices import AuditAction, Source
-from licensing.management.base import ProgressBar
-from licensing.models import AuditEvent, LicenseAssignment
+from core.choices import AuditAction, Source
+from core.commands import ProgressBar
+from core.models import AuditEvent
+from licensing.models import LicenseAssignment
 from tests.factories import UserFactory
 
 

@@ -2,14 +2,13 @@ import csv
 import io
 import json
 
-from licensing.services import licenses_bulk_assign
+from core.audit import Actor
+from licensing.services.bulk import licenses_bulk_assign
 from tests.factories import LicensePoolFactory, ProductFactory, SubscriptionFactory, UserFactory
 
 
 def give(pool, users, actor=None):
-    licenses_bulk_assign(
-        actor=actor, subscription=pool.subscription, product=pool.product, users=users, source="system"
-    )
+    licenses_bulk_assign(subscription=pool.subscription, product=pool.product, users=users, by=Actor(actor, "system"))
 
 
 def test_export_csv_lists_every_assignment(run, e3, global_admin):

@@ -1,7 +1,9 @@
 from accounts.models import User
-from licensing.choices import AuditAction
-from licensing.models import AuditEvent, LicenseAssignment, LicensePool
-from licensing.services import licenses_bulk_assign
+from core.audit import Actor
+from core.choices import AuditAction
+from core.models import AuditEvent
+from licensing.models import LicenseAssignment, LicensePool
+from licensing.services.bulk import licenses_bulk_assign
 from tests.factories import LicensePoolFactory, ProductFactory, SubscriptionFactory, UserFactory
 
 HEADER = "email,subscription,sku,action\n"
@@ -14,7 +16,7 @@ def holders(pool):
 def test_applies_assignments_and_unassignments(run, e3, write_file, assert_pool_counters):
     e5 = LicensePoolFactory(subscription=e3.subscription, product=ProductFactory(sku_part_number="E5"), quantity=1)
     a, b, c = UserFactory.create_batch(3)
-    licenses_bulk_assign(actor=None, subscription=e3.subscription, product=e5.product, users=[c], source="system")
+    licenses_bulk_assign(subscription=e3.subscription, product=e5.product, users=[c], by=Actor(None, "system"))
     name = e3.subscription.name
     path = write_file(
         "changes.csv",

@@ -1,8 +1,8 @@
 import pytest
 
 from accounts.models import User
-from licensing.choices import AuditAction, Source
-from licensing.models import AuditEvent
+from core.choices import AuditAction, Source
+from core.models import AuditEvent
 from tests.factories import UserFactory
 
 HEADER = "email,display_name,department,job_title,usage_location,is_active\n"

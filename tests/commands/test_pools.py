@@ -1,14 +1,16 @@
 """set_quantity and reconcile_licenses."""
 
-from licensing.choices import AuditAction, Source
-from licensing.models import AuditEvent, LicenseAssignment, LicensePool
-from licensing.services import licenses_bulk_assign
+from core.audit import Actor
+from core.choices import AuditAction, Source
+from core.models import AuditEvent
+from licensing.models import LicenseAssignment, LicensePool
+from licensing.services.bulk import licenses_bulk_assign
 from tests.factories import LicensePoolFactory, UserFactory
 
 
 def give(pool, count):
     users = UserFactory.create_batch(count)
-    licenses_bulk_assign(actor=None, subscription=pool.subscription, product=pool.product, users=users, source="system")
+    licenses_bulk_assign(subscription=pool.subscription, product=pool.product, users=users, by=Actor(None, "system"))
     return users
 
 

@@ -1,8 +1,8 @@
 import io
 
 from accounts.models import RoleAssignment, User
-from licensing.choices import AuditAction, Source
-from licensing.models import AuditEvent
+from core.choices import AuditAction, Source
+from core.models import AuditEvent
 from tests.factories import UserFactory
 
 

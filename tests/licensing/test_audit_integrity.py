@@ -4,27 +4,28 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from accounts.models import User
-from licensing.choices import Source
-from licensing.models import AuditEvent
-from licensing.services import user_licenses_change
+from core.audit import Actor
+from core.choices import Source
+from core.models import AuditEvent
+from licensing.services.assignments import user_licenses_change
 from tests.factories import UserFactory
 
 
 @pytest.fixture
 def event(pool):
     holder = UserFactory()
-    user_licenses_change(actor=None, user=holder, subscription=pool.subscription, add=[pool.product], source=Source.CLI)
+    user_licenses_change(user=holder, subscription=pool.subscription, add=[pool.product], by=Actor(None, Source.CLI))
     return AuditEvent.objects.get(subject_user=holder)
 
 
 def test_admin_site_offers_no_change_or_delete(client, event):
     superuser = User.objects.create_superuser("root@example.test", "pw-for-the-test-only")
     client.force_login(superuser)
-    change_url = f"/django-admin/licensing/auditevent/{event.pk}/change/"
+    change_url = f"/django-admin/core/auditevent/{event.pk}/change/"
     assert client.get(change_url).status_code == 200  # viewable
     assert client.post(change_url, {"action": "role_granted"}).status_code == 403
-    assert client.post(f"/django-admin/licensing/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
-    assert client.get("/django-admin/licensing/auditevent/add/").status_code == 403
+    assert client.post(f"/django-admin/core/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/django-admin/core/auditevent/add/").status_code == 403
     event.refresh_from_db()
     assert event.action == "license_assigned"
 

@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from licensing.choices import AuditAction, Source
-from licensing.exceptions import LicensingError
-from licensing.models import AuditEvent, LicenseAssignment, LicensePool
-from licensing.services import (
-    licenses_bulk_assign,
-    pool_set_quantity,
-    user_licenses_change,
-)
+from core.audit import Actor
+from core.choices import AuditAction, Source
+from core.errors import DomainError
+from core.models import AuditEvent
+from licensing.models import LicenseAssignment, LicensePool
+from licensing.services.assignments import user_licenses_change
+from licensing.services.bulk import licenses_bulk_assign
+from licensing.services.pools import pool_set_quantity
 from tests.factories import LicensePoolFactory, SubscriptionFactory, UserFactory
 
 pytestmark = [
@@ -42,7 +42,7 @@ def run_at_once(calls: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
             connection.ensure_connection()
             barrier.wait(timeout=THREAD_TIMEOUT)
             outcomes[index] = ("ok", call())
-        except LicensingError as error:
+        except DomainError as error:
             outcomes[index] = (error.code, error)
         except Exception as error:  # the test reports whatever escaped
             outcomes[index] = ("unexpected", error)
@@ -68,7 +68,7 @@ def unexpected(outcomes: list[tuple[str, Any]]) -> list[Any]:
 
 def assign(pool, user, actor=None):
     return user_licenses_change(
-        actor=actor, user=user, subscription=pool.subscription, add=[pool.product], source=Source.API
+        user=user, subscription=pool.subscription, add=[pool.product], by=Actor(actor, Source.API)
     )
 
 
@@ -80,11 +80,7 @@ def admin(global_admin):
 def test_twenty_admins_race_for_the_last_license(admin, assert_pool_counters):
     pool = LicensePoolFactory(quantity=5)
     licenses_bulk_assign(
-        actor=None,
-        subscription=pool.subscription,
-        product=pool.product,
-        users=UserFactory.create_batch(4),
-        source="cli",
+        subscription=pool.subscription, product=pool.product, users=UserFactory.create_batch(4), by=Actor(None, "cli")
     )
     contenders = UserFactory.create_batch(20)
 
@@ -109,11 +105,9 @@ def test_opposite_orders_do_not_deadlock(assert_pool_counters):
 
     def churn(user, first, second):
         for _ in range(iterations):
+            user_licenses_change(user=user, subscription=subscription, add=[first, second], by=Actor(None, Source.WEB))
             user_licenses_change(
-                actor=None, user=user, subscription=subscription, add=[first, second], source=Source.WEB
-            )
-            user_licenses_change(
-                actor=None, user=user, subscription=subscription, remove=[second, first], source=Source.WEB
+                user=user, subscription=subscription, remove=[second, first], by=Actor(None, Source.WEB)
             )
         return iterations
 
@@ -136,7 +130,7 @@ def test_a_quantity_reduction_racing_assignments_never_over_assigns(round_, admi
     assignees = UserFactory.create_batch(8)
     calls = [lambda user=user: assign(pool, user, actor=admin) for user in assignees]
     calls += [
-        lambda quantity=quantity: pool_set_quantity(actor=admin, pool=pool, quantity=quantity, source=Source.WEB)
+        lambda quantity=quantity: pool_set_quantity(pool=pool, quantity=quantity, by=Actor(admin, Source.WEB))
         for quantity in (3, 5, 7)
     ]
 
@@ -160,7 +154,7 @@ def test_a_bulk_assign_racing_single_assigns(admin, assert_pool_counters):
 
     calls = [
         lambda: licenses_bulk_assign(
-            actor=admin, subscription=pool.subscription, product=pool.product, users=bulk_users, source=Source.CLI
+            subscription=pool.subscription, product=pool.product, users=bulk_users, by=Actor(admin, Source.CLI)
         )
     ]
     calls += [lambda user=user: assign(pool, user, actor=admin) for user in single_users]
@@ -191,12 +185,12 @@ def test_unassigns_racing_assigns_on_a_full_pool(admin, assert_pool_counters):
     """Freed licenses go to racers, but never more than were free when each racer's lock was granted."""
     pool = LicensePoolFactory(quantity=6)
     holders = UserFactory.create_batch(6)
-    licenses_bulk_assign(actor=None, subscription=pool.subscription, product=pool.product, users=holders, source="cli")
+    licenses_bulk_assign(subscription=pool.subscription, product=pool.product, users=holders, by=Actor(None, "cli"))
     racers = UserFactory.create_batch(14)
 
     def unassign(user):
         return user_licenses_change(
-            actor=admin, user=user, subscription=pool.subscription, remove=[pool.product], source=Source.WEB
+            user=user, subscription=pool.subscription, remove=[pool.product], by=Actor(admin, Source.WEB)
         )
 
     outcomes = run_at_once(

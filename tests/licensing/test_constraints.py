@@ -8,9 +8,10 @@ from django.db.models import ProtectedError
 
 from accounts.choices import Role
 from accounts.models import RoleAssignment
-from licensing.choices import Source
+from core.audit import Actor
+from core.choices import Source
 from licensing.models import LicenseAssignment, LicensePool
-from licensing.services import user_licenses_change
+from licensing.services.assignments import user_licenses_change
 from tests.factories import LicensePoolFactory, SubscriptionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def refused(operation) -> None:
 
 
 def assign(pool, user) -> None:
-    user_licenses_change(actor=None, user=user, subscription=pool.subscription, add=[pool.product], source=Source.CLI)
+    user_licenses_change(user=user, subscription=pool.subscription, add=[pool.product], by=Actor(None, Source.CLI))
 
 
 @pytest.fixture

@@ -9,9 +9,11 @@ from django.core.management import call_command
 from accounts.choices import Role
 from accounts.models import RoleAssignment, User
 from accounts.permissions import admin_scope
-from licensing.choices import AuditAction, SubscriptionStatus
+from core.choices import AuditAction
+from core.models import AuditEvent
+from licensing.choices import SubscriptionStatus
 from licensing.demo import ADMINS, DEMO_DOMAIN, DEMO_PASSWORD, EXHAUSTED, PRODUCTS, SUBSCRIPTIONS
-from licensing.models import AuditEvent, LicenseAssignment, LicensePool, Product, Subscription
+from licensing.models import LicenseAssignment, LicensePool, Product, Subscription
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.choices import Role
-from licensing import services
-from licensing.choices import AuditAction, Source, SubscriptionStatus
-from licensing.exceptions import (
+from core.audit import Actor
+from core.choices import AuditAction, Source
+from core.errors import (
     NotEnoughLicenses,
     NotFound,
     PermissionDenied,
@@ -16,7 +16,12 @@ from licensing.exceptions import (
     SubscriptionNotActive,
     ValidationFailed,
 )
-from licensing.models import AuditEvent, LicenseAssignment, LicensePool, Subscription
+from core.models import AuditEvent
+from licensing.choices import SubscriptionStatus
+from licensing.models import LicenseAssignment, LicensePool, Subscription
+from licensing.services.assignments import user_licenses_change, user_licenses_set
+from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
+from licensing.services.pools import pool_create, pool_set_quantity
 from tests.factories import (
     LicensePoolFactory,
     ProductFactory,
@@ -55,15 +60,14 @@ def user(db):
     return UserFactory()
 
 
-def change(user, subscription, add=(), remove=(), actor=None, source=Source.WEB, **kwargs):
-    return services.user_licenses_change(
-        actor=actor,
+def change(user, subscription, add=(), remove=(), actor=None, source=Source.WEB, actor_label="", **kwargs):
+    return user_licenses_change(
         user=user,
         subscription=subscription,
         add=[pool.product for pool in add],
         remove=[pool.product for pool in remove],
-        source=source,
         **kwargs,
+        by=Actor(actor, source, label=actor_label),
     )
 
 
@@ -290,7 +294,7 @@ def test_the_audit_event_is_part_of_the_change_transaction(monkeypatch, subscrip
     def broken_audit(events):
         raise RuntimeError("audit table unavailable")
 
-    monkeypatch.setattr(services, "audit_record", broken_audit)
+    monkeypatch.setattr("licensing.services.assignments.audit_record", broken_audit)
 
     with pytest.raises(RuntimeError):
         change(user, subscription, add=[pool_a])
@@ -316,8 +320,8 @@ def test_the_snapshots_survive_the_deletion_of_their_subjects(subscription, pool
 def test_set_applies_the_difference(subscription, pool_a, pool_b, pool_c, user, assert_pool_counters):
     change(user, subscription, add=[pool_a, pool_c])
 
-    result = services.user_licenses_set(
-        actor=None, user=user, subscription=subscription, products=[pool_b.product, pool_c.product], source=Source.WEB
+    result = user_licenses_set(
+        user=user, subscription=subscription, products=[pool_b.product, pool_c.product], by=Actor(None, Source.WEB)
     )
 
     assert result.added == [pool_b.product]
@@ -330,8 +334,8 @@ def test_set_applies_the_difference(subscription, pool_a, pool_b, pool_c, user, 
 def test_set_to_what_is_held_changes_nothing(subscription, pool_a, user):
     change(user, subscription, add=[pool_a])
 
-    result = services.user_licenses_set(
-        actor=None, user=user, subscription=subscription, products=[pool_a.product], source=Source.WEB
+    result = user_licenses_set(
+        user=user, subscription=subscription, products=[pool_a.product], by=Actor(None, Source.WEB)
     )
 
     assert not result.changed
@@ -343,7 +347,7 @@ def test_set_leaves_other_subscriptions_alone(subscription, pool_a, user, assert
     change(user, subscription, add=[pool_a])
     change(user, other.subscription, add=[other])
 
-    services.user_licenses_set(actor=None, user=user, subscription=subscription, products=[], source=Source.WEB)
+    user_licenses_set(user=user, subscription=subscription, products=[], by=Actor(None, Source.WEB))
 
     assert held(user) == {"SKU_OTHER"}
     assert_pool_counters()
@@ -354,9 +358,7 @@ def test_set_with_a_short_product_changes_nothing(subscription, pool_a, pool_b, 
     change(user, subscription, add=[pool_a])
 
     with pytest.raises(NotEnoughLicenses):
-        services.user_licenses_set(
-            actor=None, user=user, subscription=subscription, products=[pool_b.product], source=Source.WEB
-        )
+        user_licenses_set(user=user, subscription=subscription, products=[pool_b.product], by=Actor(None, Source.WEB))
 
     assert held(user) == {"SKU_A"}
     assert_pool_counters()
@@ -366,7 +368,7 @@ def test_set_with_a_short_product_changes_nothing(subscription, pool_a, pool_b, 
 
 
 def set_quantity(pool, quantity, actor=None):
-    return services.pool_set_quantity(actor=actor, pool=pool, quantity=quantity, source=Source.WEB)
+    return pool_set_quantity(pool=pool, quantity=quantity, by=Actor(actor, Source.WEB))
 
 
 def test_quantity_below_assigned_is_refused_with_the_number_to_unassign(subscription, pool_a):
@@ -422,14 +424,14 @@ def test_a_quantity_must_be_a_whole_number_not_below_zero(quantity, pool_a):
 
 
 def bulk_assign(pool, users, actor=None):
-    return services.licenses_bulk_assign(
-        actor=actor, subscription=pool.subscription, product=pool.product, users=users, source=Source.CLI
+    return licenses_bulk_assign(
+        subscription=pool.subscription, product=pool.product, users=users, by=Actor(actor, Source.CLI)
     )
 
 
 def bulk_unassign(pool, users, actor=None):
-    return services.licenses_bulk_unassign(
-        actor=actor, subscription=pool.subscription, product=pool.product, users=users, source=Source.CLI
+    return licenses_bulk_unassign(
+        subscription=pool.subscription, product=pool.product, users=users, by=Actor(actor, Source.CLI)
     )
 
 
@@ -502,8 +504,8 @@ def test_bulk_with_a_product_outside_the_subscription_is_refused(subscription):
     elsewhere = LicensePoolFactory()
 
     with pytest.raises(ProductNotInSubscription):
-        services.licenses_bulk_assign(
-            actor=None, subscription=subscription, product=elsewhere.product, users=[UserFactory()], source=Source.CLI
+        licenses_bulk_assign(
+            subscription=subscription, product=elsewhere.product, users=[UserFactory()], by=Actor(None, Source.CLI)
         )
 
 
@@ -553,9 +555,7 @@ def test_who_may_assign_licenses(request, actor_fixture, error, subscription, po
     actor = request.getfixturevalue(actor_fixture)
     operations = [
         lambda: change(user, subscription, add=[pool_a], actor=actor),
-        lambda: services.user_licenses_set(
-            actor=actor, user=user, subscription=subscription, products=[], source=Source.WEB
-        ),
+        lambda: user_licenses_set(user=user, subscription=subscription, products=[], by=Actor(actor, Source.WEB)),
         lambda: bulk_assign(pool_a, [user], actor=actor),
         lambda: bulk_unassign(pool_a, [user], actor=actor),
     ]
@@ -595,12 +595,8 @@ def test_who_may_change_a_quantity(request, actor_fixture, error, pool_a):
 
 def test_adding_a_product_to_a_subscription_is_audited_once(subscription, global_admin):
     product = ProductFactory()
-    pool = services.pool_create(
-        actor=global_admin, subscription=subscription, product=product, quantity=4, source=Source.WEB
-    )
-    again = services.pool_create(
-        actor=global_admin, subscription=subscription, product=product, quantity=9, source=Source.WEB
-    )
+    pool = pool_create(subscription=subscription, product=product, quantity=4, by=Actor(global_admin, Source.WEB))
+    again = pool_create(subscription=subscription, product=product, quantity=9, by=Actor(global_admin, Source.WEB))
     assert again.pk == pool.pk and LicensePool.objects.get(pk=pool.pk).quantity == 4
     event = AuditEvent.objects.get(action=AuditAction.POOL_CREATED)
     assert (event.subscription, event.product, event.details) == (subscription, product, {"quantity": 4})
@@ -609,12 +605,11 @@ def test_adding_a_product_to_a_subscription_is_audited_once(subscription, global
 @pytest.mark.parametrize(("actor_fixture", "error"), [("user_admin", PermissionDenied), ("member", PermissionDenied)])
 def test_only_quantity_managers_add_products(request, subscription, actor_fixture, error):
     with pytest.raises(error):
-        services.pool_create(
-            actor=request.getfixturevalue(actor_fixture),
+        pool_create(
             subscription=subscription,
             product=ProductFactory(),
             quantity=1,
-            source=Source.WEB,
+            by=Actor(request.getfixturevalue(actor_fixture), Source.WEB),
         )
     assert not AuditEvent.objects.exists()
 
@@ -622,7 +617,5 @@ def test_only_quantity_managers_add_products(request, subscription, actor_fixtur
 @pytest.mark.parametrize("quantity", [-1, LicensePool.MAX_QUANTITY + 1, 1.5, True])
 def test_a_new_pool_needs_a_valid_quantity(subscription, quantity):
     with pytest.raises(ValidationFailed):
-        services.pool_create(
-            actor=None, subscription=subscription, product=ProductFactory(), quantity=quantity, source=Source.CLI
-        )
+        pool_create(subscription=subscription, product=ProductFactory(), quantity=quantity, by=Actor(None, Source.CLI))
     assert not LicensePool.objects.exists()

@@ -15,14 +15,13 @@ import pytest
 from django.db import DatabaseError, connection
 
 from accounts.models import User
-from licensing.choices import Source
-from licensing.models import AuditEvent, LicenseAssignment, LicensePool
-from licensing.services import (
-    licenses_bulk_assign,
-    licenses_bulk_unassign,
-    pool_set_quantity,
-    user_licenses_change,
-)
+from core.audit import Actor
+from core.choices import Source
+from core.models import AuditEvent
+from licensing.models import LicenseAssignment, LicensePool
+from licensing.services.assignments import user_licenses_change
+from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
+from licensing.services.pools import pool_set_quantity
 from tests.factories import LicensePoolFactory, SubscriptionFactory, UserFactory
 from tests.reliability.conftest import served_database_url
 
@@ -74,40 +73,38 @@ def world(db) -> World:
     e3, e5, f1 = (LicensePoolFactory(subscription=subscription, quantity=20) for _ in range(3))
     holder = UserFactory()
     user_licenses_change(
-        actor=None, user=holder, subscription=subscription, add=[e5.product, f1.product], source=Source.SYSTEM
+        user=holder, subscription=subscription, add=[e5.product, f1.product], by=Actor(None, Source.SYSTEM)
     )
     return World(e3=e3, e5=e5, f1=f1, users=UserFactory.create_batch(6), holder=holder)
 
 
 def change(world: World):
     return user_licenses_change(
-        actor=None,
         user=world.holder,
         subscription=world.e3.subscription,
         add=[world.e3.product],
         remove=[world.e5.product, world.f1.product],
-        source=Source.API,
+        by=Actor(None, Source.API),
     )
 
 
 def bulk_assign(world: World):
     return licenses_bulk_assign(
-        actor=None, subscription=world.e3.subscription, product=world.e3.product, users=world.users, source=Source.WEB
+        subscription=world.e3.subscription, product=world.e3.product, users=world.users, by=Actor(None, Source.WEB)
     )
 
 
 def bulk_unassign(world: World):
     return licenses_bulk_unassign(
-        actor=None,
         subscription=world.e5.subscription,
         product=world.e5.product,
         users=[world.holder, *world.users],
-        source=Source.WEB,
+        by=Actor(None, Source.WEB),
     )
 
 
 def set_quantity(world: World):
-    return pool_set_quantity(actor=None, pool=world.e3, quantity=7, source=Source.API)
+    return pool_set_quantity(pool=world.e3, quantity=7, by=Actor(None, Source.API))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -204,7 +201,7 @@ def test_a_bulk_assign_killed_inside_its_transaction_leaves_nothing(big_bulk, tm
     # Nothing is left locked: the pool takes assignments again.
     first = list(User.objects.filter(email__startswith="bulk").order_by("email")[:3])
     result = licenses_bulk_assign(
-        actor=None, subscription=pool.subscription, product=pool.product, users=first, source=Source.CLI
+        subscription=pool.subscription, product=pool.product, users=first, by=Actor(None, Source.CLI)
     )
     pool.refresh_from_db()
     assert (result.changed, pool.assigned, AuditEvent.objects.filter(product=pool.product).count()) == (3, 3, 3)

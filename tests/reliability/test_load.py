@@ -6,9 +6,10 @@ from django.db.models import F
 
 from accounts.models import User
 from benchmarks.stress import CHANGE_ACTIONS, Tally, drive, gunicorn, invariants_check, plan_create
-from licensing.choices import Source
+from core.audit import Actor
+from core.choices import Source
 from licensing.models import LicenseAssignment, LicensePool
-from licensing.services import user_licenses_change
+from licensing.services.assignments import user_licenses_change
 from tests.reliability.conftest import served_database_url
 
 SECONDS = 15
@@ -52,7 +53,7 @@ def test_the_invariants_catch_unreported_changes_drift_and_server_errors():
         .first()
     )
     user = User.objects.filter(pk__in=plan.single_users).exclude(license_assignments__pool=pool).first()
-    user_licenses_change(actor=None, user=user, subscription=pool.subscription, add=[pool.product], source=Source.API)
+    user_licenses_change(user=user, subscription=pool.subscription, add=[pool.product], by=Actor(None, Source.API))
     assert invariants_check(plan, Tally()) == ["1 license_assigned events, but the server reported 0"]
     reported = Tally()
     reported.changes["license_assigned"] = 1

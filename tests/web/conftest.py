@@ -8,9 +8,10 @@ from django.test import Client
 
 from accounts.choices import Role
 from accounts.models import User
-from licensing.choices import Source
+from core.audit import Actor
+from core.choices import Source
 from licensing.models import LicensePool, Product, Subscription
-from licensing.services import user_licenses_change
+from licensing.services.assignments import user_licenses_change
 from tests.factories import LicensePoolFactory, ProductFactory, RoleAssignmentFactory, SubscriptionFactory, UserFactory
 
 ROLES = ["global_admin", "subscription_admin", "user_admin", "member", "anonymous"]
@@ -77,9 +78,9 @@ def org(db) -> Org:
         "member": UserFactory(display_name="Morgan Member", department="Sales"),
         "anonymous": None,
     }
-    user_licenses_change(actor=global_admin, user=alex, subscription=s, add=[e3], source=Source.WEB)
-    user_licenses_change(actor=global_admin, user=alex, subscription=t, add=[e3], source=Source.WEB)
-    user_licenses_change(actor=None, user=henrietta, subscription=s, add=[visio], source=Source.SYSTEM)
+    user_licenses_change(user=alex, subscription=s, add=[e3], by=Actor(global_admin, Source.WEB))
+    user_licenses_change(user=alex, subscription=t, add=[e3], by=Actor(global_admin, Source.WEB))
+    user_licenses_change(user=henrietta, subscription=s, add=[visio], by=Actor(None, Source.SYSTEM))
     return Org(
         s=s,
         t=t,

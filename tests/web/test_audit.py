@@ -7,10 +7,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from licensing.choices import AuditAction, Source
+from core.audit import Actor
+from core.choices import AuditAction, Source
+from core.models import AuditEvent
 from licensing.filtersets import AuditEventFilterSet
-from licensing.models import AuditEvent
-from licensing.services import pool_set_quantity, user_licenses_change
+from licensing.services.assignments import user_licenses_change
+from licensing.services.pools import pool_set_quantity
 from tests.web.conftest import Org, client_for
 
 
@@ -34,9 +36,9 @@ def history(org):
     # The audit log is append-only (on PostgreSQL a trigger refuses updates), so the event is written yesterday.
     with mock.patch("django.utils.timezone.now", return_value=timezone.now() - datetime.timedelta(days=1)):
         user_licenses_change(
-            actor=org.users["global_admin"], user=org.adele, subscription=org.s, add=[org.e5], source=Source.WEB
+            user=org.adele, subscription=org.s, add=[org.e5], by=Actor(org.users["global_admin"], Source.WEB)
         )
-    pool_set_quantity(actor=org.users["global_admin"], pool=org.pool_e3, quantity=30, source=Source.WEB)
+    pool_set_quantity(pool=org.pool_e3, quantity=30, by=Actor(org.users["global_admin"], Source.WEB))
 
 
 def test_lists_only_this_subscriptions_events_newest_first(org: Org, client, history):

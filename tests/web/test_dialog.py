@@ -6,9 +6,11 @@ import re
 import pytest
 from django.urls import reverse
 
-from licensing.choices import AuditAction, Source, SubscriptionStatus
-from licensing.models import AuditEvent
-from licensing.services import user_licenses_change
+from core.audit import Actor
+from core.choices import AuditAction, Source
+from core.models import AuditEvent
+from licensing.choices import SubscriptionStatus
+from licensing.services.assignments import user_licenses_change
 from tests.factories import LicensePoolFactory, ProductFactory, UserFactory
 from tests.web.conftest import HTMX, Org, client_for
 
@@ -200,7 +202,7 @@ def test_pool_ran_out_between_opening_and_save(org: Org, client):
     org.pool_e5.quantity = 1
     org.pool_e5.save(update_fields=["quantity"])
     rival = UserFactory()
-    user_licenses_change(actor=None, user=rival, subscription=org.s, add=[org.e5], source=Source.SYSTEM)
+    user_licenses_change(user=rival, subscription=org.s, add=[org.e5], by=Actor(None, Source.SYSTEM))
 
     response = client.post(dialog_url(org, org.adele), {"products": [org.e3.pk, org.e5.pk]}, headers=HTMX)
 

@@ -12,10 +12,10 @@ from django.urls import reverse
 
 from accounts.filtersets import UserFilterSet
 from accounts.models import User
+from accounts.selectors import departments_list
 from licensing import views
 from licensing.demo import ADMINS, seed_demo
 from licensing.models import Subscription
-from licensing.selectors import departments_list
 from tests.factories import UserFactory
 from tests.web.conftest import HTMX, Org, client_for
 

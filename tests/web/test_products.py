@@ -5,8 +5,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from licensing.choices import AuditAction, Source
-from licensing.models import AuditEvent
+from core.choices import AuditAction, Source
+from core.models import AuditEvent
 from tests.web.conftest import Org, client_for, messages_of
 
 

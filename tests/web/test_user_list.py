@@ -6,10 +6,11 @@ import re
 import pytest
 from django.urls import reverse
 
-from accounts.filtersets import UserFilterSet
 from accounts.models import User
-from licensing.choices import Source
-from licensing.services import licenses_bulk_assign
+from core.audit import Actor
+from core.choices import Source
+from licensing.filtersets import UserLicenseFilterSet
+from licensing.services.bulk import licenses_bulk_assign
 from tests.factories import UserFactory
 from tests.web.conftest import HTMX, Org, client_for
 
@@ -50,7 +51,7 @@ def test_rows_follow_the_contract(org: Org, client):
 
 
 def test_licenses_cell_lists_only_this_subscriptions_licenses_comma_separated(org: Org, client):
-    licenses_bulk_assign(actor=None, subscription=org.s, product=org.e5, users=[org.alex], source=Source.SYSTEM)
+    licenses_bulk_assign(subscription=org.s, product=org.e5, users=[org.alex], by=Actor(None, Source.SYSTEM))
 
     cell = re.search(
         r'<td class="licenses">(.*?)</td>', row_html(client.get(users_url(org)).content.decode(), org.alex)
@@ -151,7 +152,7 @@ def many_users(org):
     people = UserFactory.create_batch(25, department="Engineering")
     org.pool_e3.quantity = 100
     org.pool_e3.save(update_fields=["quantity"])
-    licenses_bulk_assign(actor=None, subscription=org.s, product=org.e3, users=people, source=Source.SYSTEM)
+    licenses_bulk_assign(subscription=org.s, product=org.e3, users=people, by=Actor(None, Source.SYSTEM))
     return people
 
 
@@ -200,7 +201,7 @@ def test_no_users_match(org: Org, client):
 @pytest.mark.parametrize("value", ["99999999999999999999", "0", "1.5"])
 def test_user_filterset_refuses_ids_that_are_not_database_ids(org: Org, value):
     """The FilterSet is shared with the API, where `subscription` is a parameter: a bad id is a validation error."""
-    filterset = UserFilterSet({"subscription": value, "licensed": "true"}, queryset=User.objects.all())
+    filterset = UserLicenseFilterSet({"subscription": value, "licensed": "true"}, queryset=User.objects.all())
 
     assert "subscription" in filterset.errors
     assert filterset.qs.count() == 2  # licensed anywhere: Alex and Henrietta

@@ -2,12 +2,12 @@ import datetime
 
 from django.utils import timezone
 
+from accounts.selectors import users_resolve
 from accounts.services import api_token_create
-from licensing.management.base import LicensingCommand, usage_error
-from licensing.selectors import users_resolve
+from core.commands import AdminCommand, usage_error
 
 
-class Command(LicensingCommand):
+class Command(AdminCommand):
     help = (
         "Create a REST API token for a user and print it. It is shown only this once: only its hash is stored. "
         "Use it as `Authorization: Bearer <token>`."
@@ -25,7 +25,7 @@ class Command(LicensingCommand):
             raise usage_error("--expires-in-days must be 1 or more.")
         expires_at = timezone.now() + datetime.timedelta(days=expires_in_days) if expires_in_days else None
         user = users_resolve(emails=[email])[0]
-        token, key = api_token_create(user=user, name=name, expires_at=expires_at, **self.audit)
+        token, key = api_token_create(user=user, name=name, expires_at=expires_at, by=self.actor)
         expiry = f"expires {token.expires_at:%Y-%m-%d %H:%M} UTC" if token.expires_at else "never expires"
         self.stderr.write(f"API token {token.name!r} ({token.prefix}…) for {user.email}, {expiry}. It is shown once:")
         self.stdout.write(key)

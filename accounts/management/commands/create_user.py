@@ -1,10 +1,10 @@
 import sys
 
 from accounts.services import user_create
-from licensing.management.base import LicensingCommand
+from core.commands import AdminCommand
 
 
-class Command(LicensingCommand):
+class Command(AdminCommand):
     help = "Create a user. Without --password-stdin the user cannot sign in until a password is set."
 
     def add_arguments(self, parser) -> None:
@@ -28,6 +28,6 @@ class Command(LicensingCommand):
             job_title=options["job_title"],
             usage_location=options["usage_location"].upper(),
             is_active=not inactive,
-            **self.audit,
+            by=self.actor,
         )
         self.stdout.write(f"Created {user.email} (id {user.pk}).")

@@ -1,14 +1,16 @@
 from django.db import transaction
 
 from accounts.models import UserManager
+from accounts.selectors import users_by_email, users_resolve
+from core.commands import AdminCommand, usage_error
+from core.errors import ValidationFailed
 from licensing.csv_io import emails_file
-from licensing.exceptions import ValidationFailed
-from licensing.management.base import LicensingCommand, usage_error
-from licensing.selectors import pool_get, products_resolve, subscription_resolve, users_by_email, users_resolve
-from licensing.services import licenses_bulk_assign
+from licensing.selectors.products import products_resolve
+from licensing.selectors.subscriptions import pool_get, subscription_resolve
+from licensing.services.bulk import licenses_bulk_assign
 
 
-class Command(LicensingCommand):
+class Command(AdminCommand):
     help = (
         "Assign one product of a subscription to one or more users, all or nothing. "
         "--dry-run shows what would change and the pool counts after, and writes nothing."
@@ -30,7 +32,7 @@ class Command(LicensingCommand):
 
     def handle(self, *args, subscription: str, sku: str, dry_run: bool, skip_invalid: bool, **options) -> None:
         emails = self._emails(options["user"], options["users_file"], skip_invalid)
-        scope = subscription_resolve(actor=self.actor, identifier=subscription)
+        scope = subscription_resolve(actor=self.actor.user, identifier=subscription)
         (product,) = products_resolve(identifiers=[sku])
         if skip_invalid:
             found = users_by_email(emails=emails)
@@ -42,7 +44,7 @@ class Command(LicensingCommand):
             users = users_resolve(emails=emails)
 
         with self.progress(len(users), f"{product.sku_part_number} in {scope.name}") as bar, transaction.atomic():
-            result = self.service(subscription=scope, product=product, users=users, **self.audit)
+            result = self.service(subscription=scope, product=product, users=users, by=self.actor)
             bar.advance(len(users))
             pool = pool_get(subscription=scope, product=product)
             if dry_run:

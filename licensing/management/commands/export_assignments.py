@@ -1,13 +1,14 @@
 import csv
 import json
 
-from licensing.management.base import LicensingCommand, usage_error
-from licensing.selectors import assignments_for_export, subscription_resolve
+from core.commands import AdminCommand, usage_error
+from licensing.selectors.assignments import assignments_for_export
+from licensing.selectors.subscriptions import subscription_resolve
 
 COLUMNS = ("email", "display_name", "subscription", "sku", "product", "assigned_at", "assigned_by")
 
 
-class Command(LicensingCommand):
+class Command(AdminCommand):
     help = "Export every license assignment (user, product, subscription, assigned_at, assigned_by) as CSV or JSON."
 
     def add_arguments(self, parser) -> None:
@@ -16,7 +17,7 @@ class Command(LicensingCommand):
         parser.add_argument("--output", metavar="FILE", help="Write to this file instead of stdout.")
 
     def handle(self, *args, subscription: str | None, format: str, output: str | None, **options) -> None:
-        scope = subscription_resolve(actor=self.actor, identifier=subscription) if subscription else None
+        scope = subscription_resolve(actor=self.actor.user, identifier=subscription) if subscription else None
         records = (
             {
                 "email": assignment.user.email,
@@ -27,7 +28,9 @@ class Command(LicensingCommand):
                 "assigned_at": assignment.assigned_at.isoformat(),
                 "assigned_by": assignment.assigned_by.email if assignment.assigned_by else "",
             }
-            for assignment in assignments_for_export(actor=self.actor, subscription=scope).iterator(chunk_size=2000)
+            for assignment in assignments_for_export(actor=self.actor.user, subscription=scope).iterator(
+                chunk_size=2000
+            )
         )
         if not output:
             self._write(self.stdout, format, records)

@@ -2,15 +2,15 @@ from collections import defaultdict
 
 from django.db import transaction
 
+from core.commands import AdminCommand
+from core.errors import ValidationFailed
 from licensing.csv_io import ASSIGNMENT_COLUMNS, assignment_rows, assignments_resolve
-from licensing.exceptions import ValidationFailed
-from licensing.management.base import LicensingCommand
-from licensing.services import licenses_bulk_assign, licenses_bulk_unassign
+from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
 
 SERVICES = {"unassign": licenses_bulk_unassign, "assign": licenses_bulk_assign}
 
 
-class Command(LicensingCommand):
+class Command(AdminCommand):
     help = (
         f"Assign and unassign licenses from a CSV file with the columns {', '.join(ASSIGNMENT_COLUMNS)} "
         "(action: assign or unassign; subscription: name or id; sku: part number or sku id). Every row is "
@@ -24,7 +24,7 @@ class Command(LicensingCommand):
 
     def handle(self, *args, file: str, skip_invalid: bool, dry_run: bool, **options) -> None:
         parsed = assignment_rows(self.input_file(file))
-        resolved = assignments_resolve(parsed.rows, actor=self.actor)
+        resolved = assignments_resolve(parsed.rows, actor=self.actor.user)
         errors = sorted(parsed.errors + resolved.errors, key=lambda error: error.line)
         for error in errors:
             self.stderr.write(f"{file}: {error}")
@@ -42,7 +42,7 @@ class Command(LicensingCommand):
                 rows = groups[key]
                 action, subscription, product = rows[0].action, rows[0].subscription, rows[0].product
                 result = SERVICES[action](
-                    subscription=subscription, product=product, users=[row.user for row in rows], **self.audit
+                    subscription=subscription, product=product, users=[row.user for row in rows], by=self.actor
                 )
                 summary.append(
                     f"{action}\t{subscription.name}\t{product.sku_part_number}\t{result.changed}\t{result.unchanged}"

@@ -1,12 +1,12 @@
 from django.db import transaction
 
 from accounts.services import users_import
+from core.commands import AdminCommand
+from core.errors import ValidationFailed
 from licensing.csv_io import USER_COLUMNS, user_rows
-from licensing.exceptions import ValidationFailed
-from licensing.management.base import LicensingCommand
 
 
-class Command(LicensingCommand):
+class Command(AdminCommand):
     help = (
         f"Create or update users from a CSV file with the columns {', '.join(USER_COLUMNS)} (only email is required; "
         "a column left out keeps its values). Every row is checked first; one bad row and nothing is written."
@@ -29,7 +29,7 @@ class Command(LicensingCommand):
 
         rows = [{"email": row.email, **row.fields} for row in parsed.rows]
         with self.progress(len(rows), "Importing users") as bar, transaction.atomic():
-            result = users_import(rows=rows, progress=bar.advance, **self.audit)
+            result = users_import(rows=rows, progress=bar.advance, by=self.actor)
             if dry_run:
                 transaction.set_rollback(True)
         prefix = "dry run, nothing written: would have " if dry_run else ""

@@ -1,14 +1,14 @@
 import csv
 import json
 
-from licensing.management.base import LicensingCommand
-from licensing.selectors import USAGE_WARNING_PERCENT, license_usage
+from core.commands import AdminCommand
+from licensing.selectors.subscriptions import USAGE_WARNING_PERCENT, license_usage
 
 COLUMNS = ("subscription", "status", "sku", "product", "quantity", "assigned", "available", "utilisation", "level")
 MARKS = {"ok": "", "warning": f"! {USAGE_WARNING_PERCENT}%+", "full": "!! FULL"}
 
 
-class Command(LicensingCommand):
+class Command(AdminCommand):
     help = (
         "License usage per subscription and product: quantity, assigned, available, utilisation; "
         f"marked at {USAGE_WARNING_PERCENT} % and when full."
@@ -30,7 +30,7 @@ class Command(LicensingCommand):
                 "utilisation": usage.utilisation,
                 "level": usage.level,
             }
-            for usage in license_usage(actor=self.actor)
+            for usage in license_usage(actor=self.actor.user)
         ]
         if format == "json":
             self.stdout.write(json.dumps(records, indent=2, ensure_ascii=False))

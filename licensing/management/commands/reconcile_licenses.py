@@ -1,8 +1,8 @@
-from licensing.management.base import LicensingCommand
-from licensing.services import pools_reconcile
+from core.commands import AdminCommand
+from licensing.services.reconcile import pools_reconcile
 
 
-class Command(LicensingCommand):
+class Command(AdminCommand):
     help = (
         "Compare every pool's assigned counter with its assignment rows and report drift; "
         "--fix sets the counters to the rows, under lock, with an audit event per pool."
@@ -12,7 +12,7 @@ class Command(LicensingCommand):
         parser.add_argument("--fix", action="store_true", help="Repair the drifted counters.")
 
     def handle(self, *args, fix: bool, **options) -> None:
-        drifts = pools_reconcile(fix=fix, **self.audit)
+        drifts = pools_reconcile(fix=fix, by=self.actor)
         if drifts:
             self.stdout.write("subscription\tsku\tcounter\trows")
         for drift in drifts:

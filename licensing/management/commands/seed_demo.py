@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from core.commands import ProgressBar
 from licensing.demo import ADMINS, DEMO_PASSWORD, SUBSCRIPTIONS, seed_demo
-from licensing.management.base import ProgressBar
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-from licensing.services import licenses_bulk_unassign
+from licensing.services.bulk import licenses_bulk_unassign
 
 from .assign_license import Command as AssignCommand
 

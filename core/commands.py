@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
-from accounts.models import User, UserManager
-from licensing.choices import Source
-from licensing.exceptions import LicensingError, NotFound
+from .audit import Actor
+from .choices import Source
+from .errors import DomainError, NotFound
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -69,19 +70,18 @@ class ProgressBar:
         self.stream.flush()
 
 
-class LicensingCommand(BaseCommand):
+class AdminCommand(BaseCommand):
     """Base of the operator commands: adds --as, resolves the actor and maps errors to exit codes.
 
     With `--as EMAIL` the command acts as that admin, and the services enforce their role. Without it the
     operator acts (actor None, every permission) and the audit log names their operating-system user.
-    Subclasses pass `**self.audit` to the services.
+    Subclasses pass `self.actor` to the services.
     """
 
     # Operator commands run often in scripts; `manage.py check` is the place for the system checks.
     requires_system_checks: list[str] = []
 
-    actor: User | None = None
-    actor_label: str = ""
+    actor: Actor
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any):
         parser = super().create_parser(prog_name, subcommand, **kwargs)
@@ -95,9 +95,9 @@ class LicensingCommand(BaseCommand):
 
     def execute(self, *args: Any, **options: Any) -> Any:
         try:
-            self.actor, self.actor_label = self._actor(options.get("as_email"))
+            self.actor = self._actor(options.get("as_email"))
             return super().execute(*args, **options)
-        except LicensingError as error:
+        except DomainError as error:
             self._stderr_of(options).write(f"error [{error.code}]: {error.message}")
             raise SystemExit(EXIT_ERROR) from error
         except CommandError as error:
@@ -112,18 +112,14 @@ class LicensingCommand(BaseCommand):
         return OutputWrapper(options["stderr"]) if options.get("stderr") else self.stderr
 
     @staticmethod
-    def _actor(email: str | None) -> tuple[User | None, str]:
+    def _actor(email: str | None) -> Actor:
         if not email:
-            return None, operator_name()
-        actor = User.objects.filter(email=UserManager.normalize_email(email)).first()
-        if actor is None:
+            return Actor(None, Source.CLI, label=operator_name())
+        users = get_user_model().objects
+        user = users.filter(email=users.normalize_email(email)).first()
+        if user is None:
             raise NotFound(f"No user with email {email} to act as.", email=email)
-        return actor, actor.email
-
-    @property
-    def audit(self) -> dict[str, Any]:
-        """Who acts and through what, for the service calls."""
-        return {"actor": self.actor, "actor_label": self.actor_label, "source": Source.CLI}
+        return Actor(user, Source.CLI)
 
     def progress(self, total: int, label: str) -> ProgressBar:
         return ProgressBar(self.stderr, total, label)

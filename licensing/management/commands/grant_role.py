@@ -1,10 +1,11 @@
 from accounts.choices import Role
+from accounts.selectors import users_resolve
 from accounts.services import role_grant
-from licensing.management.base import LicensingCommand
-from licensing.selectors import subscription_resolve, users_resolve
+from core.commands import AdminCommand
+from licensing.selectors.subscriptions import subscription_resolve
 
 
-class Command(LicensingCommand):
+class Command(AdminCommand):
     help = "Grant an admin role to a user; a Subscription Administrator's role needs --subscription."
 
     def add_arguments(self, parser) -> None:
@@ -14,6 +15,6 @@ class Command(LicensingCommand):
 
     def handle(self, *args, email: str, role: str, subscription: str | None, **options) -> None:
         (user,) = users_resolve(emails=[email])
-        scope = subscription_resolve(actor=self.actor, identifier=subscription) if subscription else None
-        role_grant(user=user, role=role, subscription=scope, **self.audit)
+        scope = subscription_resolve(actor=self.actor.user, identifier=subscription) if subscription else None
+        role_grant(user=user, role=role, subscription=scope, by=self.actor)
         self.stdout.write(f"{user.email} is {Role(role).label}{f' of {scope.name}' if scope else ''}.")

@@ -1,12 +1,12 @@
-"""The one set of domain errors. Web, API and CLI map each `code` to their own form (see design.md)."""
+"""The one set of domain errors. Web, API and CLI map each `code` to their own form (docs/architecture.md)."""
 
 from typing import Any
 
 
-class LicensingError(Exception):
+class DomainError(Exception):
     """A refused operation: a stable `code`, a human `message` and machine-readable `details`."""
 
-    code = "licensing_error"
+    code = "domain_error"
     http_status = 400
 
     def __init__(self, message: str, **details: Any) -> None:
@@ -18,12 +18,12 @@ class LicensingError(Exception):
         return {"code": self.code, "message": self.message, "details": self.details}
 
 
-class ValidationFailed(LicensingError):
+class ValidationFailed(DomainError):
     code = "validation_error"
     http_status = 400
 
 
-class NotEnoughLicenses(LicensingError):
+class NotEnoughLicenses(DomainError):
     code = "not_enough_licenses"
     http_status = 409
 
@@ -37,7 +37,7 @@ class NotEnoughLicenses(LicensingError):
         )
 
 
-class SubscriptionNotActive(LicensingError):
+class SubscriptionNotActive(DomainError):
     code = "subscription_not_active"
     http_status = 409
 
@@ -49,7 +49,7 @@ class SubscriptionNotActive(LicensingError):
         )
 
 
-class ProductNotInSubscription(LicensingError):
+class ProductNotInSubscription(DomainError):
     code = "product_not_in_subscription"
     http_status = 400
 
@@ -61,7 +61,7 @@ class ProductNotInSubscription(LicensingError):
         )
 
 
-class QuantityBelowAssigned(LicensingError):
+class QuantityBelowAssigned(DomainError):
     code = "quantity_below_assigned"
     http_status = 409
 
@@ -77,7 +77,7 @@ class QuantityBelowAssigned(LicensingError):
         )
 
 
-class PermissionDenied(LicensingError):
+class PermissionDenied(DomainError):
     code = "permission_denied"
     http_status = 403
 
@@ -85,9 +85,16 @@ class PermissionDenied(LicensingError):
         super().__init__(message, **details)
 
 
-class NotFound(LicensingError):
+class NotFound(DomainError):
     code = "not_found"
     http_status = 404
 
     def __init__(self, message: str = "Not found.", **details: Any) -> None:
         super().__init__(message, **details)
+
+
+class PreconditionFailed(DomainError):
+    """A write built on a stale read: what it expected to change has changed since (the API's If-Match)."""
+
+    code = "precondition_failed"
+    http_status = 412

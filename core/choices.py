@@ -1,0 +1,24 @@
+"""Where a change came from, and what it was: the vocabulary of the audit log, shared by every app."""
+
+from django.db import models
+
+
+class Source(models.TextChoices):
+    WEB = "web", "Web"
+    API = "api", "API"
+    CLI = "cli", "Command line"
+    SYSTEM = "system", "System"
+
+
+class AuditAction(models.TextChoices):
+    LICENSE_ASSIGNED = "license_assigned", "License assigned"
+    LICENSE_UNASSIGNED = "license_unassigned", "License unassigned"
+    POOL_CREATED = "pool_created", "Product added to subscription"
+    QUANTITY_CHANGED = "quantity_changed", "Quantity changed"
+    POOL_RECONCILED = "pool_reconciled", "Pool counter reconciled"
+    USER_CREATED = "user_created", "User created"
+    USER_UPDATED = "user_updated", "User updated"
+    ROLE_GRANTED = "role_granted", "Role granted"
+    ROLE_REVOKED = "role_revoked", "Role revoked"
+    API_TOKEN_CREATED = "api_token_created", "API token created"
+    API_TOKEN_REVOKED = "api_token_revoked", "API token revoked"

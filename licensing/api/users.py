@@ -1,0 +1,165 @@
+"""REST endpoints of the organisation's users, each with the licenses the caller may see, and of one user's
+licenses (`users/{id}/licenses/`, with an ETag that a write may send back as If-Match)."""
+
+from django.db.models import Prefetch
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.api.serializers import UserCreateSerializer, UserUpdateSerializer
+from accounts.models import User
+from accounts.permissions import require_user_management
+from accounts.services import user_create, user_update
+from core.audit import Actor
+from core.choices import Source
+from core.ids import id_field
+from licensing.filtersets import UserLicenseFilterSet
+from licensing.models import Subscription
+from licensing.selectors.assignments import assignments_for_export, user_licenses, user_licenses_version
+from licensing.selectors.products import products_resolve
+from licensing.selectors.subscriptions import subscription_get
+from licensing.services.assignments import user_licenses_change, user_licenses_set
+from officeseries.api.exceptions import if_match_versions
+
+from .serializers import LicensesChangeSerializer, LicensesSetSerializer, UserLicensesSerializer, UserSerializer
+
+_subscription_id = id_field("Subscription id.")
+
+ETAG = OpenApiParameter(
+    "ETag", str, OpenApiParameter.HEADER, response=[200], description="The version of the user's licenses."
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="An ETag from a GET: the change is refused with 412 if the licenses have changed since.",
+)
+
+
+class UserFilterBackend(DjangoFilterBackend):
+    """The web list's UserLicenseFilterSet. A `subscription` in the query is one the caller must see (else 404):
+    `product` and `licensed` then apply within it."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        kwargs["subscription"] = self._subscription(request)
+        return kwargs
+
+    @staticmethod
+    def _subscription(request) -> Subscription | None:
+        value = request.query_params.get("subscription")
+        if value in (None, ""):
+            return None
+        try:
+            subscription_id = _subscription_id.run_validation(value)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({"subscription": error.detail}) from error
+        return subscription_get(actor=request.user, subscription_id=subscription_id)
+
+
+class UserViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The organisation's users (every admin sees all of them), each with the licenses the caller may see.
+    Global and User Administrators create and edit users."""
+
+    serializer_class = UserSerializer
+    filter_backends = [UserFilterBackend]
+    filterset_class = UserLicenseFilterSet
+    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+    _license_change_errors = {
+        400: ["product_not_in_subscription"],
+        409: ["not_enough_licenses", "subscription_not_active"],
+        412: [],
+    }
+    error_codes = {
+        "list": {404: []},  # a `subscription` outside the caller's scope
+        "licenses POST": _license_change_errors,
+        "licenses PUT": _license_change_errors,
+    }
+
+    def get_queryset(self):
+        users = User.objects.all()
+        if self.action == "licenses":
+            return users
+        visible = assignments_for_export(actor=self.request.user)
+        return users.prefetch_related(Prefetch("license_assignments", queryset=visible, to_attr="visible_licenses"))
+
+    def _user_response(self, user: User, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(UserSerializer(self.get_queryset().get(pk=user.pk)).data, status=status_code)
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
+    def create(self, request, *args, **kwargs):
+        require_user_management(request.user)
+        serializer = UserCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_create(**serializer.validated_data, by=Actor(request.user, Source.API))
+        return self._user_response(user, status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        user = self.get_object()
+        require_user_management(request.user)
+        serializer = UserUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user_update(user=user, **serializer.validated_data, by=Actor(request.user, Source.API))
+        return self._user_response(user)
+
+    @extend_schema(methods=["GET"], request=None, responses=UserLicensesSerializer, parameters=[ETAG])
+    @extend_schema(
+        methods=["POST"],
+        request=LicensesChangeSerializer,
+        responses=UserLicensesSerializer,
+        parameters=[ETAG, IF_MATCH],
+        description="One atomic change: adds and removes in one call, all or nothing. Adding a license the user "
+        "holds, or removing one they don't, changes nothing. Send `If-Match` with the ETag of a GET to refuse "
+        "the change (412) when the licenses changed meanwhile.",
+    )
+    @extend_schema(
+        methods=["PUT"],
+        request=LicensesSetSerializer,
+        responses=UserLicensesSerializer,
+        parameters=[ETAG, IF_MATCH],
+        description="The licenses the user should hold in the subscription, exactly; idempotent. `If-Match` as "
+        "for POST.",
+    )
+    @action(detail=True, methods=["get", "post", "put"])
+    def licenses(self, request, *args, **kwargs):
+        """The licenses a user holds in every subscription the caller may see, with an ETag."""
+        user = self.get_object()
+        if request.method != "GET":
+            self._change_licenses(request, user)
+        licenses = list(user_licenses(user=user, actor=request.user))
+        response = Response(UserLicensesSerializer({"user": user, "licenses": licenses}).data)
+        response["ETag"] = user_licenses_version(licenses)
+        return response
+
+    def _change_licenses(self, request, user: User) -> None:
+        serializer_class = LicensesChangeSerializer if request.method == "POST" else LicensesSetSerializer
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        subscription = subscription_get(actor=request.user, subscription_id=data["subscription"])
+        by = Actor(request.user, Source.API)
+        if request.method == "POST":
+            user_licenses_change(
+                by=by,
+                user=user,
+                subscription=subscription,
+                add=products_resolve(identifiers=data["add"]),
+                remove=products_resolve(identifiers=data["remove"]),
+                expected_versions=if_match_versions(request),
+            )
+        else:
+            user_licenses_set(
+                by=by,
+                user=user,
+                subscription=subscription,
+                products=products_resolve(identifiers=data["products"]),
+                expected_versions=if_match_versions(request),
+            )

@@ -1,0 +1,86 @@
+"""Who holds which license: a user's licenses and their version, exports, and the list page's rows."""
+
+import hashlib
+from collections.abc import Iterable, Sequence
+
+from django.db.models import BigIntegerField, Case, OuterRef, QuerySet, Subquery, Sum, Value, When
+
+from accounts.models import User
+from accounts.permissions import admin_scope
+
+from ..models import LicenseAssignment, LicensePool, Subscription
+
+
+def user_licenses(*, user: User, actor: User | None = None) -> QuerySet[LicenseAssignment]:
+    """The licenses `user` holds, in every subscription the actor may see."""
+    queryset = (
+        LicenseAssignment.objects.filter(user=user)
+        .select_related("pool__product", "pool__subscription", "assigned_by")
+        .order_by("pool__subscription__name", "pool__product__name")
+    )
+    if actor is None:
+        return queryset
+    return admin_scope(actor).filter_subscriptions(queryset, "pool__subscription_id")
+
+
+def user_licenses_version(licenses: Iterable[LicenseAssignment]) -> str:
+    """The version of a user's licenses as one admin sees them (the API's ETag). Assignment ids are never reused,
+    so the set of ids changes with every assignment and unassignment."""
+    ids = ",".join(str(pk) for pk in sorted(license.pk for license in licenses))
+    return f'"{hashlib.sha256(ids.encode()).hexdigest()[:32]}"'
+
+
+def assignments_for_export(*, actor: User | None, subscription: Subscription | None = None) -> QuerySet:
+    """Every license assignment the actor may see (of one subscription, if given), with its user, product,
+    subscription and who assigned it."""
+    queryset = LicenseAssignment.objects.select_related(
+        "user", "pool__product", "pool__subscription", "assigned_by"
+    ).order_by("pool__subscription__name", "pool__product__sku_part_number", "user__email")
+    if subscription is not None:
+        queryset = queryset.filter(pool__subscription=subscription)
+    if actor is None:
+        return queryset
+    return admin_scope(actor).filter_subscriptions(queryset, "pool__subscription_id")
+
+
+# Pools per bit mask: a mask is a sum of distinct powers of two, and must fit a signed 64-bit integer.
+POOLS_PER_MASK = 62
+
+
+def users_with_subscription_licenses(*, users: QuerySet[User], pools: Sequence[LicensePool]) -> list[User]:
+    """The rows of `users` (a page: a sliced queryset), each with `subscription_pools`: the pools of `pools` (one
+    subscription's, in display order) whose license the user holds.
+
+    One query whatever the page size: the page's ids are chosen in a subquery, and each of those rows carries a bit
+    mask of the pools it holds, summed by a correlated subquery over its own assignments (an index probe on
+    (user, pool)). An aggregate cannot be turned into a hash of a whole pool's holders, so the work is per row shown.
+    """
+    pools = list(pools)
+    groups = [pools[start : start + POOLS_PER_MASK] for start in range(0, len(pools), POOLS_PER_MASK)]
+    masks = {f"held_pools_{number}": _held_mask(group) for number, group in enumerate(groups)}
+    rows = User.objects.filter(pk__in=users.values("pk")).annotate(**masks).order_by(*users.query.order_by)
+    people = list(rows)
+    for person in people:
+        person.subscription_pools = [
+            pool
+            for name, group in zip(masks, groups, strict=True)
+            for bit, pool in enumerate(group)
+            if (getattr(person, name) or 0) >> bit & 1
+        ]
+    return people
+
+
+def _held_mask(pools: Sequence[LicensePool]) -> Subquery:
+    """The sum of 2**i over the pools[i] the outer user holds (NULL when none)."""
+    bits = Case(
+        *(When(pool_id=pool.pk, then=Value(1 << bit)) for bit, pool in enumerate(pools)),
+        output_field=BigIntegerField(),
+    )
+    held = (
+        LicenseAssignment.objects.filter(user=OuterRef("pk"), pool__in=pools)
+        .order_by()
+        .values("user")
+        .annotate(mask=Sum(bits))
+        .values("mask")
+    )
+    return Subquery(held, output_field=BigIntegerField())

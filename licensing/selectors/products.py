@@ -1,0 +1,54 @@
+"""The product catalogue. A product is named by its sku id (a UUID) or its part number, in any case: the one
+place that matches either, in SQL (`product_identifier_q`) and in memory (`product_key`)."""
+
+import uuid
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from core.errors import NotFound
+
+from ..models import LicensePool, Product
+
+
+def product_identifier_q(identifier: str) -> Q:
+    """Match a product by its sku id (UUID) or its part number, case-insensitively, as REST and CLI name them."""
+    identifier = str(identifier).strip()
+    try:
+        return Q(sku_id=uuid.UUID(identifier))
+    except ValueError:
+        return Q(sku_part_number__iexact=identifier)
+
+
+def product_key(identifier: str) -> str:
+    try:
+        return str(uuid.UUID(identifier))
+    except ValueError:
+        return identifier.upper()
+
+
+def pools_of_product(*, pools: Iterable[LicensePool], identifier: str) -> list[LicensePool]:
+    """Those of `pools` (their products loaded) whose product `identifier` names, as product_identifier_q matches."""
+    key = product_key(str(identifier).strip())
+    return [pool for pool in pools if key in (str(pool.product.sku_id), pool.product.sku_part_number.upper())]
+
+
+def products_resolve(*, identifiers: Iterable[str]) -> list[Product]:
+    """The products named by sku id or part number, in the order given; NotFound names every unknown one."""
+    identifiers = [str(identifier).strip() for identifier in identifiers]
+    if not identifiers:
+        return []
+    query = Q()
+    for identifier in identifiers:
+        query |= product_identifier_q(identifier)
+    products = list(Product.objects.filter(query))
+    found: dict[str, Product] = {}
+    for product in products:
+        found[str(product.sku_id)] = product
+        found[product.sku_part_number.upper()] = product
+    unknown = [identifier for identifier in identifiers if product_key(identifier) not in found]
+    if unknown:
+        raise NotFound(f"Unknown product: {', '.join(unknown)}.", skus=unknown)
+    return list(
+        {found[product_key(identifier)].pk: found[product_key(identifier)] for identifier in identifiers}.values()
+    )

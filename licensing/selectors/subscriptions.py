@@ -1,0 +1,121 @@
+"""Subscriptions and their pools as an admin may see them, and how much of each pool is used."""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from accounts.models import User
+from accounts.permissions import admin_scope, require_subscription_visible
+from core.errors import NotFound, ProductNotInSubscription
+
+from ..models import LicensePool, Product, Subscription
+
+
+def subscriptions_visible(*, actor: User | None) -> QuerySet[Subscription]:
+    """The subscriptions `actor` may see, each with its pools and their products."""
+    queryset = Subscription.objects.prefetch_related(
+        Prefetch("pools", queryset=LicensePool.objects.select_related("product").order_by("product__name"))
+    )
+    if actor is None:
+        return queryset
+    return admin_scope(actor).filter_subscriptions(queryset)
+
+
+def subscription_get(*, actor: User | None, subscription_id: int) -> Subscription:
+    """One subscription, or NotFound when it does not exist or lies outside the actor's scope."""
+    require_subscription_visible(actor, subscription_id)
+    subscription = subscriptions_visible(actor=actor).filter(pk=subscription_id).first()
+    if subscription is None:
+        raise NotFound("Subscription not found.")
+    return subscription
+
+
+def subscription_resolve(*, actor: User | None, identifier: str) -> Subscription:
+    """A subscription named by its name (case-insensitively) or its id, within the actor's scope; else NotFound."""
+    identifier = str(identifier).strip()
+    query = Q(name__iexact=identifier)
+    if identifier.isdigit():
+        query |= Q(pk=int(identifier))
+    # A subscription whose name is the identifier wins over one whose id it is.
+    matches = sorted(Subscription.objects.filter(query), key=lambda found: found.name.lower() != identifier.lower())
+    if not matches:
+        raise NotFound(f"Unknown subscription: {identifier}.", subscription=identifier)
+    require_subscription_visible(actor, matches[0].pk)
+    return matches[0]
+
+
+def pools_of_subscription(*, subscription: Subscription) -> QuerySet[LicensePool]:
+    return LicensePool.objects.filter(subscription=subscription).select_related("product").order_by("product__name")
+
+
+def pools_visible(*, actor: User | None) -> QuerySet[LicensePool]:
+    """The license pools of the subscriptions `actor` may see, with their product and subscription."""
+    queryset = LicensePool.objects.select_related("product", "subscription").order_by(
+        "subscription__name", "product__name"
+    )
+    if actor is None:
+        return queryset
+    return admin_scope(actor).filter_subscriptions(queryset, "subscription_id")
+
+
+def pool_get(*, subscription: Subscription, product: Product) -> LicensePool:
+    """The pool of `product` in `subscription`, or ProductNotInSubscription."""
+    pool = LicensePool.objects.select_related("product", "subscription").filter(
+        subscription=subscription, product=product
+    )
+    found = pool.first()
+    if found is None:
+        raise ProductNotInSubscription(subscription=subscription.name, skus=[product.sku_part_number])
+    return found
+
+
+USAGE_WARNING_PERCENT = 90
+
+
+@dataclass(frozen=True)
+class PoolUsage:
+    """How much of one pool is used: `level` is "ok", "warning" (90 % or more) or "full" (none available)."""
+
+    subscription: str
+    status: str
+    sku: str
+    product: str
+    quantity: int
+    assigned: int
+
+    @property
+    def available(self) -> int:
+        return self.quantity - self.assigned
+
+    @property
+    def utilisation(self) -> float | None:
+        """Percent of the purchased licenses that are assigned; None for a pool of no licenses."""
+        return round(100 * self.assigned / self.quantity, 1) if self.quantity else None
+
+    @property
+    def level(self) -> str:
+        if self.available <= 0:
+            return "full"
+        if self.utilisation >= USAGE_WARNING_PERCENT:
+            return "warning"
+        return "ok"
+
+
+def license_usage(*, actor: User | None) -> list[PoolUsage]:
+    """Quantity, assigned and available of every pool the actor may see, by subscription and product."""
+    pools = LicensePool.objects.select_related("subscription", "product").order_by(
+        "subscription__name", "product__sku_part_number"
+    )
+    if actor is not None:
+        pools = admin_scope(actor).filter_subscriptions(pools, "subscription_id")
+    return [
+        PoolUsage(
+            subscription=pool.subscription.name,
+            status=pool.subscription.status,
+            sku=pool.product.sku_part_number,
+            product=pool.product.name,
+            quantity=pool.quantity,
+            assigned=pool.assigned,
+        )
+        for pool in pools
+    ]

@@ -1,0 +1,163 @@
+"""One user's licenses in one subscription: add and remove (Graph's assignLicense), or set exactly (the dialog)."""
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F
+
+from accounts.models import User
+from accounts.permissions import require_license_management
+from core.audit import Actor, audit_event_new, audit_record
+from core.choices import AuditAction
+from core.errors import (
+    NotEnoughLicenses,
+    PreconditionFailed,
+    ProductNotInSubscription,
+    SubscriptionNotActive,
+    ValidationFailed,
+)
+
+from ..choices import ASSIGNABLE_STATUSES
+from ..models import LicenseAssignment, LicensePool, Product, Subscription
+from ..selectors.assignments import user_licenses, user_licenses_version
+from .locks import pools_lock, users_lock
+
+
+@dataclass
+class LicenseChange:
+    """What one user's change did: the products added and removed (unchanged ones are not listed)."""
+
+    added: list[Product] = field(default_factory=list)
+    removed: list[Product] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed)
+
+
+def require_assignable(subscription: Subscription) -> None:
+    """Licenses are assigned only in an active subscription or one in its grace period (read under the pool lock)."""
+    status = Subscription.objects.values_list("status", flat=True).get(pk=subscription.pk)
+    if status not in ASSIGNABLE_STATUSES:
+        raise SubscriptionNotActive(subscription=subscription.name, status=status)
+
+
+def _skus(product_ids: Iterable[int]) -> list[str]:
+    return sorted(Product.objects.filter(pk__in=product_ids).values_list("sku_part_number", flat=True))
+
+
+def _require_version(by: Actor, user: User, expected_versions: Collection[str] | None) -> None:
+    """Refuse a change built on a stale read: the user's licenses, as `by` sees them, must still be at one of
+    `expected_versions` (checked under the user's lock, so the change applies to exactly that state)."""
+    if expected_versions is None:
+        return
+    current = user_licenses_version(user_licenses(user=user, actor=by.user))
+    if current not in expected_versions:
+        raise PreconditionFailed(
+            "The licenses changed since you read them: read them again and retry.",
+            etag=current,  # the version a read returns now, as the API's ETag
+            expected=sorted(expected_versions),
+        )
+
+
+@transaction.atomic
+def user_licenses_change(
+    *,
+    by: Actor,
+    user: User,
+    subscription: Subscription,
+    add: Iterable[Product] = (),
+    remove: Iterable[Product] = (),
+    expected_versions: Collection[str] | None = None,
+) -> LicenseChange:
+    """Add and remove licenses of one user in one subscription, all or nothing.
+
+    Adding a license the user holds, or removing one they don't, changes nothing and is not an error. With
+    `expected_versions` the change is refused (PreconditionFailed) unless the user's licenses are still at one of
+    those versions (`selectors.assignments.user_licenses_version`).
+    """
+    require_license_management(by.user, subscription.pk)
+    add_ids = {product.pk for product in add}
+    remove_ids = {product.pk for product in remove}
+    if add_ids & remove_ids:
+        raise ValidationFailed(
+            "A product cannot be both added and removed in one change.", skus=_skus(add_ids & remove_ids)
+        )
+    if not add_ids and not remove_ids and expected_versions is None:
+        return LicenseChange()
+    users_lock([user.pk])
+    _require_version(by, user, expected_versions)
+    if not add_ids and not remove_ids:
+        return LicenseChange()
+
+    pools = pools_lock(subscription, add_ids | remove_ids)
+    missing = (add_ids | remove_ids) - {pool.product_id for pool in pools}
+    if missing:
+        raise ProductNotInSubscription(subscription=subscription.name, skus=_skus(missing))
+
+    held = set(LicenseAssignment.objects.filter(user=user, pool__in=pools).values_list("pool_id", flat=True))
+    to_add = [pool for pool in pools if pool.product_id in add_ids and pool.pk not in held]
+    to_remove = [pool for pool in pools if pool.product_id in remove_ids and pool.pk in held]
+
+    if to_add:
+        require_assignable(subscription)
+        short = [pool for pool in to_add if pool.available < 1]
+        if short:
+            raise NotEnoughLicenses(
+                sku=short[0].product.sku_part_number,
+                product=short[0].product.name,
+                requested=1,
+                available=short[0].available,
+                shortfalls=[
+                    {"sku": p.product.sku_part_number, "requested": 1, "available": p.available} for p in short
+                ],
+            )
+        LicenseAssignment.objects.bulk_create(
+            [LicenseAssignment(pool=pool, user=user, assigned_by=by.user) for pool in to_add]
+        )
+        LicensePool.objects.filter(pk__in=[pool.pk for pool in to_add]).update(assigned=F("assigned") + 1)
+    if to_remove:
+        LicenseAssignment.objects.filter(user=user, pool__in=to_remove).delete()
+        LicensePool.objects.filter(pk__in=[pool.pk for pool in to_remove]).update(assigned=F("assigned") - 1)
+
+    audit_record(
+        [
+            audit_event_new(action, actor=by, subject_user=user, subscription=subscription, product=pool.product)
+            for action, changed_pools in (
+                (AuditAction.LICENSE_ASSIGNED, to_add),
+                (AuditAction.LICENSE_UNASSIGNED, to_remove),
+            )
+            for pool in changed_pools
+        ]
+    )
+    return LicenseChange(added=[pool.product for pool in to_add], removed=[pool.product for pool in to_remove])
+
+
+@transaction.atomic
+def user_licenses_set(
+    *,
+    by: Actor,
+    user: User,
+    subscription: Subscription,
+    products: Iterable[Product],
+    expected_versions: Collection[str] | None = None,
+) -> LicenseChange:
+    """Make `products` exactly the licenses `user` holds in `subscription` (the dialog's Save, the API's PUT)."""
+    require_license_management(by.user, subscription.pk)
+    users_lock([user.pk])
+    desired = {product.pk: product for product in products}
+    held = {
+        assignment.pool.product_id: assignment.pool.product
+        for assignment in LicenseAssignment.objects.filter(user=user, pool__subscription=subscription).select_related(
+            "pool__product"
+        )
+    }
+    return user_licenses_change(
+        by=by,
+        user=user,
+        subscription=subscription,
+        add=[product for pk, product in desired.items() if pk not in held],
+        remove=[product for pk, product in held.items() if pk not in desired],
+        expected_versions=expected_versions,
+    )

@@ -1,0 +1,48 @@
+"""The one lock order of every licensing write: users, then pools, each in primary-key order.
+
+Every service takes its locks through these functions, so two changes always queue in the same order and cannot
+deadlock. A user's licenses change only while their row is locked, so a desired set (or an expected version) is
+checked against exactly what they hold. NO KEY UPDATE does not conflict with the KEY SHARE lock that inserting an
+assignment takes on a user row.
+"""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from accounts.models import User
+from core.audit import chunks
+
+from ..models import LicensePool, Subscription
+
+
+def users_lock(user_ids: Iterable[int]) -> None:
+    for chunk in chunks(sorted(set(user_ids))):
+        list(User.objects.select_for_update(no_key=True).filter(pk__in=chunk).order_by("pk").values_list("pk"))
+
+
+def pools_lock(subscription: Subscription, product_ids: Iterable[int]) -> list[LicensePool]:
+    """Lock the pools of these products in this subscription; returns them with their products."""
+    return list(
+        LicensePool.objects.select_for_update(of=("self",))
+        .select_related("product")
+        .filter(subscription=subscription, product_id__in=set(product_ids))
+        .order_by("pk")
+    )
+
+
+def pool_lock(pool_id: int) -> LicensePool:
+    """Lock one pool, with its product and subscription."""
+    return LicensePool.objects.select_for_update(of=("self",)).select_related("product", "subscription").get(pk=pool_id)
+
+
+def pools_lock_all(pools) -> list[LicensePool]:
+    """Lock every pool of a queryset, with its product and subscription."""
+    return list(pools.select_for_update(of=("self",)).select_related("product", "subscription").order_by("pk"))
+
+
+def user_licenses_lock(*, user: User) -> None:
+    """Hold one user's licenses still until the caller's transaction ends."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("user_licenses_lock must be called inside transaction.atomic.")
+    users_lock([user.pk])
