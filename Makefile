@@ -11,7 +11,7 @@ PORT ?= 8000
 help:
 	@echo "make run     set up, migrate, load the demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test    set up and run the whole test suite (DATABASE_URL=postgres://... for PostgreSQL)"
-	@echo "make lint    ruff"
+	@echo "make lint    ruff, and the import contracts of docs/architecture.md (import-linter)"
 	@echo "make bench   benchmarks at 100,000 users on PostgreSQL (BENCH_ARGS='--users 1000 --repeat 5' for a quick run)"
 	@echo "make stress  many admins at once against gunicorn on PostgreSQL, then the invariants (STRESS_ARGS='--duration 20')"
 	@echo "make serve   gunicorn with whitenoise (production-style; needs SECRET_KEY and ALLOWED_HOSTS)"
@@ -36,6 +36,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
