@@ -10,8 +10,8 @@ from core.choices import AuditAction, Source
 from core.ids import IdFilter
 from core.models import AuditEvent
 
-from .models import LicenseAssignment, LicensePool, Product, Subscription
-from .selectors.products import pools_of_product, product_identifier_q
+from .models import LicenseAssignment, LicensePool, Subscription
+from .selectors.products import pools_of_product, product_ids_named
 
 
 class AuditEventFilterSet(django_filters.FilterSet):
@@ -48,7 +48,7 @@ class AuditEventFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        product_ids = Product.objects.filter(product_identifier_q(value)).values("pk")
+        product_ids = product_ids_named(value)
         return queryset.filter(Q(product_id__in=product_ids) | Q(product_label__iexact=value))
 
 
@@ -106,7 +106,7 @@ class UserLicenseFilterSet(UserFilterSet):
         if self.fixed_subscription is not None:
             pools = pools_of_product(pools=self.fixed_subscription.pools.all(), identifier=value)
             return queryset.filter(Exists(self._assignments(pools)))
-        product_ids = Product.objects.filter(product_identifier_q(value)).values("pk")
+        product_ids = product_ids_named(value)
         return queryset.filter(Exists(self._assignments().filter(pool__product_id__in=product_ids)))
 
     def filter_licensed(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:

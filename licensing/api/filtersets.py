@@ -4,12 +4,8 @@ import django_filters
 from django.db.models import QuerySet
 
 from core.ids import IdFilter
-from licensing.models import LicenseAssignment, LicensePool, Product
-from licensing.selectors.products import product_identifier_q
-
-
-def _product_ids(value: str) -> QuerySet:
-    return Product.objects.filter(product_identifier_q(value)).values("pk")
+from licensing.models import LicenseAssignment, LicensePool
+from licensing.selectors.products import product_ids_named
 
 
 class PoolFilterSet(django_filters.FilterSet):
@@ -23,7 +19,7 @@ class PoolFilterSet(django_filters.FilterSet):
         fields = ["subscription", "product"]
 
     def filter_product(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(product_id__in=_product_ids(value)) if value.strip() else queryset
+        return queryset.filter(product_id__in=product_ids_named(value)) if value.strip() else queryset
 
 
 class AssignmentFilterSet(django_filters.FilterSet):
@@ -38,4 +34,4 @@ class AssignmentFilterSet(django_filters.FilterSet):
         fields = ["subscription", "product", "user"]
 
     def filter_product(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(pool__product_id__in=_product_ids(value)) if value.strip() else queryset
+        return queryset.filter(pool__product_id__in=product_ids_named(value)) if value.strip() else queryset

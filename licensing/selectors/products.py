@@ -4,7 +4,7 @@ place that matches either, in SQL (`product_identifier_q`) and in memory (`produ
 import uuid
 from collections.abc import Iterable
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from core.errors import NotFound
 
@@ -21,16 +21,27 @@ def product_identifier_q(identifier: str) -> Q:
 
 
 def product_key(identifier: str) -> str:
+    """An identifier as one of `product_keys` would spell it."""
     try:
         return str(uuid.UUID(identifier))
     except ValueError:
         return identifier.upper()
 
 
+def product_keys(product: Product) -> tuple[str, str]:
+    """The spellings under which `product_key` finds a product: its sku id and its part number."""
+    return str(product.sku_id), product.sku_part_number.upper()
+
+
+def product_ids_named(identifier: str) -> QuerySet[Product]:
+    """The ids of the product `identifier` names (none or one), as a subquery for filters."""
+    return Product.objects.filter(product_identifier_q(identifier)).values("pk")
+
+
 def pools_of_product(*, pools: Iterable[LicensePool], identifier: str) -> list[LicensePool]:
     """Those of `pools` (their products loaded) whose product `identifier` names, as product_identifier_q matches."""
     key = product_key(str(identifier).strip())
-    return [pool for pool in pools if key in (str(pool.product.sku_id), pool.product.sku_part_number.upper())]
+    return [pool for pool in pools if key in product_keys(pool.product)]
 
 
 def products_resolve(*, identifiers: Iterable[str]) -> list[Product]:
@@ -41,11 +52,7 @@ def products_resolve(*, identifiers: Iterable[str]) -> list[Product]:
     query = Q()
     for identifier in identifiers:
         query |= product_identifier_q(identifier)
-    products = list(Product.objects.filter(query))
-    found: dict[str, Product] = {}
-    for product in products:
-        found[str(product.sku_id)] = product
-        found[product.sku_part_number.upper()] = product
+    found = {key: product for product in Product.objects.filter(query) for key in product_keys(product)}
     unknown = [identifier for identifier in identifiers if product_key(identifier) not in found]
     if unknown:
         raise NotFound(f"Unknown product: {', '.join(unknown)}.", skus=unknown)
