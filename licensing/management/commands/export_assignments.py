@@ -1,6 +1,6 @@
-import csv
 import json
 
+from licensing.csv_io import csv_writer
 from licensing.management.base import LicensingCommand, usage_error
 from licensing.selectors import assignments_for_export, subscription_resolve
 
@@ -43,7 +43,7 @@ class Command(LicensingCommand):
     def _write(stream, format: str, records) -> int:
         count = 0
         if format == "csv":
-            writer = csv.DictWriter(stream, fieldnames=COLUMNS, lineterminator="\n")
+            writer = csv_writer(stream, COLUMNS)
             writer.writeheader()
             for record in records:
                 writer.writerow(record)

@@ -1,6 +1,6 @@
-import csv
 import json
 
+from licensing.csv_io import csv_writer
 from licensing.management.base import LicensingCommand
 from licensing.selectors import USAGE_WARNING_PERCENT, license_usage
 
@@ -35,7 +35,7 @@ class Command(LicensingCommand):
         if format == "json":
             self.stdout.write(json.dumps(records, indent=2, ensure_ascii=False))
         elif format == "csv":
-            writer = csv.DictWriter(self.stdout, fieldnames=COLUMNS, lineterminator="\n")
+            writer = csv_writer(self.stdout, COLUMNS)
             writer.writeheader()
             writer.writerows(records)
         else:
