@@ -1,6 +1,7 @@
 """The shared base of the operator commands: who acts, how errors end a command, and progress on a terminal.
 
-Exit codes: 0 done; 1 a domain or validation error, printed on stderr as `error [code]: message`; 2 bad usage.
+Exit codes: 0 done; 1 a domain or validation error, printed on stderr as `error [code]: message`, or a check that
+found something to repair (CheckFailed); 2 bad usage.
 """
 
 import getpass
@@ -12,12 +13,18 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
+from core.choices import Source
+
 from .audit import Actor
-from .choices import Source
 from .errors import DomainError, NotFound
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+
+
+class CheckFailed(Exception):
+    """A check found something to repair (like `makemigrations --check`), so that a scheduled run alerts: the
+    message goes to stderr and the command exits 1."""
 
 
 def usage_error(message: str) -> CommandError:
@@ -100,6 +107,9 @@ class AdminCommand(BaseCommand):
         except DomainError as error:
             self._stderr_of(options).write(f"error [{error.code}]: {error.message}")
             raise SystemExit(EXIT_ERROR) from error
+        except CheckFailed as failure:
+            self._stderr_of(options).write(str(failure))
+            raise SystemExit(EXIT_ERROR) from failure
         except CommandError as error:
             self._stderr_of(options).write(f"usage error: {error}")
             raise SystemExit(EXIT_USAGE) from error

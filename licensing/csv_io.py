@@ -1,8 +1,15 @@
-"""Operators' CSV files: read, check and resolve them before anything is written.
+"""CSV files: every one the product writes, and the operators' files it reads, checked and resolved before anything
+is written.
 
 Every reader returns the good rows and a `RowError` (line number, code, reason) for every bad one, so a
 command can report the whole file at once. Files are UTF-8 with or without a byte-order mark, with Unix or
 Windows line endings; headers are matched case-insensitively ("Display Name" is `display_name`).
+
+Writing goes through `csv_writer` alone, which keeps a cell from starting a spreadsheet formula (CSV injection,
+OWASP): defusedcsv puts an apostrophe before a cell that starts with = + - @ | or % (and a backslash before every |
+in such a cell); csv_writer does the same for the leading tab and carriage return defusedcsv leaves alone, and for a
+leading apostrophe, so that reading takes off exactly what writing added and an export reads back to the same
+values.
 """
 
 import csv
@@ -11,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from defusedcsv import csv as defused_csv
 from django.core.exceptions import ValidationError
 
 from accounts.models import User, UserManager
@@ -20,6 +28,13 @@ from licensing.selectors.products import products_resolve
 from licensing.selectors.subscriptions import subscription_resolve
 
 from .models import LicensePool, Product, Subscription
+
+ESCAPE = "'"
+# defusedcsv escapes a cell that starts with one of these; it does not escape a plain number such as -1.5.
+DEFUSED_STARTS = ("=", "+", "-", "@", "|", "%")
+# Leading characters csv_writer escapes itself: a spreadsheet also runs a formula after a tab or carriage return,
+# and an apostrophe is escaped so that reading back cannot mistake it for an escape.
+ALSO_ESCAPED_STARTS = ("\t", "\r", ESCAPE)
 
 USER_COLUMNS = ("email", "display_name", "department", "job_title", "usage_location", "is_active")
 ASSIGNMENT_COLUMNS = ("email", "subscription", "sku", "action")
@@ -81,6 +96,45 @@ class Parsed:
     errors: list[RowError] = field(default_factory=list)
 
 
+class _DictWriter(defused_csv.DictWriter):
+    """defusedcsv's DictWriter, with the escapes it leaves out added first."""
+
+    def writerow(self, rowdict):
+        return super().writerow({name: _escaped(value) for name, value in rowdict.items()})
+
+    def writerows(self, rowdicts):
+        for rowdict in rowdicts:
+            self.writerow(rowdict)
+
+
+def csv_writer(stream, columns: Sequence[str]) -> csv.DictWriter:
+    """A DictWriter of `columns` to `stream` (Unix line endings) whose cells cannot start a spreadsheet formula.
+
+    Every text cell is quoted: with lines ending in \\n, Python's writer leaves a carriage return inside a cell
+    unquoted, and a spreadsheet would start a new row there, whose first cell could be a formula.
+    """
+    return _DictWriter(stream, fieldnames=columns, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
+
+
+def _escaped(value: Any) -> Any:
+    """`value` with the escapes defusedcsv does not add (it adds its own after this)."""
+    if isinstance(value, str) and value.startswith(ALSO_ESCAPED_STARTS):
+        return ESCAPE + value
+    return value
+
+
+def cell_value(cell: str) -> str:
+    """The value of a cell as csv_writer wrote it: without the apostrophe it added (and without the backslashes
+    defusedcsv put before each |), and unchanged when the apostrophe is not one csv_writer adds (`'abc`)."""
+    if not cell.startswith(ESCAPE):
+        return cell
+    escaped = cell[len(ESCAPE) :]
+    if escaped.startswith(ALSO_ESCAPED_STARTS):
+        return escaped
+    value = escaped.replace("\\|", "|")
+    return value if value.startswith(DEFUSED_STARTS) else cell
+
+
 def _column(name: str) -> str:
     return name.strip().lower().replace(" ", "_").replace("-", "_")
 
@@ -102,7 +156,8 @@ def read_rows(path: str | Path, *, required: Sequence[str], optional: Sequence[s
                 if len(cells) != len(header):
                     parsed.errors.append(RowError(line, f"has {len(cells)} fields, the header has {len(header)}"))
                     continue
-                parsed.rows.append(Row(line, {name: cell.strip() for name, cell in zip(header, cells, strict=True)}))
+                values = {name: cell_value(cell.strip()) for name, cell in zip(header, cells, strict=True)}
+                parsed.rows.append(Row(line, values))
     except UnicodeDecodeError as error:
         raise ValidationFailed(f"{path} is not UTF-8 text (byte {error.start}).", file=str(path)) from error
     except csv.Error as error:
@@ -278,7 +333,8 @@ def emails_file(path: str | Path) -> Parsed:
                 if column is None and line == 1 and "email" in [_column(cell) for cell in cells]:
                     column = [_column(cell) for cell in cells].index("email")
                     continue
-                email = UserManager.normalize_email(cells[column or 0] if len(cells) > (column or 0) else "")
+                cell = cells[column or 0] if len(cells) > (column or 0) else ""
+                email = UserManager.normalize_email(cell_value(cell))
                 problem = _email_error(email)
                 if problem:
                     result.errors.append(RowError(line, problem))

@@ -6,11 +6,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.filtersets import UserFilterSet
 from accounts.models import User
+from accounts.permissions import AdminScope, admin_scope
 from core.choices import AuditAction, Source
 from core.ids import IdFilter
 from core.models import AuditEvent
 
 from .models import LicenseAssignment, LicensePool, Subscription
+from .selectors.assignments import assignments_visible
 from .selectors.products import pools_of_product, product_ids_named
 
 
@@ -56,7 +58,10 @@ class UserLicenseFilterSet(UserFilterSet):
     """The users filters plus `subscription` (id), `product` (sku id or part number) and `licensed` (holds any
     license; in `subscription` when it is given): the User License Assignments page and `/api/v1/users/`.
 
-    A page that is about one subscription passes it as `subscription=` and the filters apply within it.
+    A page that is about one subscription passes it as `subscription=` and the filters apply within it. The filters
+    that look at licenses count only those in subscriptions the reader may see (`scope`: the request user's, or
+    passed by a caller without a request), so they never tell a Subscription Administrator who holds licenses in a
+    subscription that is 404 to them.
     """
 
     subscription = IdFilter(method="filter_noop", label="Subscription id")
@@ -68,9 +73,21 @@ class UserLicenseFilterSet(UserFilterSet):
         fields = [*UserFilterSet.Meta.fields, "subscription", "product", "licensed"]
 
     def __init__(
-        self, data=None, queryset=None, *, request=None, prefix=None, subscription: Subscription | None = None
+        self,
+        data=None,
+        queryset=None,
+        *,
+        request=None,
+        prefix=None,
+        subscription: Subscription | None = None,
+        scope: AdminScope | None = None,
     ):
         super().__init__(data, queryset, request=request, prefix=prefix)
+        if scope is None:
+            if request is None:
+                raise TypeError("UserLicenseFilterSet needs the request or the reader's scope (scope=).")
+            scope = admin_scope(request.user)
+        self.scope = scope
         self.fixed_subscription = subscription
 
     @property
@@ -80,19 +97,17 @@ class UserLicenseFilterSet(UserFilterSet):
         value = self.form.cleaned_data.get("subscription") if hasattr(self.form, "cleaned_data") else None
         return int(value) if value is not None else None
 
-    def _assignments(self, pools: list[LicensePool] | None = None) -> QuerySet[LicenseAssignment]:
-        """A user's assignments (the outer row's), in `pools` if given, else in the subscription if there is one.
+    def _visible_assignments(self, pools: list[LicensePool] | None = None) -> QuerySet[LicenseAssignment]:
+        """The outer row's assignments that the reader may see, in `pools` if given, else in the subscription if
+        there is one. Every filter that looks at licenses starts here.
 
-        A page about one subscription has its pools in memory (subscription_get prefetches them): matching their
-        ids is one index probe on (user, pool) per user, with no join, and the planner knows how many users hold
-        each pool, so it does not mistake a common product for a rare one.
+        A page about one subscription has its pools in memory (subscription_get prefetches them), which
+        assignments_visible matches by id.
         """
-        assignments = LicenseAssignment.objects.filter(user=OuterRef("pk"))
         if pools is None and self.fixed_subscription is not None:
             pools = list(self.fixed_subscription.pools.all())
-        if pools is not None:
-            return assignments.filter(pool_id__in=[pool.pk for pool in pools])
-        if self.subscription_id is not None:
+        assignments = assignments_visible(scope=self.scope, pools=pools).filter(user=OuterRef("pk"))
+        if pools is None and self.subscription_id is not None:
             assignments = assignments.filter(pool__subscription_id=self.subscription_id)
         return assignments
 
@@ -105,12 +120,12 @@ class UserLicenseFilterSet(UserFilterSet):
             return queryset
         if self.fixed_subscription is not None:
             pools = pools_of_product(pools=self.fixed_subscription.pools.all(), identifier=value)
-            return queryset.filter(Exists(self._assignments(pools)))
+            return queryset.filter(Exists(self._visible_assignments(pools)))
         product_ids = product_ids_named(value)
-        return queryset.filter(Exists(self._assignments().filter(pool__product_id__in=product_ids)))
+        return queryset.filter(Exists(self._visible_assignments().filter(pool__product_id__in=product_ids)))
 
     def filter_licensed(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        licensed = Exists(self._assignments())
+        licensed = Exists(self._visible_assignments())
         return queryset.filter(licensed if value else ~licensed)

@@ -204,7 +204,9 @@ class UserLicenseAssignmentsView(SubscriptionViewMixin, TemplateView):
         return [self.template_name]
 
     def filtered_users(self):
-        return UserLicenseFilterSet(self.request.GET, queryset=User.objects.all(), subscription=self.subscription).qs
+        return UserLicenseFilterSet(
+            self.request.GET, queryset=User.objects.all(), request=self.request, subscription=self.subscription
+        ).qs
 
     def get_context_data(self, **kwargs):
         params = self.request.GET

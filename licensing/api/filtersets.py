@@ -1,4 +1,7 @@
-"""FilterSets of the API-only lists (pools, assignments); the audit log's and the users' are shared with the web."""
+"""FilterSets of the API-only lists (pools, assignments); the audit log's and the users' are shared with the web.
+
+These filter querysets that hold only what the reader may see (selectors.pools_visible, assignments_visible), so a
+filter narrows them and can never reach into a subscription that is 404 to the reader."""
 
 import django_filters
 from django.db.models import QuerySet

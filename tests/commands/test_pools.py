@@ -84,19 +84,29 @@ def make_drift(e3):
     return other
 
 
-def test_reconcile_reports_drift_and_changes_nothing(run, e3):
+def test_reconcile_without_drift_and_without_fix_exits_0(run, e3):
+    give(e3, 2)
+
+    result = run("reconcile_licenses")
+
+    assert (result.code, result.err) == (0, "")
+    assert result.out == "No drift: every pool's counter matches its assignments.\n"
+
+
+def test_reconcile_reports_drift_exits_1_and_changes_nothing(run, e3):
+    """Like `makemigrations --check`: a scheduled run that finds drift fails, so that it alerts."""
     other = make_drift(e3)
 
     result = run("reconcile_licenses")
 
-    assert result.code == 0
+    assert result.code == 1
     name = e3.subscription.name
     assert result.out.splitlines() == [
         "subscription\tsku\tcounter\trows",
         f"{name}\tOFFICESERIES_E3\t4\t2",
         f"{name}\t{other.product.sku_part_number}\t3\t2",
-        "2 pools drifted; run with --fix to repair them.",
     ]
+    assert result.err == "drift: 2 pools' counters differ from their assignments; run with --fix to repair them.\n"
     assert LicensePool.objects.get(pk=e3.pk).assigned == 4
     assert not AuditEvent.objects.filter(action=AuditAction.POOL_RECONCILED).exists()
 

@@ -10,11 +10,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.filtersets import UserFilterSet
 from accounts.models import User
+from accounts.permissions import AdminScope
 from accounts.selectors import departments_list
 from licensing import views
 from licensing.demo import ADMINS, seed_demo
+from licensing.filtersets import UserLicenseFilterSet
 from licensing.models import Subscription
 from tests.factories import UserFactory
 from tests.web.conftest import HTMX, Org, client_for
@@ -126,8 +127,11 @@ def test_a_search_cannot_walk_the_name_index(org: Org, ordering):
     """With whole-table scans and sorts disabled, PostgreSQL walks an index that has the list's order whenever it
     can; for a search the order is one no index has, so the matches are found by the trigram indexes and sorted."""
     params = {"q": "kenji"} | ({"ordering": ordering} if ordering else {})
-    searched = UserFilterSet(params, queryset=User.objects.all()).qs
-    unfiltered = UserFilterSet({"ordering": ordering} if ordering else {}, queryset=User.objects.all()).qs
+    everything = AdminScope(is_global_admin=True)
+    searched = UserLicenseFilterSet(params, queryset=User.objects.all(), scope=everything).qs
+    unfiltered = UserLicenseFilterSet(
+        {"ordering": ordering} if ordering else {}, queryset=User.objects.all(), scope=everything
+    ).qs
 
     def plan(queryset) -> str:
         with connection.cursor() as cursor:

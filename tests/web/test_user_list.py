@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.permissions import AdminScope
 from core.audit import Actor
 from core.choices import Source
 from licensing.filtersets import UserLicenseFilterSet
@@ -201,7 +202,9 @@ def test_no_users_match(org: Org, client):
 @pytest.mark.parametrize("value", ["99999999999999999999", "0", "1.5"])
 def test_user_filterset_refuses_ids_that_are_not_database_ids(org: Org, value):
     """The FilterSet is shared with the API, where `subscription` is a parameter: a bad id is a validation error."""
-    filterset = UserLicenseFilterSet({"subscription": value, "licensed": "true"}, queryset=User.objects.all())
+    filterset = UserLicenseFilterSet(
+        {"subscription": value, "licensed": "true"}, queryset=User.objects.all(), scope=AdminScope(is_global_admin=True)
+    )
 
     assert "subscription" in filterset.errors
     assert filterset.qs.count() == 2  # licensed anywhere: Alex and Henrietta

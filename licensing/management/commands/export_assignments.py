@@ -1,7 +1,7 @@
-import csv
 import json
 
 from core.commands import AdminCommand, usage_error
+from licensing.csv_io import csv_writer
 from licensing.selectors.assignments import assignments_for_export
 from licensing.selectors.subscriptions import subscription_resolve
 
@@ -46,7 +46,7 @@ class Command(AdminCommand):
     def _write(stream, format: str, records) -> int:
         count = 0
         if format == "csv":
-            writer = csv.DictWriter(stream, fieldnames=COLUMNS, lineterminator="\n")
+            writer = csv_writer(stream, COLUMNS)
             writer.writeheader()
             for record in records:
                 writer.writerow(record)

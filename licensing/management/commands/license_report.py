@@ -1,7 +1,7 @@
-import csv
 import json
 
 from core.commands import AdminCommand
+from licensing.csv_io import csv_writer
 from licensing.selectors.subscriptions import USAGE_WARNING_PERCENT, license_usage
 
 COLUMNS = ("subscription", "status", "sku", "product", "quantity", "assigned", "available", "utilisation", "level")
@@ -35,7 +35,7 @@ class Command(AdminCommand):
         if format == "json":
             self.stdout.write(json.dumps(records, indent=2, ensure_ascii=False))
         elif format == "csv":
-            writer = csv.DictWriter(self.stdout, fieldnames=COLUMNS, lineterminator="\n")
+            writer = csv_writer(self.stdout, COLUMNS)
             writer.writeheader()
             writer.writerows(records)
         else:

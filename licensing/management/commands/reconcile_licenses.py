@@ -1,11 +1,11 @@
-from core.commands import AdminCommand
+from core.commands import AdminCommand, CheckFailed
 from licensing.services.reconcile import pools_reconcile
 
 
 class Command(AdminCommand):
     help = (
-        "Compare every pool's assigned counter with its assignment rows and report drift; "
-        "--fix sets the counters to the rows, under lock, with an audit event per pool."
+        "Compare every pool's assigned counter with its assignment rows and report drift (exit code 1, so that a "
+        "scheduled run alerts); --fix sets the counters to the rows, under lock, with an audit event per pool."
     )
 
     def add_arguments(self, parser) -> None:
@@ -24,4 +24,6 @@ class Command(AdminCommand):
         elif fix:
             self.stdout.write(f"Fixed {len(drifts)} pools.")
         else:
-            self.stdout.write(f"{len(drifts)} pools drifted; run with --fix to repair them.")
+            raise CheckFailed(
+                f"drift: {len(drifts)} pools' counters differ from their assignments; run with --fix to repair them."
+            )
