@@ -123,6 +123,9 @@ def test_the_lifecycle_refuses(db, old, new):
     assert error.value.code == "status_change_not_allowed"
     assert error.value.details["status"] == old
     assert error.value.details["requested"] == new
+    assert error.value.details["allowed"] == [
+        status for status in SubscriptionStatus.values if (old, status) in ALLOWED
+    ]
     assert status_of(subscription) == old
     assert events() == []
 
