@@ -147,3 +147,14 @@ def test_django_groups_are_not_offered(client, superuser):
     client.force_login(superuser)
 
     assert client.get(f"{ADMIN}/auth/group/").status_code == 404
+
+
+def test_subscriptions_already_in_the_status_are_left_as_they_are(client, global_admin_superuser):
+    suspended = SubscriptionFactory(status=SubscriptionStatus.SUSPENDED)
+    active = SubscriptionFactory(status=SubscriptionStatus.ACTIVE)
+    client.force_login(global_admin_superuser)
+
+    response = set_status(client, "active", suspended, active)
+
+    assert "1 of 2 subscriptions set to Active." in response.content.decode()
+    assert [event.subscription for event in status_events()] == [suspended]
