@@ -60,6 +60,10 @@ class AdminScope:
             return queryset
         return queryset.filter(**{f"{field}__in": self.subscription_ids})
 
+    @property
+    def can_change_subscription_status(self) -> bool:
+        return self.is_global_admin
+
 
 def admin_scope(user) -> AdminScope:
     """The scope of `user`, cached on the user object (one query per request)."""
@@ -131,3 +135,9 @@ def require_role_management(actor) -> None:
     require_admin(actor)
     if actor is not None and not admin_scope(actor).can_manage_roles:
         raise PermissionDenied("Only a Global Administrator may grant or revoke admin roles.")
+
+
+def require_subscription_status_change(actor, subscription_id: int) -> None:
+    require_subscription_visible(actor, subscription_id)
+    if actor is not None and not admin_scope(actor).can_change_subscription_status:
+        raise PermissionDenied("Only a Global Administrator may change a subscription's status.")

@@ -11,12 +11,26 @@ class SubscriptionStatus(models.TextChoices):
 # Licenses can be assigned only in these states; they can always be unassigned.
 ASSIGNABLE_STATUSES = frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.WARNING})
 
+# A subscription's lifecycle: the grace period (warning) follows its end date, suspension the grace period, and an
+# expired subscription has ended for good. A warning or suspended subscription can be reactivated.
+STATUS_TRANSITIONS = {
+    SubscriptionStatus.ACTIVE: frozenset(
+        {SubscriptionStatus.WARNING, SubscriptionStatus.SUSPENDED, SubscriptionStatus.EXPIRED}
+    ),
+    SubscriptionStatus.WARNING: frozenset(
+        {SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED, SubscriptionStatus.EXPIRED}
+    ),
+    SubscriptionStatus.SUSPENDED: frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.EXPIRED}),
+    SubscriptionStatus.EXPIRED: frozenset(),
+}
+
 
 class Source(models.TextChoices):
     WEB = "web", "Web"
     API = "api", "API"
     CLI = "cli", "Command line"
     SYSTEM = "system", "System"
+    ADMIN_SITE = "admin_site", "Django admin site"
 
 
 class AuditAction(models.TextChoices):
@@ -25,6 +39,7 @@ class AuditAction(models.TextChoices):
     POOL_CREATED = "pool_created", "Product added to subscription"
     QUANTITY_CHANGED = "quantity_changed", "Quantity changed"
     POOL_RECONCILED = "pool_reconciled", "Pool counter reconciled"
+    SUBSCRIPTION_STATUS_CHANGED = "subscription_status_changed", "Subscription status changed"
     USER_CREATED = "user_created", "User created"
     USER_UPDATED = "user_updated", "User updated"
     ROLE_GRANTED = "role_granted", "Role granted"

@@ -19,7 +19,7 @@ from accounts.services import role_grant
 
 from .choices import ASSIGNABLE_STATUSES, Source, SubscriptionStatus
 from .models import LicenseAssignment, Product, Subscription
-from .services import licenses_bulk_assign, pool_create, pool_set_quantity
+from .services import licenses_bulk_assign, pool_create, pool_set_quantity, subscription_set_status
 
 DEMO_PASSWORD = "OfficeSeries-demo-2026"
 DEMO_DOMAIN = "contoso.example"
@@ -243,8 +243,10 @@ def seed_demo(*, users: int, progress: Callable[[str], None] = lambda message: N
         newly_created = not subscription.pools.exists()
         for part in spec.shares:
             report.licenses_assigned += _seed_pool(subscription, spec, products[part], wanted[part])
-        if newly_created and subscription.status != spec.status:
-            Subscription.objects.filter(pk=subscription.pk).update(status=spec.status)
+        if newly_created:
+            subscription_set_status(
+                actor=None, subscription=subscription, status=spec.status, source=Source.SYSTEM, actor_label="seed_demo"
+            )
         progress(f"{spec.name}: licenses assigned")
     if report.users_created:
         _analyze(User, LicenseAssignment)

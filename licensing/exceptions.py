@@ -77,6 +77,14 @@ class QuantityBelowAssigned(LicensingError):
         )
 
 
+class StatusChangeNotAllowed(LicensingError):
+    code = "status_change_not_allowed"
+    http_status = 409
+
+    def __init__(self, message: str, *, subscription: str, status: str, requested: str, allowed: list[str]) -> None:
+        super().__init__(message, subscription=subscription, status=status, requested=requested, allowed=allowed)
+
+
 class PermissionDenied(LicensingError):
     code = "permission_denied"
     http_status = 403

@@ -7,6 +7,7 @@ before any write, then writes rows, counters (F() expressions) and audit events 
 `actor=None` means the system or a shell operator; `actor_label` then names them in the audit log.
 """
 
+import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,13 +17,20 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.permissions import admin_scope, require_admin, require_license_management, require_quantity_change
+from accounts.permissions import (
+    admin_scope,
+    require_admin,
+    require_license_management,
+    require_quantity_change,
+    require_subscription_status_change,
+)
 
-from .choices import ASSIGNABLE_STATUSES, AuditAction, Source
+from .choices import ASSIGNABLE_STATUSES, STATUS_TRANSITIONS, AuditAction, Source, SubscriptionStatus
 from .exceptions import (
     NotEnoughLicenses,
     ProductNotInSubscription,
     QuantityBelowAssigned,
+    StatusChangeNotAllowed,
     SubscriptionNotActive,
     ValidationFailed,
 )
@@ -467,6 +475,76 @@ def pool_set_quantity(
         )
         locked.quantity = quantity
     return locked
+
+
+# --- subscriptions -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def subscription_set_status(
+    *, actor: User | None, subscription: Subscription, status: str, source: str, actor_label: str = ""
+) -> Subscription:
+    """Move a subscription along its lifecycle (STATUS_TRANSITIONS); the same status changes nothing."""
+    require_subscription_status_change(actor, subscription.pk)
+    if not isinstance(status, str) or status not in SubscriptionStatus.values:
+        raise ValidationFailed(
+            f"Unknown status {status!r}; use one of {', '.join(SubscriptionStatus.values)}.",
+            status=status,
+            statuses=SubscriptionStatus.values,
+        )
+    locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    old_status = locked.status
+    if status == old_status:
+        return locked
+    allowed = [choice for choice in SubscriptionStatus.values if choice in STATUS_TRANSITIONS[old_status]]
+    if status not in allowed:
+        raise StatusChangeNotAllowed(
+            f"Subscription {locked.name} is {old_status}: it cannot become {status}.",
+            subscription=locked.name,
+            status=old_status,
+            requested=status,
+            allowed=allowed,
+        )
+    ends_on = _end_date_with_status(locked, status, allowed)
+    details: dict[str, Any] = {"old": old_status, "new": status}
+    if ends_on != locked.ends_on:
+        details["ends_on"] = {"old": _iso(locked.ends_on), "new": _iso(ends_on)}
+    Subscription.objects.filter(pk=locked.pk).update(status=status, ends_on=ends_on)
+    audit_record_one(
+        AuditAction.SUBSCRIPTION_STATUS_CHANGED,
+        actor=actor,
+        actor_label=actor_label,
+        source=source,
+        subscription=locked,
+        details=details,
+    )
+    locked.status, locked.ends_on = status, ends_on
+    return locked
+
+
+def _end_date_with_status(subscription: Subscription, status: str, allowed: list[str]) -> datetime.date | None:
+    """The end date that goes with the new status: expiring ends a subscription today unless it has ended already,
+    and reactivating one whose end date has passed clears that date (a renewal's new end date is not known here)."""
+    today = timezone.localdate()
+    ends_on = subscription.ends_on
+    if status == SubscriptionStatus.EXPIRED and (ends_on is None or ends_on > today):
+        if subscription.starts_on > today:
+            raise StatusChangeNotAllowed(
+                f"Subscription {subscription.name} starts on {subscription.starts_on}: it cannot expire before it "
+                "starts.",
+                subscription=subscription.name,
+                status=subscription.status,
+                requested=status,
+                allowed=[choice for choice in allowed if choice != SubscriptionStatus.EXPIRED],
+            )
+        return today
+    if status == SubscriptionStatus.ACTIVE and ends_on is not None and ends_on < today:
+        return None
+    return ends_on
+
+
+def _iso(day: datetime.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
 
 
 @dataclass(frozen=True)

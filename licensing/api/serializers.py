@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from accounts.models import User
+from licensing.choices import SubscriptionStatus
 from licensing.filtersets import MAX_ID
 from licensing.models import AuditEvent, LicenseAssignment, LicensePool, Product, Subscription
 
@@ -62,6 +63,16 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         model = Subscription
         fields = ["id", "name", "status", "starts_on", "ends_on", "pools"]
         read_only_fields = fields
+
+
+class SubscriptionStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=SubscriptionStatus.choices,
+        help_text='The new status; see README, "Subscription lifecycle", for the changes allowed.',
+        error_messages={
+            "invalid_choice": f'"{{input}}" is not a status; use one of {", ".join(SubscriptionStatus.values)}.'
+        },
+    )
 
 
 class LicenseSerializer(serializers.ModelSerializer):

@@ -22,7 +22,7 @@ from accounts.services import api_token_create
 
 OPERATIONS = {
     "/api/v1/subscriptions/": {"get"},
-    "/api/v1/subscriptions/{id}/": {"get"},
+    "/api/v1/subscriptions/{id}/": {"get", "patch"},
     "/api/v1/products/": {"get"},
     "/api/v1/products/{sku}/": {"get"},
     "/api/v1/pools/": {"get"},
@@ -81,6 +81,9 @@ def test_schema_documents_the_error_responses(openapi):
     assert (
         "quantity_below_assigned" in openapi["paths"]["/api/v1/pools/{id}/"]["patch"]["responses"]["409"]["description"]
     )
+    subscription_patch = openapi["paths"]["/api/v1/subscriptions/{id}/"]["patch"]
+    assert "status_change_not_allowed" in subscription_patch["responses"]["409"]["description"]
+    assert openapi["components"]["schemas"]["StatusEnum"]["enum"] == ["active", "warning", "suspended", "expired"]
     users_list = openapi["paths"]["/api/v1/users/"]["get"]
     assert {p["name"] for p in users_list["parameters"]} >= {
         "q",
