@@ -82,7 +82,8 @@ def test_filter_form_has_the_labelled_controls(org: Org, client):
     ]:
         assert f'<label for="{control}">{label}</label>' in html
     assert re.search(r'<select id="filter-licensed" name="licensed">\s*<option value="">All</option>', html)
-    assert ">Licensed</option>" in html and ">Unlicensed</option>" in html
+    assert ">Licensed (a license in this subscription)</option>" in html
+    assert ">Unlicensed (no license in this subscription)</option>" in html
     assert ">Enabled</option>" in html and ">Disabled</option>" in html
     assert '<option value="Research">Research</option>' in html
     assert ">Apply filters</button>" in html
