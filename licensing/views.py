@@ -146,6 +146,23 @@ class SubscriptionProductsView(SubscriptionViewMixin, TemplateView):
         )
 
 
+class ProductHelpView(SubscriptionViewMixin, TemplateView):
+    """A product's own help page: what the subscription holds of it and how to manage its licenses."""
+
+    template_name = "licensing/product_help.html"
+    section = "products"
+
+    def get_context_data(self, **kwargs):
+        pool = pools_of_subscription(subscription=self.subscription).filter(pk=self.kwargs["pool_id"]).first()
+        if pool is None:
+            raise NotFound("This subscription has no such product.")
+        return super().get_context_data(
+            pool=pool,
+            can_change_quantity=admin_scope(self.request.user).can_change_quantity(self.subscription.pk),
+            **kwargs,
+        )
+
+
 class PoolQuantityView(SubscriptionViewMixin, TemplateView):
     """POST: change the purchased quantity of one product of the subscription."""
 

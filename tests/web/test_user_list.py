@@ -39,7 +39,8 @@ def test_rows_follow_the_contract(org: Org, client):
     assert "<h1>User License Assignments</h1>" in html
     alex = row_html(html, org.alex)
     assert f'<input type="checkbox" name="users" value="{org.alex.pk}" aria-label="Select Alex Wilber">' in alex
-    assert f'href="{reverse("licensing:user_profile", args=[org.alex.pk])}">Alex Wilber</a>' in alex
+    assert "data-opens-dialog>Alex Wilber</a>" in alex
+    assert f'href="{reverse("licensing:user_profile", args=[org.alex.pk])}">Profile</a>' in alex
     assert "alex.wilber@contoso.test" in alex
     assert "Marketing" in alex
     assert "Enabled" in alex
