@@ -102,6 +102,9 @@
 
   document.addEventListener("htmx:afterSettle", function (event) {
     const target = event.detail.target;
+    if (!target) {
+      return; // a page restored from history (Back, Forward) settles without a request's target
+    }
     if (target.id === "dialog-host") {
       if (target.querySelector("dialog")) {
         openDialog();
