@@ -6,8 +6,9 @@ from django.utils.html import format_html
 
 register = template.Library()
 
-# One date-time format everywhere, with the time zone it is shown in (the site's, TIME_ZONE).
+# One date-time format everywhere, with the time zone it is shown in (the site's, TIME_ZONE), and one for days.
 DATETIME_FORMAT = "M j, Y, H:i T"
+DATE_FORMAT = "M j, Y"
 
 
 @register.filter
@@ -16,6 +17,12 @@ def when(value):
     if value is None:
         return "—"
     return format_html('<time datetime="{}">{}</time>', date(value, "c"), date(value, DATETIME_FORMAT))
+
+
+@register.filter
+def day(value):
+    """A day (or the day of a moment, in the site's time zone)."""
+    return date(value, DATE_FORMAT) if value else "—"
 
 
 @register.filter
