@@ -29,7 +29,7 @@ class NotEnoughLicenses(LicensingError):
 
     def __init__(self, *, sku: str, product: str, requested: int, available: int, **extra: Any) -> None:
         super().__init__(
-            f"Not enough {product} licenses: needs {requested}, {available} available.",
+            f"Not enough {product} licenses: needs {requested:,}, {available:,} available.",
             sku=sku,
             requested=requested,
             available=available,
@@ -68,8 +68,8 @@ class QuantityBelowAssigned(LicensingError):
     def __init__(self, *, sku: str, product: str, quantity: int, assigned: int) -> None:
         must_unassign = assigned - quantity
         super().__init__(
-            f"{product} has {assigned} licenses assigned: unassign {must_unassign} before lowering the quantity "
-            f"to {quantity}.",
+            f"{product} has {assigned:,} licenses assigned: unassign {must_unassign:,} before lowering the quantity "
+            f"to {quantity:,}.",
             sku=sku,
             quantity=quantity,
             assigned=assigned,

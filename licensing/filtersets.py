@@ -21,9 +21,23 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
 
 
+class AuditEventFilterForm(forms.Form):
+    """The audit log's filters as a form: a date range must not end before it starts."""
+
+    INVERTED_RANGE = "The From date is after the To date: choose a From date on or before the To date."
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            raise forms.ValidationError(self.INVERTED_RANGE, code="inverted_range")
+        return cleaned
+
+
 class AuditEventFilterSet(django_filters.FilterSet):
     """Filters: `user` (name or email fragment of the subject user), `product` (sku id or part number),
-    `action`, `source`, `subscription` (id), `date_from` / `date_to` (inclusive days, in the site's time zone).
+    `action`, `source`, `subscription` (id), `date_from` / `date_to` (inclusive days, in the site's time zone;
+    a From after the To is an error).
 
     Names and emails are also matched against the events' snapshots, so events of deleted users and products
     stay findable.
@@ -39,6 +53,7 @@ class AuditEventFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = AuditEvent
+        form = AuditEventFilterForm
         fields = ["user", "product", "action", "source", "subscription", "date_from", "date_to"]
 
     def filter_user(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

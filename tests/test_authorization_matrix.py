@@ -97,6 +97,7 @@ MATRIX: dict[str, list[Case]] = {
     "licensing:home": [Case("get", lambda w: "/", WEB_ANY_ADMIN)],
     "licensing:subscription_overview": [Case("get", lambda w: f"{s(w)}/", WEB_SEE_S)],
     "licensing:subscription_products": [Case("get", lambda w: f"{s(w)}/products/", WEB_SEE_S)],
+    "licensing:product_help": [Case("get", lambda w: f"{s(w)}/products/{w.pool.pk}/", WEB_SEE_S)],
     "licensing:pool_quantity": [
         Case("post", lambda w: f"{s(w)}/products/{w.pool.pk}/quantity/", WEB_QUANTITY_S, lambda w: {"quantity": 12})
     ],
