@@ -18,7 +18,13 @@ from licensing.services import audit_event_new, audit_record, audit_record_one
 
 from .choices import Role
 from .models import ApiToken, RoleAssignment, User, UserManager
-from .permissions import forget_admin_scope, require_role_management, require_user_management
+from .permissions import (
+    forget_admin_scope,
+    require_global_admin_left,
+    require_role_management,
+    require_user_management,
+    require_users_change,
+)
 
 USER_FIELDS = ("display_name", "department", "job_title", "usage_location", "is_active")
 
@@ -69,15 +75,36 @@ def user_create(
     return user
 
 
+def _disables(changes: Mapping[str, dict[str, Any]]) -> bool:
+    return "is_active" in changes and not changes["is_active"]["new"]
+
+
+def _active_global_admin_ids() -> set[int]:
+    """Lock the Global Administrator role rows, then read which of their holders are active.
+
+    Every change that can take away the last active Global Administrator (disabling one, revoking the role)
+    decides on what this returns and holds the lock to the end of its transaction, so two such changes queue and
+    the second sees the first. Rows in primary-key order, the same everywhere, so that they cannot deadlock.
+    """
+    list(RoleAssignment.objects.select_for_update().filter(role=Role.GLOBAL_ADMIN).order_by("pk").values_list("pk"))
+    return set(
+        User.objects.filter(is_active=True, role_assignments__role=Role.GLOBAL_ADMIN).values_list("pk", flat=True)
+    )
+
+
 @transaction.atomic
 def user_update(*, actor: User | None, user: User, source: str, actor_label: str = "", **fields: Any) -> User:
     require_user_management(actor)
     _require_known_fields(fields)
     user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
+    roles = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    require_users_change(actor, admins=[user] if roles else [])
     changes = _apply_changes(user, fields)
     if not changes:
         return user
     _validated(user)
+    if _disables(changes) and Role.GLOBAL_ADMIN in roles:
+        require_global_admin_left(leaving=[user], active_global_admin_ids=_active_global_admin_ids())
     user.save(update_fields=list(changes))
     audit_record_one(
         AuditAction.USER_UPDATED,
@@ -142,6 +169,10 @@ def role_revoke(
     """Revoke an admin role; returns False when the user did not have it."""
     require_role_management(actor)
     _role_scope(role, subscription)
+    if role == Role.GLOBAL_ADMIN:
+        active_global_admin_ids = _active_global_admin_ids()
+        leaving = [user] if user.pk in active_global_admin_ids else []
+        require_global_admin_left(leaving=leaving, active_global_admin_ids=active_global_admin_ids)
     deleted, _ = RoleAssignment.objects.filter(user=user, role=role, subscription=subscription).delete()
     if deleted:
         audit_record_one(
@@ -287,6 +318,7 @@ def users_import(
                 continue
             changed.append((user, changes))
         _fields_validated(user)
+    _require_import_allowed(actor, changed)
 
     for start in range(0, len(new_users), USERS_IMPORT_BATCH):
         User.objects.bulk_create(new_users[start : start + USERS_IMPORT_BATCH])
@@ -323,6 +355,20 @@ def users_import(
     return UsersImportResult(
         created=len(new_users), updated=len(changed), unchanged=len(wanted) - len(new_users) - len(changed)
     )
+
+
+def _require_import_allowed(actor: User | None, changed: Sequence[tuple[User, Mapping[str, Any]]]) -> None:
+    """The rules of user_update for every changed user at once. Admin roles are read in one query over the role
+    rows (a few per admin), so its cost does not grow with the file."""
+    roles_by_user: dict[int, set[str]] = {}
+    for user_id, role in RoleAssignment.objects.values_list("user_id", "role"):
+        roles_by_user.setdefault(user_id, set()).add(role)
+    require_users_change(actor, admins=[user for user, _ in changed if user.pk in roles_by_user])
+    leaving = [
+        user for user, changes in changed if _disables(changes) and Role.GLOBAL_ADMIN in roles_by_user.get(user.pk, ())
+    ]
+    if leaving:
+        require_global_admin_left(leaving=leaving, active_global_admin_ids=_active_global_admin_ids())
 
 
 def _fields_validated(user: User) -> None:

@@ -157,6 +157,30 @@ def test_user_create_and_update(world):
     assert [event.source for event in AuditEvent.objects.filter(subject_user_id=created["id"])] == [Source.API] * 2
 
 
+@pytest.mark.parametrize("body", [{"is_active": False}, {"display_name": "Locked Out"}])
+def test_a_user_admin_may_not_disable_or_rename_a_global_admin(world, body):
+    global_admin = world.users["global_admin"]
+
+    response = bearer_client(world.users["user_admin"]).patch(f"/api/v1/users/{global_admin.pk}/", body, format="json")
+
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "permission_denied"
+    global_admin.refresh_from_db()
+    assert global_admin.is_active and global_admin.display_name != "Locked Out"
+    assert not AuditEvent.objects.filter(action="user_updated").exists()
+
+
+def test_the_last_global_admin_may_not_disable_themselves(world, admin):
+    global_admin = world.users["global_admin"]
+
+    response = admin.patch(f"/api/v1/users/{global_admin.pk}/", {"is_active": False}, format="json")
+
+    assert response.status_code == 403
+    assert "last active Global Administrator" in error_of(response)["message"]
+    global_admin.refresh_from_db()
+    assert global_admin.is_active
+
+
 def test_put_on_a_user_is_not_allowed(world, admin):
     assert admin.put(f"/api/v1/users/{world.adele.pk}/", {}, format="json").status_code == 405
 

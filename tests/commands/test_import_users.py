@@ -166,6 +166,28 @@ def test_a_user_admin_may_import_and_a_subscription_admin_may_not(run, write_fil
     assert AuditEvent.objects.get().actor == user_admin
 
 
+def test_a_user_admin_may_not_import_changes_to_an_admin(run, write_file, user_admin, global_admin):
+    path = write_file("users.csv", f"email,is_active\nann@example.test,yes\n{global_admin.email},no\n")
+
+    result = run("import_users", path, "--as", user_admin.email)
+
+    assert result.code == 1
+    assert result.err.startswith("error [permission_denied]")
+    assert global_admin.email in result.err
+    assert User.objects.get(pk=global_admin.pk).is_active
+    assert not User.objects.filter(email="ann@example.test").exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_an_import_may_not_disable_the_last_global_admin(run, write_file, global_admin):
+    path = write_file("users.csv", f"email,is_active\n{global_admin.email},no\n")
+
+    result = run("import_users", path, "--as", global_admin.email)
+
+    assert (result.code, result.err.split(":")[0]) == (1, "error [permission_denied]")
+    assert User.objects.get(pk=global_admin.pk).is_active
+
+
 def test_ten_thousand_rows_in_a_bounded_number_of_queries(run, write_file, django_assert_max_num_queries):
     UserFactory(email="user00007@example.test", department="Old")
     rows = "".join(f"user{i:05d}@example.test,User {i},Dept {i % 7},Clerk,US,yes\n" for i in range(10_000))

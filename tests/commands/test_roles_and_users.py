@@ -46,6 +46,16 @@ def test_only_a_global_admin_may_grant(run, member, user_admin, global_admin):
     assert AuditEvent.objects.get(action=AuditAction.ROLE_GRANTED).actor == global_admin
 
 
+def test_the_last_global_admin_keeps_the_role(run, global_admin):
+    as_themselves = run("revoke_role", global_admin.email, "global_admin", "--as", global_admin.email)
+    as_operator = run("revoke_role", global_admin.email, "global_admin")
+
+    for result in (as_themselves, as_operator):
+        assert (result.code, result.err.split(":")[0]) == (1, "error [permission_denied]")
+    assert RoleAssignment.objects.filter(user=global_admin, role="global_admin").exists()
+    assert not AuditEvent.objects.exists()
+
+
 def test_grant_to_an_unknown_user(run, db):
     result = run("grant_role", "ghost@example.test", "user_admin")
 
