@@ -51,6 +51,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True, help_text="May sign in.")
     is_staff = models.BooleanField(default=False, help_text="May use the Django admin site.")
     created_at = models.DateTimeField(auto_now_add=True)
+    session_epoch = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Raised when the account is disabled, which ends its sessions."
+    )
 
     objects = UserManager()
 
@@ -75,6 +78,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args, **kwargs) -> None:
         self.email = UserManager.normalize_email(self.email)
         super().save(*args, **kwargs)
+
+    def get_session_auth_hash(self) -> str:
+        """Django's hash of the password, which every session keeps and must match on each request, extended by
+        the session epoch: once the account is disabled its sessions no longer match, and Django ends each on its
+        next request, also after the account is enabled again."""
+        return self._with_session_epoch(super().get_session_auth_hash())
+
+    def get_session_auth_fallback_hash(self):
+        return (self._with_session_epoch(hash_) for hash_ in super().get_session_auth_fallback_hash())
+
+    def _with_session_epoch(self, password_hash: str) -> str:
+        # Epoch 0 (never disabled) keeps Django's own hash, so sessions from before this field stay valid.
+        return f"{password_hash}:{self.session_epoch}" if self.session_epoch else password_hash
 
     def get_full_name(self) -> str:
         return self.display_name or self.email
