@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from .choices import Role
+from .emails import normalize_email, validate_email_domain
 
 
 class UserManager(BaseUserManager["User"]):
@@ -15,8 +16,8 @@ class UserManager(BaseUserManager["User"]):
 
     @classmethod
     def normalize_email(cls, email: str | None) -> str:
-        """Emails are compared case-insensitively, so they are stored lower-cased."""
-        return (email or "").strip().lower()
+        """The one form in which emails are stored and looked up (see accounts.emails)."""
+        return normalize_email(email)
 
     def get_by_natural_key(self, username: str) -> "User":
         return self.get(email=self.normalize_email(username))
@@ -38,7 +39,8 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person of the organisation: may hold licenses, and may be an admin (see RoleAssignment)."""
 
-    email = models.EmailField("email", max_length=254, unique=True)  # stored lower-cased, see save()
+    # Stored in its normal form (see save()): one account per address, whatever case or form of domain is typed.
+    email = models.EmailField("email", max_length=254, unique=True, validators=[validate_email_domain])
     display_name = models.CharField(max_length=200, blank=True)
     department = models.CharField(max_length=100, blank=True)
     job_title = models.CharField(max_length=100, blank=True)

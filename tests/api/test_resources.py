@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts.models import User
 from licensing.choices import Source
 from licensing.models import AuditEvent, LicenseAssignment
 from officeseries.api.pagination import Pagination
@@ -203,3 +204,27 @@ def test_audit_events_filter_with_an_out_of_range_subscription_is_a_validation_e
     response = admin.get("/api/v1/audit-events/", {"subscription": "99999999999999999999"})
     assert response.status_code == 400
     assert "subscription" in error_of(response)["details"]["fields"]
+
+
+def test_the_api_answers_an_invalid_domain_with_a_validation_error(world):
+    response = bearer_client(world.users["user_admin"]).post("/api/v1/users/", {"email": "a@☃.example"}, format="json")
+
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "validation_error"
+    assert not User.objects.filter(email__startswith="a@").exists()
+
+
+def test_the_api_creates_with_the_unicode_form_and_filters_by_it(world):
+    client = bearer_client(world.users["user_admin"])
+
+    created = client.post("/api/v1/users/", {"email": "admin@contosö.example"}, format="json")
+    again = client.post("/api/v1/users/", {"email": "admin@xn--contos-1xa.example"}, format="json")
+
+    assert created.status_code == 201
+    assert created.json()["email"] == "admin@xn--contos-1xa.example"
+    assert (again.status_code, error_of(again)["code"]) == (400, "validation_error")
+    for query in ("admin@contosö.example", "contosö", "admin@xn--contos-1xa.example"):
+        found = client.get("/api/v1/users/", {"q": query}).json()["results"]
+        assert [user["email"] for user in found] == ["admin@xn--contos-1xa.example"], query
+    events = bearer_client(world.users["global_admin"]).get("/api/v1/audit-events/", {"user": "contosö"})
+    assert [event["action"] for event in events.json()["results"]] == ["user_created"]

@@ -201,3 +201,23 @@ def test_ten_thousand_rows_in_a_bounded_number_of_queries(run, write_file, djang
     assert result.out.startswith("created 9999, updated 1, unchanged 0")
     assert User.objects.count() == 10_000
     assert AuditEvent.objects.count() == 10_000
+
+
+def test_an_import_reports_an_invalid_domain_on_its_line(run, write_file):
+    path = write_file("users.csv", "email\nok@contosö.example\nbad@☃.example\n")
+
+    result = run("import_users", path)
+
+    assert result.code == 1
+    assert "line 3: [validation_error] email 'bad@☃.example'" in result.err
+    assert not User.objects.exists()
+
+
+def test_a_row_with_the_ascii_form_of_a_unicode_domain_updates_that_user(run, write_file):
+    UserFactory(email="ann@contosö.example", department="Sales")
+    path = write_file("users.csv", "email,department\nANN@xn--contos-1xa.example,Legal\n")
+
+    result = run("import_users", path)
+
+    assert result.out.startswith("created 0, updated 1, unchanged 0"), result.err
+    assert User.objects.get().department == "Legal"
