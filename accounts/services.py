@@ -269,8 +269,8 @@ def api_token_authenticate(*, key: str) -> ApiToken | None:
 
 
 def _access_ended(users: Sequence[User], *, actor: User | None, actor_label: str, source: str) -> list[AuditEvent]:
-    """End what these users, being disabled, signed in with, in the caller's transaction: each gets a new session
-    epoch (so none of their sessions verifies any more, see User.get_session_auth_hash; the caller saves it) and
+    """Take away the access of users being disabled, in the caller's transaction: each gets a new session epoch
+    (none of their sessions verifies any more, see User.get_session_auth_hash; the caller saves the users) and
     their API tokens are revoked. Returns the tokens' audit events, for the caller to record with its own."""
     by_id = {user.pk: user for user in users}
     revoked: list[ApiToken] = []
