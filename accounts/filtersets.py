@@ -8,6 +8,7 @@ from licensing.filtersets import IdFilter
 from licensing.models import LicenseAssignment, LicensePool, Product, Subscription
 from licensing.selectors import assignments_visible, pools_of_product, product_identifier_q
 
+from .emails import email_search_form
 from .models import User
 from .permissions import AdminScope, admin_scope
 
@@ -96,7 +97,7 @@ class UserFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(display_name__icontains=value) | Q(email__icontains=value))
+        return queryset.filter(Q(display_name__icontains=value) | Q(email__icontains=email_search_form(value)))
 
     def filter_product(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if not value.strip():

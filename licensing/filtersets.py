@@ -4,6 +4,8 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
+from accounts.emails import email_search_form
+
 from .choices import AuditAction, Source
 from .models import AuditEvent, Product
 from .selectors import product_identifier_q
@@ -60,10 +62,11 @@ class AuditEventFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
+        email = email_search_form(value)
         return queryset.filter(
-            Q(subject_user_label__icontains=value)
+            Q(subject_user_label__icontains=email)
             | Q(subject_user__display_name__icontains=value)
-            | Q(subject_user__email__icontains=value)
+            | Q(subject_user__email__icontains=email)
         )
 
     def filter_product(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
