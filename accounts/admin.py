@@ -1,7 +1,9 @@
 """Users and roles are shown read-only on the Django admin site: their writes go through accounts.services
-(audited); the admin center and the manage.py commands are the places to change them."""
+(audited); the admin center and the manage.py commands are the places to change them. Django's groups are not
+used (admin roles are RoleAssignment rows), so the site does not offer them for editing either."""
 
 from django.contrib import admin
+from django.contrib.auth import admin as auth_admin  # registers Group, which is unregistered below
 
 from core.admin import ReadOnlyAdmin
 
@@ -34,3 +36,6 @@ class RoleAssignmentAdmin(ReadOnlyAdmin):
     list_display = ("user", "role", "subscription", "granted_at")
     list_filter = ("role", "subscription")
     list_select_related = ("user", "subscription")
+
+
+admin.site.unregister(auth_admin.Group)

@@ -5,6 +5,7 @@ import django_filters
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 
+from .emails import email_search_form
 from .models import User
 
 
@@ -39,7 +40,7 @@ class UserFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(display_name__icontains=value) | Q(email__icontains=value))
+        return queryset.filter(Q(display_name__icontains=value) | Q(email__icontains=email_search_form(value)))
 
 
 def _not_by_index(term: str) -> OrderBy:

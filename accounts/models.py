@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from .choices import Role
+from .emails import normalize_email, validate_email_domain
 
 
 class UserManager(BaseUserManager["User"]):
@@ -15,8 +16,8 @@ class UserManager(BaseUserManager["User"]):
 
     @classmethod
     def normalize_email(cls, email: str | None) -> str:
-        """Emails are compared case-insensitively, so they are stored lower-cased."""
-        return (email or "").strip().lower()
+        """The one form in which emails are stored and looked up (see accounts.emails)."""
+        return normalize_email(email)
 
     def get_by_natural_key(self, username: str) -> "User":
         return self.get(email=self.normalize_email(username))
@@ -38,7 +39,8 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person of the organisation: may hold licenses, and may be an admin (see RoleAssignment)."""
 
-    email = models.EmailField("email", max_length=254, unique=True)  # stored lower-cased, see save()
+    # Stored in its normal form (see save()): one account per address, whatever case or form of domain is typed.
+    email = models.EmailField("email", max_length=254, unique=True, validators=[validate_email_domain])
     display_name = models.CharField(max_length=200, blank=True)
     department = models.CharField(max_length=100, blank=True)
     job_title = models.CharField(max_length=100, blank=True)
@@ -51,6 +53,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True, help_text="May sign in.")
     is_staff = models.BooleanField(default=False, help_text="May use the Django admin site.")
     created_at = models.DateTimeField(auto_now_add=True)
+    session_epoch = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Raised when the account is disabled, which ends its sessions."
+    )
 
     objects = UserManager()
 
@@ -75,6 +80,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args, **kwargs) -> None:
         self.email = UserManager.normalize_email(self.email)
         super().save(*args, **kwargs)
+
+    def get_session_auth_hash(self) -> str:
+        """Django's hash of the password, which every session keeps and must match on each request, extended by
+        the session epoch: once the account is disabled its sessions no longer match, and Django ends each on its
+        next request, also after the account is enabled again."""
+        return self._with_session_epoch(super().get_session_auth_hash())
+
+    def get_session_auth_fallback_hash(self):
+        return (self._with_session_epoch(hash_) for hash_ in super().get_session_auth_fallback_hash())
+
+    def _with_session_epoch(self, password_hash: str) -> str:
+        # Epoch 0 (never disabled) keeps Django's own hash, so sessions from before this field stay valid.
+        return f"{password_hash}:{self.session_epoch}" if self.session_epoch else password_hash
 
     def get_full_name(self) -> str:
         return self.display_name or self.email

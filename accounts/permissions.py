@@ -4,6 +4,7 @@ Views, API and management commands all ask an `AdminScope`; the service layer en
 every write, so a rule holds for every entry point or for none.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -46,6 +47,11 @@ class AdminScope:
     def can_manage_users(self) -> bool:
         return self.is_global_admin or self.is_user_admin
 
+    def can_change_user(self, *, holds_admin_role: bool) -> bool:
+        """As in Microsoft Entra: a User Administrator manages only users without an admin role; an admin's
+        account (any role, their own too) is the Global Administrators' to change."""
+        return self.is_global_admin or (self.is_user_admin and not holds_admin_role)
+
     @property
     def can_manage_roles(self) -> bool:
         return self.is_global_admin
@@ -59,6 +65,10 @@ class AdminScope:
         if self.sees_all_subscriptions:
             return queryset
         return queryset.filter(**{f"{field}__in": self.subscription_ids})
+
+    @property
+    def can_change_subscription_status(self) -> bool:
+        return self.is_global_admin
 
 
 def admin_scope(user) -> AdminScope:
@@ -131,3 +141,39 @@ def require_role_management(actor) -> None:
     require_admin(actor)
     if actor is not None and not admin_scope(actor).can_manage_roles:
         raise PermissionDenied("Only a Global Administrator may grant or revoke admin roles.")
+
+
+def require_subscription_status_change(actor, subscription_id: int) -> None:
+    require_subscription_visible(actor, subscription_id)
+    if actor is not None and not admin_scope(actor).can_change_subscription_status:
+        raise PermissionDenied("Only a Global Administrator may change a subscription's status.")
+
+
+def require_users_change(actor, *, admins: Collection) -> None:
+    """May `actor` change these users' accounts? `admins` are the ones among them who hold an admin role."""
+    require_user_management(actor)
+    if actor is None or admin_scope(actor).can_change_user(holds_admin_role=bool(admins)):
+        return
+    emails = sorted(user.email for user in admins)
+    raise PermissionDenied(
+        f"Only a Global Administrator may change an admin's account: {_listed(emails)}.", users=emails
+    )
+
+
+def require_global_admin_left(*, leaving: Collection, active_global_admin_ids: Collection[int]) -> None:
+    """The organisation keeps an active Global Administrator: the last one can neither be disabled nor lose the
+    role, whoever asks (the operator too). `leaving`: the users who would stop being active Global Administrators;
+    `active_global_admin_ids`: who is one now, read under the lock of the service that asks."""
+    remaining = set(active_global_admin_ids) - {user.pk for user in leaving}
+    if leaving and not remaining:
+        emails = sorted(user.email for user in leaving)
+        raise PermissionDenied(
+            f"The last active Global Administrator can neither be disabled nor lose the role ({_listed(emails)}): "
+            "make another active user Global Administrator first.",
+            users=emails,
+        )
+
+
+def _listed(emails: list[str], shown: int = 5) -> str:
+    more = len(emails) - shown
+    return ", ".join(emails[:shown]) + (f" and {more} more" if more > 0 else "")

@@ -14,12 +14,20 @@ from django.utils import timezone
 from core.audit import Actor, audit_event_new, audit_record, audit_record_one
 from core.choices import AuditAction
 from core.errors import NotFound, PermissionDenied, ValidationFailed
+from core.models import AuditEvent
 
 from .choices import Role
 from .models import ApiToken, RoleAssignment, User, UserManager
-from .permissions import forget_admin_scope, require_role_management, require_user_management
+from .permissions import (
+    forget_admin_scope,
+    require_global_admin_left,
+    require_role_management,
+    require_user_management,
+    require_users_change,
+)
 
 USER_FIELDS = ("display_name", "department", "job_title", "usage_location", "is_active")
+BATCH_SIZE = 2000  # rows per statement of the set-based writes and per IN list
 
 
 def _require_known_fields(fields: Mapping[str, Any]) -> None:
@@ -64,22 +72,46 @@ def user_create(*, by: Actor, email: str, password: str | None = None, **fields:
     return user
 
 
+def _disables(changes: Mapping[str, dict[str, Any]]) -> bool:
+    return "is_active" in changes and not changes["is_active"]["new"]
+
+
+def _active_global_admin_ids() -> set[int]:
+    """Lock the Global Administrator role rows, then read which of their holders are active.
+
+    Every change that can take away the last active Global Administrator (disabling one, revoking the role)
+    decides on what this returns and holds the lock to the end of its transaction, so two such changes queue and
+    the second sees the first. Rows in primary-key order, the same everywhere, so that they cannot deadlock.
+    """
+    list(RoleAssignment.objects.select_for_update().filter(role=Role.GLOBAL_ADMIN).order_by("pk").values_list("pk"))
+    return set(
+        User.objects.filter(is_active=True, role_assignments__role=Role.GLOBAL_ADMIN).values_list("pk", flat=True)
+    )
+
+
 @transaction.atomic
 def user_update(*, by: Actor, user: User, **fields: Any) -> User:
     require_user_management(by.user)
     _require_known_fields(fields)
     user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
+    roles = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    require_users_change(by.user, admins=[user] if roles else [])
     changes = _apply_changes(user, fields)
     if not changes:
         return user
     _validated(user)
-    user.save(update_fields=list(changes))
-    audit_record_one(
-        AuditAction.USER_UPDATED,
+    disabled = [user] if _disables(changes) else []
+    if disabled and Role.GLOBAL_ADMIN in roles:
+        require_global_admin_left(leaving=disabled, active_global_admin_ids=_active_global_admin_ids())
+    token_events = _access_ended(disabled, by=by)
+    user.save(update_fields=[*changes, *(["session_epoch"] if disabled else [])])
+    user_event = audit_event_new(
         actor=by,
+        action=AuditAction.USER_UPDATED,
         subject_user=user,
         details=changes,
     )
+    audit_record([user_event, *token_events])
     return user
 
 
@@ -129,6 +161,10 @@ def role_revoke(
     """Revoke an admin role; returns False when the user did not have it."""
     require_role_management(by.user)
     _role_scope(role, subscription)
+    if role == Role.GLOBAL_ADMIN:
+        active_global_admin_ids = _active_global_admin_ids()
+        leaving = [user] if user.pk in active_global_admin_ids else []
+        require_global_admin_left(leaving=leaving, active_global_admin_ids=active_global_admin_ids)
     deleted, _ = RoleAssignment.objects.filter(user=user, role=role, subscription=subscription).delete()
     if deleted:
         audit_record_one(
@@ -172,7 +208,7 @@ def api_token_create(
     token = ApiToken.objects.create(
         user=user, name=name, key_hash=ApiToken.hash_key(key), prefix=key[:12], expires_at=expires_at
     )
-    _audit_token(AuditAction.API_TOKEN_CREATED, token, by=by)
+    audit_record([_token_event(AuditAction.API_TOKEN_CREATED, token, by=by)])
     return token, key
 
 
@@ -182,15 +218,15 @@ def api_token_revoke(*, by: Actor, token: ApiToken) -> ApiToken:
     if by.user is not None and by.user.pk != token.user_id:
         raise NotFound("API token not found.")
     if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
-        _audit_token(AuditAction.API_TOKEN_REVOKED, token, by=by)
+        audit_record([_token_event(AuditAction.API_TOKEN_REVOKED, token, by=by)])
     token.refresh_from_db(fields=["revoked_at"])
     return token
 
 
-def _audit_token(action: str, token: ApiToken, *, by: Actor) -> None:
-    audit_record_one(
-        action,
+def _token_event(action: str, token: ApiToken, *, by: Actor) -> AuditEvent:
+    return audit_event_new(
         actor=by,
+        action=action,
         subject_user=token.user,
         details={"name": token.name, "prefix": token.prefix},
     )
@@ -208,9 +244,26 @@ def api_token_authenticate(*, key: str) -> ApiToken | None:
     return token
 
 
-# --- many users at once -------------------------------------------------------------------------------------
+def _access_ended(users: Sequence[User], *, by: Actor) -> list[AuditEvent]:
+    """Take away the access of users being disabled, in the caller's transaction: each gets a new session epoch
+    (none of their sessions verifies any more, see User.get_session_auth_hash; the caller saves the users) and
+    their API tokens are revoked. Returns the tokens' audit events, for the caller to record with its own."""
+    by_id = {user.pk: user for user in users}
+    revoked: list[ApiToken] = []
+    now = timezone.now()
+    for user in users:
+        user.session_epoch += 1
+    user_ids = sorted(by_id)
+    for start in range(0, len(user_ids), BATCH_SIZE):
+        usable = ApiToken.objects.filter(user_id__in=user_ids[start : start + BATCH_SIZE], revoked_at=None)
+        revoked += usable.select_for_update().order_by("pk")  # not revoked a second time meanwhile
+        usable.update(revoked_at=now)
+    for token in revoked:
+        token.user = by_id[token.user_id]
+    return [_token_event(AuditAction.API_TOKEN_REVOKED, token, by=by) for token in revoked]
 
-USERS_IMPORT_BATCH = 2000
+
+# --- many users at once -------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -245,8 +298,8 @@ def users_import(
         wanted[email] = fields
     emails = list(wanted)
     existing: dict[str, User] = {}
-    for start in range(0, len(emails), USERS_IMPORT_BATCH):
-        batch = emails[start : start + USERS_IMPORT_BATCH]
+    for start in range(0, len(emails), BATCH_SIZE):
+        batch = emails[start : start + BATCH_SIZE]
         locked = User.objects.select_for_update(no_key=True).filter(email__in=batch)
         existing.update((user.email, user) for user in locked)
 
@@ -264,13 +317,18 @@ def users_import(
                 continue
             changed.append((user, changes))
         _fields_validated(user)
+    _require_import_allowed(by, changed)
+    disabled = [user for user, changes in changed if _disables(changes)]
+    token_events = _access_ended(disabled, by=by)
 
-    for start in range(0, len(new_users), USERS_IMPORT_BATCH):
-        User.objects.bulk_create(new_users[start : start + USERS_IMPORT_BATCH])
-        progress(len(new_users[start : start + USERS_IMPORT_BATCH]))
-    changed_fields = sorted({name for _, changes in changed for name in changes})
-    for start in range(0, len(changed), USERS_IMPORT_BATCH):
-        batch = changed[start : start + USERS_IMPORT_BATCH]
+    for start in range(0, len(new_users), BATCH_SIZE):
+        User.objects.bulk_create(new_users[start : start + BATCH_SIZE])
+        progress(len(new_users[start : start + BATCH_SIZE]))
+    changed_fields = sorted(
+        {name for _, changes in changed for name in changes} | ({"session_epoch"} if disabled else set())
+    )
+    for start in range(0, len(changed), BATCH_SIZE):
+        batch = changed[start : start + BATCH_SIZE]
         User.objects.bulk_update([user for user, _ in batch], changed_fields)
         progress(len(batch))
     audit_record(
@@ -292,10 +350,25 @@ def users_import(
             )
             for user, changes in changed
         ]
+        + token_events
     )
     return UsersImportResult(
         created=len(new_users), updated=len(changed), unchanged=len(wanted) - len(new_users) - len(changed)
     )
+
+
+def _require_import_allowed(by: Actor, changed: Sequence[tuple[User, Mapping[str, Any]]]) -> None:
+    """The rules of user_update for every changed user at once. Admin roles are read in one query over the role
+    rows (a few per admin), so its cost does not grow with the file."""
+    roles_by_user: dict[int, set[str]] = {}
+    for user_id, role in RoleAssignment.objects.values_list("user_id", "role"):
+        roles_by_user.setdefault(user_id, set()).add(role)
+    require_users_change(by.user, admins=[user for user, _ in changed if user.pk in roles_by_user])
+    leaving = [
+        user for user, changes in changed if _disables(changes) and Role.GLOBAL_ADMIN in roles_by_user.get(user.pk, ())
+    ]
+    if leaving:
+        require_global_admin_left(leaving=leaving, active_global_admin_ids=_active_global_admin_ids())
 
 
 def _fields_validated(user: User) -> None:

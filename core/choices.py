@@ -8,6 +8,7 @@ class Source(models.TextChoices):
     API = "api", "API"
     CLI = "cli", "Command line"
     SYSTEM = "system", "System"
+    ADMIN_SITE = "admin_site", "Django admin site"
 
 
 class AuditAction(models.TextChoices):
@@ -16,6 +17,7 @@ class AuditAction(models.TextChoices):
     POOL_CREATED = "pool_created", "Product added to subscription"
     QUANTITY_CHANGED = "quantity_changed", "Quantity changed"
     POOL_RECONCILED = "pool_reconciled", "Pool counter reconciled"
+    SUBSCRIPTION_STATUS_CHANGED = "subscription_status_changed", "Subscription status changed"
     USER_CREATED = "user_created", "User created"
     USER_UPDATED = "user_updated", "User updated"
     ROLE_GRANTED = "role_granted", "Role granted"

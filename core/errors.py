@@ -29,7 +29,7 @@ class NotEnoughLicenses(DomainError):
 
     def __init__(self, *, sku: str, product: str, requested: int, available: int, **extra: Any) -> None:
         super().__init__(
-            f"Not enough {product} licenses: needs {requested}, {available} available.",
+            f"Not enough {product} licenses: needs {requested:,}, {available:,} available.",
             sku=sku,
             requested=requested,
             available=available,
@@ -68,13 +68,21 @@ class QuantityBelowAssigned(DomainError):
     def __init__(self, *, sku: str, product: str, quantity: int, assigned: int) -> None:
         must_unassign = assigned - quantity
         super().__init__(
-            f"{product} has {assigned} licenses assigned: unassign {must_unassign} before lowering the quantity "
-            f"to {quantity}.",
+            f"{product} has {assigned:,} licenses assigned: unassign {must_unassign:,} before lowering the quantity "
+            f"to {quantity:,}.",
             sku=sku,
             quantity=quantity,
             assigned=assigned,
             must_unassign=must_unassign,
         )
+
+
+class StatusChangeNotAllowed(DomainError):
+    code = "status_change_not_allowed"
+    http_status = 409
+
+    def __init__(self, message: str, *, subscription: str, status: str, requested: str, allowed: list[str]) -> None:
+        super().__init__(message, subscription=subscription, status=status, requested=requested, allowed=allowed)
 
 
 class PermissionDenied(DomainError):

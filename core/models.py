@@ -13,7 +13,7 @@ class AuditEvent(models.Model):
     )
     actor_label = models.CharField(max_length=254)
     action = models.CharField(max_length=32, choices=AuditAction.choices)
-    source = models.CharField(max_length=8, choices=Source.choices)
+    source = models.CharField(max_length=16, choices=Source.choices)
     subject_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -10,3 +10,16 @@ class SubscriptionStatus(models.TextChoices):
 
 # Licenses can be assigned only in these states; they can always be unassigned.
 ASSIGNABLE_STATUSES = frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.WARNING})
+
+# A subscription's lifecycle: the grace period (warning) follows its end date, suspension the grace period, and an
+# expired subscription has ended for good. A warning or suspended subscription can be reactivated.
+STATUS_TRANSITIONS = {
+    SubscriptionStatus.ACTIVE: frozenset(
+        {SubscriptionStatus.WARNING, SubscriptionStatus.SUSPENDED, SubscriptionStatus.EXPIRED}
+    ),
+    SubscriptionStatus.WARNING: frozenset(
+        {SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED, SubscriptionStatus.EXPIRED}
+    ),
+    SubscriptionStatus.SUSPENDED: frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.EXPIRED}),
+    SubscriptionStatus.EXPIRED: frozenset(),
+}

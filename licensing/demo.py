@@ -20,6 +20,7 @@ from core.audit import Actor
 from core.choices import Source
 from licensing.services.bulk import licenses_bulk_assign
 from licensing.services.pools import pool_create, pool_set_quantity
+from licensing.services.subscriptions import subscription_set_status
 
 from .choices import ASSIGNABLE_STATUSES, SubscriptionStatus
 from .models import LicenseAssignment, Product, Subscription
@@ -246,8 +247,10 @@ def seed_demo(*, users: int, progress: Callable[[str], None] = lambda message: N
         newly_created = not subscription.pools.exists()
         for part in spec.shares:
             report.licenses_assigned += _seed_pool(subscription, spec, products[part], wanted[part])
-        if newly_created and subscription.status != spec.status:
-            Subscription.objects.filter(pk=subscription.pk).update(status=spec.status)
+        if newly_created:
+            subscription_set_status(
+                subscription=subscription, status=spec.status, by=Actor(None, Source.SYSTEM, label="seed_demo")
+            )
         progress(f"{spec.name}: licenses assigned")
     if report.users_created:
         _analyze(User, LicenseAssignment)

@@ -2,8 +2,10 @@
 REST API."""
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from accounts.emails import email_search_form
 from accounts.filtersets import UserFilterSet
 from accounts.models import User
 from accounts.permissions import AdminScope, admin_scope
@@ -16,9 +18,23 @@ from .selectors.assignments import assignments_visible
 from .selectors.products import pools_of_product, product_ids_named
 
 
+class AuditEventFilterForm(forms.Form):
+    """The audit log's filters as a form: a date range must not end before it starts."""
+
+    INVERTED_RANGE = "The From date is after the To date: choose a From date on or before the To date."
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            raise forms.ValidationError(self.INVERTED_RANGE, code="inverted_range")
+        return cleaned
+
+
 class AuditEventFilterSet(django_filters.FilterSet):
     """Filters: `user` (name or email fragment of the subject user), `product` (sku id or part number),
-    `action`, `source`, `subscription` (id), `date_from` / `date_to` (inclusive days, in the site's time zone).
+    `action`, `source`, `subscription` (id), `date_from` / `date_to` (inclusive days, in the site's time zone;
+    a From after the To is an error).
 
     Names and emails are also matched against the events' snapshots, so events of deleted users and products
     stay findable.
@@ -34,16 +50,18 @@ class AuditEventFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = AuditEvent
+        form = AuditEventFilterForm
         fields = ["user", "product", "action", "source", "subscription", "date_from", "date_to"]
 
     def filter_user(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         if not value:
             return queryset
+        email = email_search_form(value)
         return queryset.filter(
-            Q(subject_user_label__icontains=value)
+            Q(subject_user_label__icontains=email)
             | Q(subject_user__display_name__icontains=value)
-            | Q(subject_user__email__icontains=value)
+            | Q(subject_user__email__icontains=email)
         )
 
     def filter_product(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

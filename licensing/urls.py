@@ -14,6 +14,11 @@ urlpatterns = [
         name="subscription_products",
     ),
     path(
+        "subscriptions/<int:subscription_id>/products/<int:pool_id>/",
+        views.ProductHelpView.as_view(),
+        name="product_help",
+    ),
+    path(
         "subscriptions/<int:subscription_id>/products/<int:pool_id>/quantity/",
         views.PoolQuantityView.as_view(),
         name="pool_quantity",

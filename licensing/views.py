@@ -7,6 +7,7 @@ render. The domain errors become responses in one place, `AdminViewMixin.dispatc
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +16,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView
-from django_htmx.http import reswap, retarget
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from accounts.models import User
 from accounts.permissions import admin_scope, require_quantity_change
@@ -25,6 +26,7 @@ from core.choices import AuditAction, Source
 from core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from licensing.selectors.assignments import user_licenses, users_with_subscription_licenses
 from licensing.selectors.audit import audit_events_of_subscription
+from licensing.selectors.products import pools_of_product
 from licensing.selectors.subscriptions import pools_of_subscription, subscription_get, subscriptions_visible
 from licensing.services.assignments import user_licenses_set
 from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
@@ -40,6 +42,9 @@ RECENT_EVENTS = 5
 # (label, UserLicenseFilterSet ordering key) of the sortable columns of the users list, in column order.
 USER_SORT_COLUMNS = (("Name", "name"), ("Email", "email"), ("Department", "department"))
 DEFAULT_USER_SORT = "name"
+# The list's filters (besides paging and sorting): any of them set makes an empty list "no match".
+USER_FILTERS = ("q", "product", "licensed", "department", "is_active")
+AUDIT_FILTERS = ("user", "product", "action", "date_from", "date_to")
 # How many rows past the page shown the users list counts exactly; beyond, it says "more than".
 COUNT_AHEAD = 1000
 MAX_COUNT = 2**62  # keeps LIMIT within a bigint
@@ -137,6 +142,23 @@ class SubscriptionProductsView(SubscriptionViewMixin, TemplateView):
         )
 
 
+class ProductHelpView(SubscriptionViewMixin, TemplateView):
+    """A product's own help page: what the subscription holds of it and how to manage its licenses."""
+
+    template_name = "licensing/product_help.html"
+    section = "products"
+
+    def get_context_data(self, **kwargs):
+        pool = pools_of_subscription(subscription=self.subscription).filter(pk=self.kwargs["pool_id"]).first()
+        if pool is None:
+            raise NotFound("This subscription has no such product.")
+        return super().get_context_data(
+            pool=pool,
+            can_change_quantity=admin_scope(self.request.user).can_change_quantity(self.subscription.pk),
+            **kwargs,
+        )
+
+
 class PoolQuantityView(SubscriptionViewMixin, TemplateView):
     """POST: change the purchased quantity of one product of the subscription."""
 
@@ -154,9 +176,8 @@ class PoolQuantityView(SubscriptionViewMixin, TemplateView):
         if not form.is_valid():
             raise ValidationFailed(f"Quantity of {pool.product}: {' '.join(form.errors['quantity'])}")
         pool = pool_set_quantity(pool=pool, quantity=form.cleaned_data["quantity"], by=Actor(request.user, Source.WEB))
-        messages.success(
-            request, f"{pool.product} now has {pool.quantity} licenses: {pool.available} of {pool.quantity} available."
-        )
+        counts = f"{pool.available:,} of {pool.quantity:,} available"
+        messages.success(request, f"{pool.product} now has {pool.quantity:,} licenses: {counts}.")
         return redirect(self.get_return_url())
 
 
@@ -227,6 +248,8 @@ class UserLicenseAssignmentsView(SubscriptionViewMixin, TemplateView):
             page=page,
             page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             sort_columns=_sort_columns(params.get("ordering") or DEFAULT_USER_SORT),
+            filtered=any(params.get(name) for name in USER_FILTERS),
+            bulk_product_id=_bulk_default_product_id(pools, params.get("product")),
             list_url=self.request.path,
             # Where the exact total comes from when the page counted only part of the way.
             total_url=reverse("licensing:subscription_users_total", args=[self.subscription.pk])
@@ -249,6 +272,15 @@ class UserLicenseAssignmentsTotalView(UserLicenseAssignmentsView):
         return {"total": self.filtered_users().order_by().count()}
 
 
+def _bulk_default_product_id(pools, product_filter: str | None) -> int | None:
+    """The product the bulk bar offers first: the one the list is filtered by, else the first with licenses
+    left, else the first."""
+    pools = list(pools)
+    candidates = pools_of_product(pools=pools, identifier=product_filter) if product_filter else []
+    candidates = candidates or [pool for pool in pools if pool.available > 0] or pools
+    return candidates[0].product_id if candidates else None
+
+
 def _query_without(params, *names: str) -> str:
     query = params.copy()
     for name in names:
@@ -266,14 +298,35 @@ def _sort_columns(ordering: str) -> list[dict]:
 
 
 class BulkLicensesView(SubscriptionViewMixin, TemplateView):
-    """POST: assign or unassign one product for the selected users, all or nothing; the outcome is a message."""
+    """POST: assign or unassign one product for the selected users, all or nothing; the outcome is a message.
+
+    Done, the list is shown again (a redirect; for htmx a client-side one). Refused, htmx gets only the message,
+    so the list stays as it was, with the rows still ticked; without JavaScript the list is shown again.
+    """
 
     http_method_names = ["post"]
+    refused_template_name = "partials/messages_oob.html"
 
     def get_default_return_url(self) -> str:
         return self.users_url
 
     def post(self, request, *args, **kwargs):
+        try:
+            messages.success(request, self.apply())
+        except (NotFound, PermissionDenied):
+            raise
+        except DomainError as error:
+            if not request.htmx:
+                raise
+            messages.error(request, error.message)
+            return render(request, self.refused_template_name)
+        if request.htmx:
+            return HttpResponseClientRedirect(self.get_return_url())
+        return redirect(self.get_return_url())
+
+    def apply(self) -> str:
+        """Make the change; the message saying what changed."""
+        request = self.request
         form = BulkLicensesForm(request.POST)
         if not form.is_valid():
             raise ValidationFailed(" ".join(error for errors in form.errors.values() for error in errors))
@@ -290,12 +343,11 @@ class BulkLicensesView(SubscriptionViewMixin, TemplateView):
             )
             text = f"Unassigned {product} from {_count(result.changed, 'user')}"
             unchanged = f"{_count(result.unchanged, 'user')} did not have it"
-        messages.success(request, f"{text}; {unchanged}." if result.unchanged else f"{text}.")
-        return redirect(self.get_return_url())
+        return f"{text}; {unchanged}." if result.unchanged else f"{text}."
 
 
 def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 class UserLicensesView(SubscriptionViewMixin, TemplateView):
@@ -371,9 +423,14 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
         ids (as sent) to show checked."""
         options = []
         for pool in pools_of_subscription(subscription=self.subscription):
-            disabled = pool.available < 1 and pool.product_id not in held
+            reason = None if pool.product_id in held else self.unassignable_reason(pool)
             options.append(
-                {"pool": pool, "disabled": disabled, "checked": not disabled and str(pool.product_id) in selected}
+                {
+                    "pool": pool,
+                    "disabled": reason is not None,
+                    "reason": reason,
+                    "checked": reason is None and str(pool.product_id) in selected,
+                }
             )
         context = self.get_context_data(
             subject=self.subject,
@@ -390,6 +447,14 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
         # The dialog stays open: only its content is replaced, with the error in it.
         response = render(self.request, self.dialog_body_template_name, context)
         return reswap(retarget(response, "#license-dialog"), "innerHTML")
+
+    def unassignable_reason(self, pool) -> str | None:
+        """Why a product the user does not hold cannot be checked now, if it cannot."""
+        if not self.subscription.allows_assignment:
+            return f"Not while the subscription is {self.subscription.get_status_display().lower()}"
+        if pool.available < 1:
+            return "None available — free a license or buy more"
+        return None
 
 
 def _change_message(user: User, change) -> str:
@@ -414,12 +479,15 @@ class SubscriptionAuditView(SubscriptionViewMixin, TemplateView):
         filterset = AuditEventFilterSet(
             params, queryset=audit_events_of_subscription(actor=self.request.user, subscription=self.subscription)
         )
-        paginator = Paginator(filterset.qs, AUDIT_PER_PAGE)
+        # An inverted date range matches nothing by definition: say so instead of querying.
+        inverted = NON_FIELD_ERRORS in filterset.errors
+        paginator = Paginator(filterset.qs.none() if inverted else filterset.qs, AUDIT_PER_PAGE)
         page = paginator.get_page(params.get("page"))
         return super().get_context_data(
             pools=self.subscription.pools.all(),
             actions=AuditAction.choices,
             filters=params,
+            filtered=any(params.get(name) for name in AUDIT_FILTERS),
             filter_errors=filterset.errors,
             page=page,
             page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),

@@ -44,6 +44,7 @@ WEB_QUANTITY_S = outcomes(SIGN_IN, FORBIDDEN, OK, FORBIDDEN, OK, NOT_FOUND)
 API_SEE_S = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, OK, NOT_FOUND)
 API_ANY_ADMIN = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, OK, OK)
 API_QUANTITY_S = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, OK, NOT_FOUND)
+API_GLOBAL_ADMIN_S = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND)
 API_MANAGE_USERS = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
 EVERYONE = outcomes(OK, OK, OK, OK, OK, OK)
 SIGNED_OUT = outcomes(*[SIGN_IN] * 6)  # signing out always lands on the sign-in page
@@ -97,6 +98,7 @@ MATRIX: dict[str, list[Case]] = {
     "licensing:home": [Case("get", lambda w: "/", WEB_ANY_ADMIN)],
     "licensing:subscription_overview": [Case("get", lambda w: f"{s(w)}/", WEB_SEE_S)],
     "licensing:subscription_products": [Case("get", lambda w: f"{s(w)}/products/", WEB_SEE_S)],
+    "licensing:product_help": [Case("get", lambda w: f"{s(w)}/products/{w.pool.pk}/", WEB_SEE_S)],
     "licensing:pool_quantity": [
         Case("post", lambda w: f"{s(w)}/products/{w.pool.pk}/quantity/", WEB_QUANTITY_S, lambda w: {"quantity": 12})
     ],
@@ -121,7 +123,14 @@ MATRIX: dict[str, list[Case]] = {
     "admin:*": [Case("get", lambda w: "/django-admin/", DJANGO_ADMIN_SITE)],
     "licensing-api:subscription-list": [Case("get", lambda w: "/api/v1/subscriptions/", API_ANY_ADMIN, api=True)],
     "licensing-api:subscription-detail": [
-        Case("get", lambda w: f"/api/v1/subscriptions/{w.subscription.pk}/", API_SEE_S, api=True)
+        Case("get", lambda w: f"/api/v1/subscriptions/{w.subscription.pk}/", API_SEE_S, api=True),
+        Case(
+            "patch",
+            lambda w: f"/api/v1/subscriptions/{w.subscription.pk}/",
+            API_GLOBAL_ADMIN_S,
+            lambda w: {"status": "suspended"},
+            api=True,
+        ),
     ],
     "licensing-api:product-list": [Case("get", lambda w: "/api/v1/products/", API_ANY_ADMIN, api=True)],
     "licensing-api:product-detail": [

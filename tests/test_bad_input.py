@@ -11,7 +11,7 @@ from accounts.models import User
 from core.audit import Actor
 from core.choices import Source
 from core.models import AuditEvent
-from licensing.models import LicenseAssignment, LicensePool
+from licensing.models import LicenseAssignment, LicensePool, Subscription
 from licensing.services.assignments import user_licenses_change
 from tests.factories import LicensePoolFactory, RoleAssignmentFactory, UserFactory
 
@@ -34,6 +34,7 @@ def org(db):
 def state() -> tuple:
     return (
         list(LicensePool.objects.order_by("pk").values_list("quantity", "assigned")),
+        list(Subscription.objects.order_by("pk").values_list("status", "ends_on")),
         LicenseAssignment.objects.count(),
         AuditEvent.objects.count(),
         User.objects.count(),
@@ -71,6 +72,8 @@ def api_cases(pool, holder):
         cases.append(("post", licenses, {"subscription": pool.subscription_id, "add": [value]}))
         cases.append(("put", licenses, {"subscription": pool.subscription_id, "products": value}))
         cases.append(("post", "/api/v1/tokens/", {"name": value + LONG}))
+    for value in [*BAD_NUMBERS, *BAD_STRINGS, "Active", " active"]:
+        cases.append(("patch", f"/api/v1/subscriptions/{pool.subscription_id}/", {"status": value}))
     for body in ["not json", b"\xff\xfe", "[1, 2]", '{"subscription": 1, "add": "' + LONG + '"}']:
         cases.append(("post", licenses, body))
     return cases

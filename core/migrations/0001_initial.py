@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("licensing", "0003_audit_actions"),
+        ("licensing", "0004_subscription_status"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -35,6 +35,7 @@ class Migration(migrations.Migration):
                                     ("pool_created", "Product added to subscription"),
                                     ("quantity_changed", "Quantity changed"),
                                     ("pool_reconciled", "Pool counter reconciled"),
+                                    ("subscription_status_changed", "Subscription status changed"),
                                     ("user_created", "User created"),
                                     ("user_updated", "User updated"),
                                     ("role_granted", "Role granted"),
@@ -48,8 +49,14 @@ class Migration(migrations.Migration):
                         (
                             "source",
                             models.CharField(
-                                choices=[("web", "Web"), ("api", "API"), ("cli", "Command line"), ("system", "System")],
-                                max_length=8,
+                                choices=[
+                                    ("web", "Web"),
+                                    ("api", "API"),
+                                    ("cli", "Command line"),
+                                    ("system", "System"),
+                                    ("admin_site", "Django admin site"),
+                                ],
+                                max_length=16,
                             ),
                         ),
                         ("subject_user_label", models.CharField(blank=True, max_length=254)),

@@ -4,6 +4,7 @@ from accounts.api.serializers import UserBriefSerializer
 from accounts.models import User
 from core.ids import id_field
 from core.models import AuditEvent
+from licensing.choices import SubscriptionStatus
 from licensing.models import LicenseAssignment, LicensePool, Product, Subscription
 
 # Bounds one request's product list; a subscription holds a few dozen products at most.
@@ -54,6 +55,16 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         model = Subscription
         fields = ["id", "name", "status", "starts_on", "ends_on", "pools"]
         read_only_fields = fields
+
+
+class SubscriptionStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=SubscriptionStatus.choices,
+        help_text='The new status; see README, "Subscription lifecycle", for the changes allowed.',
+        error_messages={
+            "invalid_choice": f'"{{input}}" is not a status; use one of {", ".join(SubscriptionStatus.values)}.'
+        },
+    )
 
 
 class LicenseSerializer(serializers.ModelSerializer):

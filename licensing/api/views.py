@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from accounts.permissions import require_quantity_change
+from accounts.permissions import require_quantity_change, require_subscription_status_change
 from accounts.selectors import user_get
 from core.audit import Actor
 from core.choices import Source
@@ -18,6 +18,7 @@ from licensing.selectors.products import products_resolve
 from licensing.selectors.subscriptions import pools_visible, subscription_get, subscriptions_visible
 from licensing.services.assignments import user_licenses_change
 from licensing.services.pools import pool_set_quantity
+from licensing.services.subscriptions import subscription_set_status
 
 from .filtersets import AssignmentFilterSet, PoolFilterSet
 from .serializers import (
@@ -28,16 +29,30 @@ from .serializers import (
     PoolSerializer,
     ProductSerializer,
     SubscriptionSerializer,
+    SubscriptionStatusSerializer,
 )
 
 
-class SubscriptionViewSet(viewsets.ReadOnlyModelViewSet):
-    """The subscriptions the caller may see, each with its license pools."""
+class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The subscriptions the caller may see, each with its license pools; PATCH changes a subscription's status."""
 
     serializer_class = SubscriptionSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+    error_codes = {"partial_update": {409: ["status_change_not_allowed"]}}
 
     def get_queryset(self):
         return subscriptions_visible(actor=self.request.user)
+
+    @extend_schema(request=SubscriptionStatusSerializer, responses=SubscriptionSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        subscription = self.get_object()
+        require_subscription_status_change(request.user, subscription.pk)
+        serializer = SubscriptionStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        subscription_set_status(
+            subscription=subscription, status=serializer.validated_data["status"], by=Actor(request.user, Source.API)
+        )
+        return Response(SubscriptionSerializer(self.get_object()).data)
 
 
 @extend_schema_view(

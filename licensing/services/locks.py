@@ -1,4 +1,4 @@
-"""The one lock order of every licensing write: users, then pools, each in primary-key order.
+"""The one lock order of every licensing write: users, then subscriptions, then pools, each in primary-key order.
 
 Every service takes its locks through these functions, so two changes always queue in the same order and cannot
 deadlock. A user's licenses change only while their row is locked, so a desired set (or an expected version) is
@@ -19,6 +19,10 @@ from ..models import LicensePool, Subscription
 def users_lock(user_ids: Iterable[int]) -> None:
     for chunk in chunks(sorted(set(user_ids))):
         list(User.objects.select_for_update(no_key=True).filter(pk__in=chunk).order_by("pk").values_list("pk"))
+
+
+def subscription_lock(subscription_id: int) -> Subscription:
+    return Subscription.objects.select_for_update().get(pk=subscription_id)
 
 
 def pools_lock(subscription: Subscription, product_ids: Iterable[int]) -> list[LicensePool]:

@@ -102,6 +102,9 @@
 
   document.addEventListener("htmx:afterSettle", function (event) {
     const target = event.detail.target;
+    if (!target) {
+      return; // a page restored from history (Back, Forward) settles without a request's target
+    }
     if (target.id === "dialog-host") {
       if (target.querySelector("dialog")) {
         openDialog();
@@ -126,6 +129,16 @@
     if (count) {
       count.textContent = checked ? checked + " selected" : "";
     }
+    const openSelected = form.querySelector("[data-open-selected]");
+    if (openSelected) {
+      openSelected.disabled = checked !== 1; // one selected row: its license assignments
+    }
+    boxes.forEach(function (box) {
+      const row = box.closest("tr");
+      if (row) {
+        row.classList.toggle("is-selected", box.checked);
+      }
+    });
   }
 
   function enhanceBulkForm() {
@@ -133,12 +146,35 @@
     if (!form) {
       return;
     }
-    const all = form.querySelector("[data-select-all]");
-    if (all) {
-      all.hidden = false;
-    }
+    form.querySelectorAll("[data-select-all], [data-open-selected]").forEach(function (control) {
+      control.hidden = false;
+    });
     updateSelection(form);
   }
+
+  // Selecting a row: a click on it that is not on one of its controls ticks or unticks it.
+  document.addEventListener("click", function (event) {
+    const row = event.target.closest("#bulk-form tr[data-user-id]");
+    if (!row || event.target.closest("a, button, input, label, select")) {
+      return;
+    }
+    const box = row.querySelector("input[name=users]");
+    box.checked = !box.checked;
+    box.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
+  // "License assignments" in the bulk bar opens the one selected user's dialog, as their row's button does.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-open-selected]");
+    const form = button && button.closest("#bulk-form");
+    const box = form && form.querySelector("input[name=users]:checked");
+    if (box) {
+      const opener = document.getElementById("open-licenses-" + box.value);
+      if (opener) {
+        opener.click();
+      }
+    }
+  });
 
   document.addEventListener("change", function (event) {
     const form = event.target.closest("#bulk-form");

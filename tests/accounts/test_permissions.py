@@ -207,3 +207,24 @@ def test_a_forgotten_scope_is_read_again(s):
     forget_admin_scope(user)
 
     assert admin_scope(user).can_view_subscription(s.pk)
+
+
+# role -> (may change a user without an admin role, may change an admin's account)
+CHANGE_USER_TABLE = {
+    "global_admin": (True, True),
+    "sub_admin_s": (False, False),
+    "sub_admin_t": (False, False),
+    "user_admin": (True, False),
+    "no_role": (False, False),
+    "inactive_admin": (False, False),
+    "anonymous": (False, False),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_may_change_whose_account(role, actor_for):
+    scope = admin_scope(actor_for(role))
+
+    allowed = tuple(scope.can_change_user(holds_admin_role=admin) for admin in (False, True))
+
+    assert allowed == CHANGE_USER_TABLE[role]

@@ -157,9 +157,9 @@ def test_user_update_refuses_fields_outside_the_profile(field, user_admin):
 
 
 def test_disabling_an_admin_takes_away_their_admin_center(global_admin, user_admin):
-    user_update(user=global_admin, is_active=False, by=Actor(user_admin, Source.WEB))
+    user_update(user=user_admin, is_active=False, by=Actor(global_admin, Source.WEB))
 
-    disabled = User.objects.get(pk=global_admin.pk)
+    disabled = User.objects.get(pk=user_admin.pk)
     assert not disabled.is_active
     assert not admin_scope(disabled).is_admin
     assert AuditEvent.objects.get().details == {"is_active": {"old": True, "new": False}}

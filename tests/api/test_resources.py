@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts.models import User
 from core.choices import Source
 from core.models import AuditEvent
 from licensing.models import LicenseAssignment
@@ -158,6 +159,30 @@ def test_user_create_and_update(world):
     assert [event.source for event in AuditEvent.objects.filter(subject_user_id=created["id"])] == [Source.API] * 2
 
 
+@pytest.mark.parametrize("body", [{"is_active": False}, {"display_name": "Locked Out"}])
+def test_a_user_admin_may_not_disable_or_rename_a_global_admin(world, body):
+    global_admin = world.users["global_admin"]
+
+    response = bearer_client(world.users["user_admin"]).patch(f"/api/v1/users/{global_admin.pk}/", body, format="json")
+
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "permission_denied"
+    global_admin.refresh_from_db()
+    assert global_admin.is_active and global_admin.display_name != "Locked Out"
+    assert not AuditEvent.objects.filter(action="user_updated").exists()
+
+
+def test_the_last_global_admin_may_not_disable_themselves(world, admin):
+    global_admin = world.users["global_admin"]
+
+    response = admin.patch(f"/api/v1/users/{global_admin.pk}/", {"is_active": False}, format="json")
+
+    assert response.status_code == 403
+    assert "last active Global Administrator" in error_of(response)["message"]
+    global_admin.refresh_from_db()
+    assert global_admin.is_active
+
+
 def test_put_on_a_user_is_not_allowed(world, admin):
     assert admin.put(f"/api/v1/users/{world.adele.pk}/", {}, format="json").status_code == 405
 
@@ -180,3 +205,27 @@ def test_audit_events_filter_with_an_out_of_range_subscription_is_a_validation_e
     response = admin.get("/api/v1/audit-events/", {"subscription": "99999999999999999999"})
     assert response.status_code == 400
     assert "subscription" in error_of(response)["details"]["fields"]
+
+
+def test_the_api_answers_an_invalid_domain_with_a_validation_error(world):
+    response = bearer_client(world.users["user_admin"]).post("/api/v1/users/", {"email": "a@☃.example"}, format="json")
+
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "validation_error"
+    assert not User.objects.filter(email__startswith="a@").exists()
+
+
+def test_the_api_creates_with_the_unicode_form_and_filters_by_it(world):
+    client = bearer_client(world.users["user_admin"])
+
+    created = client.post("/api/v1/users/", {"email": "admin@contosö.example"}, format="json")
+    again = client.post("/api/v1/users/", {"email": "admin@xn--contos-1xa.example"}, format="json")
+
+    assert created.status_code == 201
+    assert created.json()["email"] == "admin@xn--contos-1xa.example"
+    assert (again.status_code, error_of(again)["code"]) == (400, "validation_error")
+    for query in ("admin@contosö.example", "contosö", "admin@xn--contos-1xa.example"):
+        found = client.get("/api/v1/users/", {"q": query}).json()["results"]
+        assert [user["email"] for user in found] == ["admin@xn--contos-1xa.example"], query
+    events = bearer_client(world.users["global_admin"]).get("/api/v1/audit-events/", {"user": "contosö"})
+    assert [event["action"] for event in events.json()["results"]] == ["user_created"]

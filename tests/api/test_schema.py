@@ -24,7 +24,7 @@ from core.choices import Source
 
 OPERATIONS = {
     "/api/v1/subscriptions/": {"get"},
-    "/api/v1/subscriptions/{id}/": {"get"},
+    "/api/v1/subscriptions/{id}/": {"get", "patch"},
     "/api/v1/products/": {"get"},
     "/api/v1/products/{sku}/": {"get"},
     "/api/v1/pools/": {"get"},
@@ -83,6 +83,9 @@ def test_schema_documents_the_error_responses(openapi):
     assert (
         "quantity_below_assigned" in openapi["paths"]["/api/v1/pools/{id}/"]["patch"]["responses"]["409"]["description"]
     )
+    subscription_patch = openapi["paths"]["/api/v1/subscriptions/{id}/"]["patch"]
+    assert "status_change_not_allowed" in subscription_patch["responses"]["409"]["description"]
+    assert openapi["components"]["schemas"]["StatusEnum"]["enum"] == ["active", "warning", "suspended", "expired"]
     users_list = openapi["paths"]["/api/v1/users/"]["get"]
     assert {p["name"] for p in users_list["parameters"]} >= {
         "q",

@@ -71,7 +71,7 @@ def test_assign_then_unassign_following_the_guide(page: Page, org: Org, assert_p
     assert org.pool(org.e5).assigned == 1
 
     # ... and on the user's profile, with who assigned it.
-    user_row(page, adele).get_by_role("link", name="Adele Vance").click()
+    user_row(page, adele).get_by_role("link", name="Profile").click()
     expect(page).to_have_url(re.compile(rf"/users/{adele.pk}/$"))
     profile = page.get_by_role("main")
     expect(profile).to_contain_text("OfficeSeries E5")
@@ -86,7 +86,11 @@ def test_assign_then_unassign_following_the_guide(page: Page, org: Org, assert_p
     ).click()
     filter_users(page, "adele.vance@")
     expect(user_rows(page)).to_have_count(1)
-    dialog = open_license_dialog(page, adele)
+    # Step 2, "Select the user's row"; step 3, "Click 'License assignments'".
+    user_row(page, adele).locator(".email-col").click()
+    expect(page.get_by_role("checkbox", name="Select Adele Vance")).to_be_checked()
+    page.get_by_role("button", name="License assignments").click()
+    dialog = license_dialog(page, adele)
     expect(product_checkbox(dialog, org.e5)).to_be_checked()
     product_checkbox(dialog, org.e5).uncheck()
     dialog.get_by_role("button", name="Save").click()
@@ -98,7 +102,7 @@ def test_assign_then_unassign_following_the_guide(page: Page, org: Org, assert_p
     expect(pool_summary(page)).to_contain_text("5 of 5 available")
     assert org.held(adele) == set()
     assert org.pool(org.e5).assigned == 0
-    user_row(page, adele).get_by_role("link", name="Adele Vance").click()
+    user_row(page, adele).get_by_role("link", name="Profile").click()
     expect(page).to_have_url(re.compile(rf"/users/{adele.pk}/$"))
     expect(page.get_by_role("main")).not_to_contain_text("OfficeSeries E5")
     assert_pool_counters()

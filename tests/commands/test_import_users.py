@@ -166,6 +166,28 @@ def test_a_user_admin_may_import_and_a_subscription_admin_may_not(run, write_fil
     assert AuditEvent.objects.get().actor == user_admin
 
 
+def test_a_user_admin_may_not_import_changes_to_an_admin(run, write_file, user_admin, global_admin):
+    path = write_file("users.csv", f"email,is_active\nann@example.test,yes\n{global_admin.email},no\n")
+
+    result = run("import_users", path, "--as", user_admin.email)
+
+    assert result.code == 1
+    assert result.err.startswith("error [permission_denied]")
+    assert global_admin.email in result.err
+    assert User.objects.get(pk=global_admin.pk).is_active
+    assert not User.objects.filter(email="ann@example.test").exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_an_import_may_not_disable_the_last_global_admin(run, write_file, global_admin):
+    path = write_file("users.csv", f"email,is_active\n{global_admin.email},no\n")
+
+    result = run("import_users", path, "--as", global_admin.email)
+
+    assert (result.code, result.err.split(":")[0]) == (1, "error [permission_denied]")
+    assert User.objects.get(pk=global_admin.pk).is_active
+
+
 def test_ten_thousand_rows_in_a_bounded_number_of_queries(run, write_file, django_assert_max_num_queries):
     UserFactory(email="user00007@example.test", department="Old")
     rows = "".join(f"user{i:05d}@example.test,User {i},Dept {i % 7},Clerk,US,yes\n" for i in range(10_000))
@@ -179,3 +201,23 @@ def test_ten_thousand_rows_in_a_bounded_number_of_queries(run, write_file, djang
     assert result.out.startswith("created 9999, updated 1, unchanged 0")
     assert User.objects.count() == 10_000
     assert AuditEvent.objects.count() == 10_000
+
+
+def test_an_import_reports_an_invalid_domain_on_its_line(run, write_file):
+    path = write_file("users.csv", "email\nok@contosö.example\nbad@☃.example\n")
+
+    result = run("import_users", path)
+
+    assert result.code == 1
+    assert "line 3: [validation_error] email 'bad@☃.example'" in result.err
+    assert not User.objects.exists()
+
+
+def test_a_row_with_the_ascii_form_of_a_unicode_domain_updates_that_user(run, write_file):
+    UserFactory(email="ann@contosö.example", department="Sales")
+    path = write_file("users.csv", "email,department\nANN@xn--contos-1xa.example,Legal\n")
+
+    result = run("import_users", path)
+
+    assert result.out.startswith("created 0, updated 1, unchanged 0"), result.err
+    assert User.objects.get().department == "Legal"

@@ -3,7 +3,7 @@ import io
 from accounts.models import RoleAssignment, User
 from core.choices import AuditAction, Source
 from core.models import AuditEvent
-from tests.factories import UserFactory
+from tests.factories import RoleAssignmentFactory, UserFactory
 
 
 def test_grant_and_revoke_a_global_role(run, member):
@@ -44,6 +44,16 @@ def test_only_a_global_admin_may_grant(run, member, user_admin, global_admin):
     assert (refused.code, refused.err.split(":")[0]) == (1, "error [permission_denied]")
     assert done.code == 0
     assert AuditEvent.objects.get(action=AuditAction.ROLE_GRANTED).actor == global_admin
+
+
+def test_the_last_global_admin_keeps_the_role(run, global_admin):
+    as_themselves = run("revoke_role", global_admin.email, "global_admin", "--as", global_admin.email)
+    as_operator = run("revoke_role", global_admin.email, "global_admin")
+
+    for result in (as_themselves, as_operator):
+        assert (result.code, result.err.split(":")[0]) == (1, "error [permission_denied]")
+    assert RoleAssignment.objects.filter(user=global_admin, role="global_admin").exists()
+    assert not AuditEvent.objects.exists()
 
 
 def test_grant_to_an_unknown_user(run, db):
@@ -89,3 +99,11 @@ def test_create_user_refuses_a_taken_email_and_a_bad_country(run, db):
 def test_create_user_inactive(run, db):
     assert run("create_user", "off@example.test", "--inactive").code == 0
     assert not User.objects.get(email="off@example.test").is_active
+
+
+def test_as_finds_an_admin_by_either_form_of_a_unicode_domain(run, member):
+    RoleAssignmentFactory(user=UserFactory(email="ops@contosö.example"))
+
+    for typed in ("ops@contosö.example", "OPS@xn--contos-1xa.example"):
+        result = run("grant_role", member.email, "user_admin", "--as", typed)
+        assert result.code == 0, result.err

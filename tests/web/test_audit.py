@@ -4,8 +4,11 @@ import datetime
 from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from core.audit import Actor
 from core.choices import AuditAction, Source
@@ -129,3 +132,43 @@ def test_filterset_refuses_ids_that_are_not_database_ids(org: Org, value):
 
     assert "subscription" in filterset.errors
     assert filterset.qs.count() == AuditEvent.objects.count()  # the invalid filter is not applied, nor sent
+
+
+def test_an_inverted_date_range_is_refused_with_a_message_and_no_events_query(org: Org, client, history):
+    today = timezone.now().date()
+    params = {"date_from": today.isoformat(), "date_to": (today - datetime.timedelta(days=3)).isoformat()}
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(audit_url(org), params)
+
+    html = response.content.decode()
+    assert "The From date is after the To date: choose a From date on or before the To date." in html
+    assert events(response) == []
+    assert not any("licensing_auditevent" in query["sql"] for query in captured.captured_queries)
+
+
+def test_the_api_refuses_an_inverted_date_range_too(org: Org, history):
+    """The FilterSet is shared with GET /api/v1/audit-events/: there it is a validation error."""
+    api = APIClient()
+    api.force_authenticate(org.users["global_admin"])
+
+    response = api.get("/api/v1/audit-events/", {"date_from": "2026-03-02", "date_to": "2026-03-01"})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_times_and_actors_are_shown_one_way_on_every_page(org: Org, client, history):
+    """One date-time format with its time zone, and the actor by name, on the audit log, the overview and the
+    profile."""
+    event = AuditEvent.objects.filter(subject_user=org.adele).get()
+    shown = f"{timezone.localtime(event.occurred_at):%b %-d, %Y, %H:%M} UTC"
+
+    audit = client.get(audit_url(org)).content.decode()
+    overview = client.get(reverse("licensing:subscription_overview", args=[org.s.pk])).content.decode()
+    profile = client.get(reverse("licensing:user_profile", args=[org.adele.pk])).content.decode()
+    for html in (audit, overview, profile):
+        assert shown in html
+        assert "Gloria Admin" in html
+        assert "(s)" not in html
+    assert "<td>System</td>" in audit  # Henrietta's license was assigned by the system

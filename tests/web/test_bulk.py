@@ -25,7 +25,7 @@ def test_bulk_form_follows_the_contract(org: Org, client):
 
     assert '<form id="bulk-form" method="post"' in html
     assert '<label for="bulk-product">Product for selected users</label>' in html
-    assert f'<option value="{org.e5.pk}">OfficeSeries E5 (5 available)</option>' in html
+    assert f'<option id="bulk-option-{org.e5.pk}" value="{org.e5.pk}">OfficeSeries E5 (5 available)</option>' in html
     assert 'name="action" value="assign" class="button">Assign to selected</button>' in html
     assert 'name="action" value="unassign" class="button">Unassign from selected</button>' in html
 

@@ -41,7 +41,8 @@ def test_rows_follow_the_contract(org: Org, client):
     assert "<h1>User License Assignments</h1>" in html
     alex = row_html(html, org.alex)
     assert f'<input type="checkbox" name="users" value="{org.alex.pk}" aria-label="Select Alex Wilber">' in alex
-    assert f'href="{reverse("licensing:user_profile", args=[org.alex.pk])}">Alex Wilber</a>' in alex
+    assert "data-opens-dialog>Alex Wilber</a>" in alex
+    assert f'href="{reverse("licensing:user_profile", args=[org.alex.pk])}">Profile</a>' in alex
     assert "alex.wilber@contoso.test" in alex
     assert "Marketing" in alex
     assert "Enabled" in alex
@@ -84,7 +85,8 @@ def test_filter_form_has_the_labelled_controls(org: Org, client):
     ]:
         assert f'<label for="{control}">{label}</label>' in html
     assert re.search(r'<select id="filter-licensed" name="licensed">\s*<option value="">All</option>', html)
-    assert ">Licensed</option>" in html and ">Unlicensed</option>" in html
+    assert ">Licensed (a license in this subscription)</option>" in html
+    assert ">Unlicensed (no license in this subscription)</option>" in html
     assert ">Enabled</option>" in html and ">Disabled</option>" in html
     assert '<option value="Research">Research</option>' in html
     assert ">Apply filters</button>" in html

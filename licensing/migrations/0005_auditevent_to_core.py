@@ -5,7 +5,7 @@ class Migration(migrations.Migration):
     """AuditEvent now belongs to the kernel app `core` (core/migrations/0001_initial.py), on the same table."""
 
     dependencies = [
-        ("licensing", "0003_audit_actions"),
+        ("licensing", "0004_subscription_status"),
         ("core", "0001_initial"),
     ]
 
