@@ -182,7 +182,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "officeseries.api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["officeseries.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "officeseries.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "officeseries.api.exceptions.exception_handler",
 }
