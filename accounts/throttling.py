@@ -41,9 +41,10 @@ def client_ip(request) -> str | None:
     forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if entry.strip()]
     address = forwarded[-hops] if hops and len(forwarded) >= hops else request.META.get("REMOTE_ADDR", "")
     try:
-        return str(ipaddress.ip_address(address))
+        ip = ipaddress.ip_address(address)
     except ValueError:
         return None
+    return None if getattr(ip, "scope_id", None) else str(ip)  # PostgreSQL's inet takes no IPv6 zone (%eth0)
 
 
 def retry_after(email: str, ip_address: str | None) -> int | None:

@@ -168,12 +168,16 @@ def test_behind_a_load_balancer_each_admin_is_counted_by_their_own_address(setti
         (2, "198.51.100.7, 203.0.113.5, 10.2.2.2", "203.0.113.5"),
         (2, "203.0.113.5", "10.1.1.1"),  # shorter than the trusted chain
         (1, "2001:db8::1", "2001:db8::1"),
+        (1, "fe80::1%eth0", None),
+        (1, "203.0.113.5:4711", None),
     ],
 )
 def test_client_address(settings, hops, forwarded_for, expected):
     settings.TRUSTED_PROXY_HOPS = hops
     headers = {} if forwarded_for is None else {"HTTP_X_FORWARDED_FOR": forwarded_for}
-    assert throttling.client_ip(RequestFactory().get("/", REMOTE_ADDR="10.1.1.1", **headers)) == expected
+    request = RequestFactory().post("/", REMOTE_ADDR="10.1.1.1", **headers)
+    assert throttling.client_ip(request) == expected
+    assert authenticate(request, username="x@example.test", password="wrong") is None  # stored, whatever it is
 
 
 @pytest.mark.parametrize(("seconds", "says"), [(900, "in 15 minutes."), (60, "in 1 minute."), (5, "in 1 minute.")])
