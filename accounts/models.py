@@ -177,7 +177,8 @@ class ApiToken(models.Model):
 
 class SignInFailure(models.Model):
     """A failed sign-in attempt, kept for the throttle window of accounts.throttling (in the database, so every
-    app server sees the same count)."""
+    app server sees the same count). Every attempt is recorded before its password is checked; a right one is
+    deleted again."""
 
     email = models.CharField(max_length=254)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

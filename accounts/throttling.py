@@ -3,15 +3,25 @@
 After MAX_FAILURES_PER_EMAIL failed sign-ins for one email (or MAX_FAILURES_PER_IP from one address) within WINDOW,
 further attempts are refused without checking the password until the oldest of those failures leaves the window.
 A successful sign-in clears the email's failures.
+
+Every attempt counts, refused ones too, and it is counted before its password is checked: one attempt at a time
+per email and per address (a PostgreSQL advisory lock, held for a short transaction; SQLite's transactions run one
+at a time anyway) counts the failures in the window and records itself as one, and only then, outside the lock,
+is the slow password hash computed; a right password takes its record back. So no number of parallel attempts
+gets more passwords checked than the limit.
 """
 
 import datetime
+import ipaddress
 
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from .models import SignInFailure, UserManager
 
@@ -21,7 +31,20 @@ MAX_FAILURES_PER_IP = 50
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    """The address a request comes from. Behind TRUSTED_PROXY_HOPS proxies (see README, "Deploying") it is the
+    address the outermost of them saw, which is that many entries from the right of X-Forwarded-For: each proxy
+    appends the address it was called from, and the entries further left are the client's to forge. Without
+    trusted proxies, or when the header is shorter, it is the address of the TCP connection."""
+    if request is None:
+        return None
+    hops = settings.TRUSTED_PROXY_HOPS
+    forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if entry.strip()]
+    address = forwarded[-hops] if hops and len(forwarded) >= hops else request.META.get("REMOTE_ADDR", "")
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return None if getattr(ip, "scope_id", None) else str(ip)  # PostgreSQL's inet takes no IPv6 zone (%eth0)
 
 
 def retry_after(email: str, ip_address: str | None) -> int | None:
@@ -42,9 +65,27 @@ def retry_after(email: str, ip_address: str | None) -> int | None:
     return max(1, int(max(waits)) + 1) if waits else None
 
 
+def record_attempt(email: str, ip_address: str | None) -> tuple[SignInFailure, int | None]:
+    """Record a sign-in attempt as a failure, and say how long the attempt must wait (None: it may go ahead)."""
+    SignInFailure.objects.filter(occurred_at__lt=timezone.now() - WINDOW).delete()  # keep the table small
+    with transaction.atomic():
+        for key in (email, ip_address):
+            if key is not None and connection.vendor == "postgresql":
+                with connection.cursor() as cursor:  # always email first: two attempts cannot deadlock
+                    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"sign-in {key}"])
+        seconds = retry_after(email, ip_address)
+        return SignInFailure.objects.create(email=email, ip_address=ip_address), seconds
+
+
 class SignInThrottled(PermissionDenied):
     def __init__(self, seconds: int) -> None:
-        super().__init__(f"Too many failed sign-ins. Try again in {max(1, round(seconds / 60))} minute(s).")
+        minutes = max(1, round(seconds / 60))
+        message = ngettext(
+            "Too many failed sign-ins. Try again in %(minutes)d minute.",
+            "Too many failed sign-ins. Try again in %(minutes)d minutes.",
+            minutes,
+        )
+        super().__init__(message % {"minutes": minutes})
         self.seconds = seconds
 
 
@@ -53,17 +94,14 @@ class ThrottledModelBackend(ModelBackend):
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         email = UserManager.normalize_email(username or kwargs.get("email"))
-        seconds = retry_after(email, client_ip(request))
+        ip_address = client_ip(request)
+        attempt, seconds = record_attempt(email, ip_address)
         if seconds is not None:
             raise SignInThrottled(seconds)  # authenticate() stops here: no other backend, no password check
-        return super().authenticate(request, username=email, password=password, **kwargs)
-
-
-@receiver(user_login_failed)
-def _record_failure(sender, credentials, request=None, **kwargs) -> None:
-    email = UserManager.normalize_email(credentials.get("username") or credentials.get("email"))
-    SignInFailure.objects.filter(occurred_at__lt=timezone.now() - WINDOW).delete()  # keep the table small
-    SignInFailure.objects.create(email=email, ip_address=client_ip(request))
+        user = super().authenticate(request, username=email, password=password, **kwargs)
+        if user is not None:
+            attempt.delete()
+        return user
 
 
 @receiver(user_logged_in)

@@ -9,7 +9,7 @@ api_urlpatterns = [
     path("", include("accounts.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
-    re_path(r"^.*/$", api_not_found),
+    re_path(r"^[\s\S]*/$", api_not_found, name="api-catch-all"),  # any character, a newline too
 ]
 
 urlpatterns = [

@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from core.audit import Actor
 from core.choices import Source
 from licensing.services.assignments import user_licenses_change
@@ -98,3 +100,29 @@ def test_pages_carry_the_policy_and_satisfy_it(client, pages):
         html = response.content.decode()
         for pattern in INLINE:
             assert not pattern.search(html), f"{url}: {pattern.pattern} in the page breaks the CSP"
+
+
+def no_store(response) -> bool:
+    return "no-store" in response.headers.get("Cache-Control", "")
+
+
+def test_signed_in_pages_and_the_api_are_never_cached(client, pages):
+    admin, urls = pages
+    client.force_login(admin)
+    for url in [*urls, "/accounts/sign-in/", "/no-such-page/"]:  # the last two: a redirect and a 404 page
+        assert no_store(client.get(url)), url
+    _, key = api_token_create(user=admin, name="cache test", by=Actor(None, Source.SYSTEM))
+    api = APIClient()
+    assert no_store(api.get("/api/v1/users/")), "a 401 error"
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    for url in ["/api/v1/users/", "/api/v1/tokens/", "/api/v1/pools/999999/", "/api/v1/no-such-thing/"]:
+        assert no_store(api.get(url)), url
+    assert no_store(api.post("/api/v1/users/", "[", content_type="application/json")), "a 400 error"
+
+
+def test_static_files_may_be_cached(client, admin_user, settings):
+    settings.WHITENOISE_USE_FINDERS = True  # serve from static/ without collectstatic, as in development
+    client.force_login(admin_user)
+    response = client.get("/static/css/app.css")
+    assert response.status_code == 200
+    assert not no_store(response)

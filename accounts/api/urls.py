@@ -1,10 +1,10 @@
-from rest_framework.routers import SimpleRouter
+from officeseries.api.routers import Router
 
 from . import views
 
 app_name = "accounts-api"
 
-router = SimpleRouter()
+router = Router()
 router.register("tokens", views.ApiTokenViewSet, basename="token")
 
 urlpatterns = router.urls

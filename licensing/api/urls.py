@@ -1,10 +1,10 @@
-from rest_framework.routers import SimpleRouter
+from officeseries.api.routers import Router
 
 from . import users, views
 
 app_name = "licensing-api"
 
-router = SimpleRouter()
+router = Router()
 router.register("subscriptions", views.SubscriptionViewSet, basename="subscription")
 router.register("products", views.ProductViewSet, basename="product")
 router.register("pools", views.PoolViewSet, basename="pool")

@@ -67,7 +67,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ProductSerializer
     lookup_field = "sku_part_number"
     lookup_url_kwarg = "sku"
-    lookup_value_regex = "[^/]+"
+    lookup_value_converter = "segment"  # a sku part number has letters and dots
 
     def get_object(self) -> Product:
         return products_resolve(identifiers=[self.kwargs[self.lookup_url_kwarg]])[0]

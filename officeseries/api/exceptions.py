@@ -1,6 +1,15 @@
 """One error body for every API error: `{"error": {"code", "message", "details"}}`."""
 
-from django.core.exceptions import ObjectDoesNotExist
+import logging
+
+from django.conf import settings
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.http import parse_etags
@@ -16,12 +25,30 @@ def error_body(code: str, message: str, details: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
+def suspicious_request_response(exc: SuspiciousOperation) -> Response:
+    """Django's refusals of a request it will not read (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a form with more
+    than DATA_UPLOAD_MAX_NUMBER_FIELDS fields), logged as Django logs them, with the API's body instead of its
+    HTML 400 page."""
+    logging.getLogger(f"django.security.{exc.__class__.__name__}").error(str(exc))
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response(
+            error_body("request_too_large", f"The request body is larger than {limit:,} bytes.", {"limit": limit}),
+            status=413,
+        )
+    too_many = isinstance(exc, TooManyFieldsSent | TooManyFilesSent)
+    message = "The request has too many fields or files." if too_many else "The request is not valid."
+    return Response(error_body("validation_error", message), status=400)
+
+
 def exception_handler(exc, context):
     """Every error as `{"error": {"code", "message", "details"}}`: domain errors with their own code and status,
     DRF's and Django's own errors with theirs (`validation_error` for any malformed input)."""
     if isinstance(exc, DomainError):
         set_rollback()
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.http_status)
+    if isinstance(exc, SuspiciousOperation):
+        return suspicious_request_response(exc)
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

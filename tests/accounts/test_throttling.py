@@ -1,14 +1,17 @@
 """Sign-in throttling: five failures for one email within the window stop further attempts, even right ones."""
 
 import datetime
+import threading
+import time
 
 import pytest
 from django.contrib.auth import authenticate
+from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts import throttling
-from accounts.models import SignInFailure
+from accounts.models import SignInFailure, User
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +69,117 @@ def test_sign_in_page_refuses_and_says_so(client):
     assert response.status_code == 200  # the form again, not a redirect into the admin center
     assert "_auth_user_id" not in client.session
     assert "Too many failed sign-ins" in response.content.decode()
+
+
+@pytest.fixture
+def password_checks(monkeypatch):
+    """Counts the password checks, each made as slow as a real hash so that parallel attempts overlap."""
+    checked: list[str] = []
+    lock = threading.Lock()
+    original = User.check_password
+
+    def slow_check(user, raw_password):
+        with lock:
+            checked.append(raw_password)
+        time.sleep(0.2)
+        return original(user, raw_password)
+
+    monkeypatch.setattr(User, "check_password", slow_check)
+    return checked
+
+
+def in_parallel(calls) -> list:
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def work(index, call):
+        try:
+            connection.ensure_connection()
+            barrier.wait(timeout=60)
+            results[index] = call()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_guesses_check_no_more_passwords_than_the_limit(password_checks):
+    user = UserFactory()
+    guesses = [f"guess-{index}" for index in range(8)]
+    results = in_parallel(
+        [
+            lambda guess=guess: authenticate(request_from("10.0.0.1"), username=user.email, password=guess)
+            for guess in guesses
+        ]
+    )
+    assert results == [None] * 8
+    assert len(password_checks) == throttling.MAX_FAILURES_PER_EMAIL  # the first five; the others wait their turn
+    assert SignInFailure.objects.filter(email=user.email).count() == len(guesses)  # refused ones count too
+    assert authenticate(request_from("10.0.0.1"), username=user.email, password=PASSWORD) is None
+    assert len(password_checks) == throttling.MAX_FAILURES_PER_EMAIL
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_right_password_among_parallel_guesses_gets_in_only_within_the_limit(password_checks):
+    user = UserFactory()
+    fail(user.email, throttling.MAX_FAILURES_PER_EMAIL - 1)
+    passwords = ["wrong-1", "wrong-2", PASSWORD, "wrong-3"]
+    results = in_parallel(
+        [
+            lambda password=password: authenticate(request_from("10.0.0.2"), username=user.email, password=password)
+            for password in passwords
+        ]
+    )
+    assert len(password_checks) == throttling.MAX_FAILURES_PER_EMAIL  # the 4 before, and one of the 4 at once
+    assert (user in results) == (PASSWORD in password_checks)
+
+
+def test_behind_a_load_balancer_each_admin_is_counted_by_their_own_address(settings):
+    """All requests come from the load balancer's address; the client's is the last X-Forwarded-For entry."""
+    settings.TRUSTED_PROXY_HOPS = 1
+    user = UserFactory()
+
+    def via_balancer(forwarded_for: str):
+        return RequestFactory().post("/", REMOTE_ADDR="10.1.1.1", HTTP_X_FORWARDED_FOR=forwarded_for)
+
+    for index in range(throttling.MAX_FAILURES_PER_IP):
+        assert authenticate(via_balancer(f"1.2.3.4, 203.0.113.{index % 9}"), username="x@example.test") is None
+    assert SignInFailure.objects.filter(ip_address="10.1.1.1").count() == 0
+    # Another admin behind the same balancer signs in; the guesser's forged left-hand entries change nothing.
+    assert authenticate(via_balancer("198.51.100.7"), username=user.email, password=PASSWORD) == user
+    assert throttling.client_ip(via_balancer("198.51.100.7, 203.0.113.5")) == "203.0.113.5"
+
+
+@pytest.mark.parametrize(
+    ("hops", "forwarded_for", "expected"),
+    [
+        (0, "203.0.113.5", "10.1.1.1"),  # no trusted proxy: the header is the client's own claim
+        (1, None, "10.1.1.1"),
+        (1, "203.0.113.5", "203.0.113.5"),
+        (1, "not-an-address", None),
+        (2, "198.51.100.7, 203.0.113.5, 10.2.2.2", "203.0.113.5"),
+        (2, "203.0.113.5", "10.1.1.1"),  # shorter than the trusted chain
+        (1, "2001:db8::1", "2001:db8::1"),
+        (1, "fe80::1%eth0", None),
+        (1, "203.0.113.5:4711", None),
+    ],
+)
+def test_client_address(settings, hops, forwarded_for, expected):
+    settings.TRUSTED_PROXY_HOPS = hops
+    headers = {} if forwarded_for is None else {"HTTP_X_FORWARDED_FOR": forwarded_for}
+    request = RequestFactory().post("/", REMOTE_ADDR="10.1.1.1", **headers)
+    assert throttling.client_ip(request) == expected
+    assert authenticate(request, username="x@example.test", password="wrong") is None  # stored, whatever it is
+
+
+@pytest.mark.parametrize(("seconds", "says"), [(900, "in 15 minutes."), (60, "in 1 minute."), (5, "in 1 minute.")])
+def test_the_refusal_says_how_long_to_wait(seconds, says):
+    assert str(throttling.SignInThrottled(seconds)).endswith(says)
