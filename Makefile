@@ -51,7 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 stress: $(STAMP)
-	$(BIN)/python -m benchmarks.stress $(STRESS_ARGS)
+	$(BIN)/python -m loadtest $(STRESS_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

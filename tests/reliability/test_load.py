@@ -1,15 +1,19 @@
 """Load and races on a real server: gunicorn on 127.0.0.1 over the test database, several admins at once over
-HTTP for a bounded time (benchmarks/stress.py drives them), then the invariants hold."""
+HTTP for a bounded time (loadtest.workload drives them), then the invariants hold."""
 
 import pytest
 from django.db.models import F
 
 from accounts.models import User
-from benchmarks.stress import CHANGE_ACTIONS, Tally, drive, gunicorn, invariants_check, plan_create
 from core.audit import Actor
 from core.choices import Source
 from licensing.models import LicenseAssignment, LicensePool
 from licensing.services.assignments import user_licenses_change
+from loadtest.client import CHANGE_ACTIONS, Tally
+from loadtest.invariants import invariants_check
+from loadtest.plan import plan_create
+from loadtest.server import gunicorn
+from loadtest.workload import drive
 from tests.reliability.conftest import served_database_url
 
 SECONDS = 15
