@@ -7,6 +7,7 @@ from django.db.models import F
 from accounts.models import User
 from core.audit import Actor
 from core.choices import Source
+from licensing.integrity import integrity_problems
 from licensing.models import LicenseAssignment, LicensePool
 from licensing.services.assignments import user_licenses_change
 from loadtest.client import CHANGE_ACTIONS, Tally
@@ -30,6 +31,7 @@ def test_many_admins_at_once_over_http_keep_every_invariant():
         tally = drive(base_url, plan, clients=CLIENTS, seconds=SECONDS, seed=6)
 
     assert invariants_check(plan, tally) == [], tally.as_dict()
+    assert integrity_problems() == []  # over the whole database, the pools' chains from their pool_created events
     assert tally.server_error_count == 0
     # The run did what it is for: changes of every kind, and each impossible operation refused with its code.
     assert {"licenses_post", "licenses_put", "assignment_post", "quantity"} <= set(tally.ok), tally.as_dict()
