@@ -61,7 +61,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 stress: $(TEST_STAMP)
-	$(BIN)/python -m benchmarks.stress $(STRESS_ARGS)
+	$(BIN)/python -m loadtest $(STRESS_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

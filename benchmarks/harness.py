@@ -6,7 +6,7 @@ executed again raw through the same connection and fully fetched: the page's ove
 of the two. `rows_ms` is the list query alone (the page's users with their licenses), raw the same way.
 
 `run()` is the whole benchmark on the database Django is connected to; benchmarks/run.py picks that database and
-prints the table, tests/test_bench_smoke.py runs it tiny on the test database.
+prints the table; tests/test_bench_smoke.py runs that command tiny, on a throwaway SQLite database.
 """
 
 import csv

@@ -1,26 +1,16 @@
-"""Repairing pool counters that disagree with their assignment rows (after a restore or a manual SQL fix)."""
-
-from dataclasses import dataclass
+"""Repairing pool counters that disagree with their assignment rows (after a restore or a manual SQL fix): the
+drift is licensing.integrity's counter check, taken under lock."""
 
 from django.db import transaction
-from django.db.models import Count
 
 from accounts.permissions import admin_scope, require_admin, require_license_management
 from core.audit import Actor, audit_event_new, audit_record
 from core.choices import AuditAction
 from core.errors import QuantityBelowAssigned
 
-from ..models import LicenseAssignment, LicensePool
+from ..integrity import PoolDrift, pool_drifts
+from ..models import LicensePool
 from .locks import pools_lock_all
-
-
-@dataclass(frozen=True)
-class PoolDrift:
-    """A pool whose `assigned` counter disagrees with its assignment rows."""
-
-    pool: LicensePool
-    recorded: int
-    actual: int
 
 
 @transaction.atomic
@@ -35,18 +25,7 @@ def pools_reconcile(*, by: Actor, fix: bool) -> list[PoolDrift]:
     pools = LicensePool.objects.all()
     if by.user is not None:
         pools = admin_scope(by.user).filter_subscriptions(pools, "subscription_id")
-    pools = pools_lock_all(pools)
-    counts = dict(
-        LicenseAssignment.objects.filter(pool__in=[pool.pk for pool in pools])
-        .values("pool_id")
-        .annotate(rows=Count("pk"))
-        .values_list("pool_id", "rows")
-    )
-    drifts = [
-        PoolDrift(pool=pool, recorded=pool.assigned, actual=counts.get(pool.pk, 0))
-        for pool in pools
-        if pool.assigned != counts.get(pool.pk, 0)
-    ]
+    drifts = pool_drifts(pools_lock_all(pools))
     if not fix or not drifts:
         return drifts
     for drift in drifts:

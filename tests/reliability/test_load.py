@@ -1,15 +1,20 @@
 """Load and races on a real server: gunicorn on 127.0.0.1 over the test database, several admins at once over
-HTTP for a bounded time (benchmarks/stress.py drives them), then the invariants hold."""
+HTTP for a bounded time (loadtest.workload drives them), then the invariants hold."""
 
 import pytest
 from django.db.models import F
 
 from accounts.models import User
-from benchmarks.stress import CHANGE_ACTIONS, Tally, drive, gunicorn, invariants_check, plan_create
 from core.audit import Actor
 from core.choices import Source
+from licensing.integrity import integrity_problems
 from licensing.models import LicenseAssignment, LicensePool
 from licensing.services.assignments import user_licenses_change
+from loadtest.client import CHANGE_ACTIONS, Tally
+from loadtest.invariants import invariants_check
+from loadtest.plan import plan_create
+from loadtest.server import gunicorn
+from loadtest.workload import drive
 from tests.reliability.conftest import served_database_url
 
 SECONDS = 15
@@ -26,6 +31,7 @@ def test_many_admins_at_once_over_http_keep_every_invariant():
         tally = drive(base_url, plan, clients=CLIENTS, seconds=SECONDS, seed=6)
 
     assert invariants_check(plan, tally) == [], tally.as_dict()
+    assert integrity_problems() == []  # over the whole database, the pools' chains from their pool_created events
     assert tally.server_error_count == 0
     # The run did what it is for: changes of every kind, and each impossible operation refused with its code.
     assert {"licenses_post", "licenses_put", "assignment_post", "quantity"} <= set(tally.ok), tally.as_dict()

@@ -1,0 +1,138 @@
+"""What must always hold of the licensing data, whoever wrote it. `reconcile_licenses` repairs what the first
+check finds; the load test (`make stress`, tests/reliability/test_load.py) runs both after its run.
+
+- The counters: every pool's `assigned` is within 0..quantity and equal to its assignment rows.
+- The audit log replays to the present: per user and pool, license_assigned and license_unassigned alternate,
+  from nothing to exactly the assignment rows there are now; per pool, the quantity changes chain from a known
+  quantity to the present one.
+
+Each check reads a set of pools (all by default) and returns its problems as sentences, an empty list when all
+holds. Run them on a quiet database, or the changes made between their reads show up as problems.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from core.choices import AuditAction
+from core.models import AuditEvent
+
+from .models import LicenseAssignment, LicensePool
+
+REPLAYED_ACTIONS = (
+    AuditAction.LICENSE_ASSIGNED,
+    AuditAction.LICENSE_UNASSIGNED,
+    AuditAction.POOL_CREATED,
+    AuditAction.QUANTITY_CHANGED,
+)
+
+
+@dataclass(frozen=True)
+class PoolDrift:
+    """A pool whose `assigned` counter disagrees with its assignment rows."""
+
+    pool: LicensePool
+    recorded: int
+    actual: int
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A point of the audit log to replay the quantities from: the highest event id before it, and the quantity
+    each pool had then. Without one, a pool's chain starts at its pool_created event, or at its first change
+    for a pool created without one."""
+
+    audit_floor: int
+    quantities: dict[int, int]
+
+
+def pool_drifts(pools: Sequence[LicensePool]) -> list[PoolDrift]:
+    """The pools, as the caller loaded (and perhaps locked) them, whose counter is not their number of rows."""
+    rows = dict(
+        LicenseAssignment.objects.filter(pool__in=[pool.pk for pool in pools])
+        .order_by()
+        .values("pool_id")
+        .annotate(rows=Count("pk"))
+        .values_list("pool_id", "rows")
+    )
+    return [
+        PoolDrift(pool=pool, recorded=pool.assigned, actual=rows.get(pool.pk, 0))
+        for pool in pools
+        if pool.assigned != rows.get(pool.pk, 0)
+    ]
+
+
+def counter_problems(pool_ids: Iterable[int] | None = None) -> list[str]:
+    """Every pool's `assigned` within 0..quantity and equal to its assignment rows."""
+    pools = list(_pools(pool_ids))
+    drifts = {drift.pool.pk: drift for drift in pool_drifts(pools)}
+    problems = []
+    for pool in pools:
+        if not 0 <= pool.assigned <= pool.quantity:
+            problems.append(f"pool {pool.pk}: {pool.assigned} assigned of {pool.quantity}")
+        if pool.pk in drifts:
+            problems.append(f"pool {pool.pk}: counter {pool.assigned}, {drifts[pool.pk].actual} assignment rows")
+    return problems
+
+
+def audit_replay_problems(pool_ids: Iterable[int] | None = None, *, since: Baseline | None = None) -> list[str]:
+    """The audit log replayed, event by event, ends at the assignment rows and quantities there are now."""
+    pools = {(pool.subscription_id, pool.product_id): pool for pool in _pools(pool_ids)}
+    events = AuditEvent.objects.filter(action__in=REPLAYED_ACTIONS).order_by("pk")
+    if pool_ids is not None:
+        events = events.filter(subscription_id__in={subscription_id for subscription_id, _ in pools})
+    problems = []
+    held: set[tuple[int, int]] = set()
+    quantity = dict(since.quantities) if since is not None else {}  # pool id -> the quantity the log arrived at
+    for event_id, action, subscription_id, product_id, user_id, details in events.values_list(
+        "pk", "action", "subscription_id", "product_id", "subject_user_id", "details"
+    ).iterator():
+        pool = pools.get((subscription_id, product_id))
+        if pool is None:
+            continue
+        if action in (AuditAction.POOL_CREATED, AuditAction.QUANTITY_CHANGED):
+            if since is not None and event_id <= since.audit_floor:
+                continue  # before the baseline, whose quantities say where the chain starts
+            if action == AuditAction.POOL_CREATED:
+                quantity[pool.pk] = details["quantity"]
+                continue
+            if pool.pk in quantity and details["old_quantity"] != quantity[pool.pk]:
+                problems.append(
+                    f"pool {pool.pk}: a quantity change from {details['old_quantity']} follows one to "
+                    f"{quantity[pool.pk]}"
+                )
+            quantity[pool.pk] = details["new_quantity"]
+        elif user_id is None:
+            continue  # the user was deleted since, holding nothing: their events cannot be told from another's
+        elif (action == AuditAction.LICENSE_ASSIGNED) == ((pool.pk, user_id) in held):
+            problems.append(f"pool {pool.pk}, user {user_id}: {action} twice in a row")
+        else:
+            held.symmetric_difference_update({(pool.pk, user_id)})
+
+    assignments = LicenseAssignment.objects.all()
+    if pool_ids is not None:
+        assignments = assignments.filter(pool__in=[pool.pk for pool in pools.values()])
+    rows = set(assignments.values_list("pool_id", "user_id").iterator())
+    if held != rows:
+        problems.append(
+            f"the audit log replays to {len(held)} assignments, there are {len(rows)} rows "
+            f"({len(held - rows)} only in the log, {len(rows - held)} only in the table)"
+        )
+    for pool in sorted(pools.values(), key=lambda pool: pool.pk):
+        if pool.pk in quantity and quantity[pool.pk] != pool.quantity:
+            problems.append(
+                f"pool {pool.pk}: the quantity changes replay to {quantity[pool.pk]}, it holds {pool.quantity}"
+            )
+    return problems
+
+
+def integrity_problems(pool_ids: Iterable[int] | None = None, *, since: Baseline | None = None) -> list[str]:
+    """Every check of this module."""
+    pool_ids = list(pool_ids) if pool_ids is not None else None
+    return counter_problems(pool_ids) + audit_replay_problems(pool_ids, since=since)
+
+
+def _pools(pool_ids: Iterable[int] | None):
+    pools = LicensePool.objects.order_by("pk")
+    return pools if pool_ids is None else pools.filter(pk__in=list(pool_ids))
