@@ -1,9 +1,15 @@
-"""Reads of users: by email for commands and imports, one user for a page, the departments for a filter."""
+"""Reads of users: by email for commands and imports, one user for a page, the departments for a filter, and the
+users of an operator's file (import_users, --users-file), each row checked as the User model would check it."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 
+from core.csv_io import Parsed, RowError, column_cells, duplicate_row, read_rows
 from core.errors import NotFound
 
 from .models import User, UserManager
@@ -60,3 +66,78 @@ def departments_list() -> list[str]:
             [""],
         )
         return [name for (name,) in cursor.fetchall()]
+
+
+# --- user files (import_users, --users-file) -------------------------------------------------------------------
+
+USER_COLUMNS = ("email", "display_name", "department", "job_title", "usage_location", "is_active")
+TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0"})
+
+
+@dataclass(frozen=True)
+class UserRow:
+    line: int
+    email: str
+    fields: dict[str, Any]  # only the columns the file has, and is_active only when given
+
+
+def user_field_error(name: str, value: str) -> str | None:
+    """The model's own validation of one user field (length, email syntax, country code format)."""
+    try:
+        User._meta.get_field(name).clean(value, None)
+    except ValidationError as error:
+        return f"{name} {value!r}: {' '.join(error.messages)}"
+    return None
+
+
+def email_error(email: str) -> str | None:
+    return "email is missing" if not email else user_field_error("email", email)
+
+
+def user_rows(path: str | Path) -> Parsed:
+    """The users of an import file, each checked as the User model would check it; emails must be unique."""
+    header, parsed = read_rows(path, required=("email",), optional=USER_COLUMNS[1:])
+    result = Parsed(errors=parsed.errors)
+    seen: dict[str, int] = {}
+    for row in parsed.rows:
+        email = UserManager.normalize_email(row.values["email"])
+        fields: dict[str, Any] = {}
+        problems = [email_error(email)]
+        for name in ("display_name", "department", "job_title"):
+            if name in header:
+                fields[name] = row.values[name]
+                problems.append(user_field_error(name, fields[name]))
+        if "usage_location" in header:
+            fields["usage_location"] = row.values["usage_location"].upper()
+            problems.append(user_field_error("usage_location", fields["usage_location"]))
+        if row.values.get("is_active"):
+            word = row.values["is_active"].lower()
+            if word in TRUE_WORDS | FALSE_WORDS:
+                fields["is_active"] = word in TRUE_WORDS
+            else:
+                problems.append(f"is_active {row.values['is_active']!r}: use true or false")
+        problems = [problem for problem in problems if problem]
+        if problems:
+            result.errors.extend(RowError(row.line, problem) for problem in problems)
+        elif duplicate := duplicate_row(seen, email, row.line):
+            result.errors.append(duplicate)
+        else:
+            result.rows.append(UserRow(row.line, email, fields))
+    result.errors.sort(key=lambda error: error.line)
+    return result
+
+
+def emails_file(path: str | Path) -> Parsed:
+    """A list of users: one email a line, or a CSV file whose header has an `email` column."""
+    result = Parsed()
+    seen: dict[str, int] = {}
+    for line, cell in column_cells(path, "email"):
+        email = UserManager.normalize_email(cell)
+        problem = email_error(email)
+        if problem:
+            result.errors.append(RowError(line, problem))
+        elif email not in seen:  # a user listed twice is still one user
+            seen[email] = line
+            result.rows.append(email)
+    return result

@@ -1,10 +1,9 @@
 from django.db import transaction
 
 from accounts.models import UserManager
-from accounts.selectors import users_by_email, users_resolve
+from accounts.selectors import emails_file, users_by_email, users_resolve
 from core.commands import AdminCommand, usage_error
 from core.errors import ValidationFailed
-from licensing.csv_io import emails_file
 from licensing.selectors.products import products_resolve
 from licensing.selectors.subscriptions import pool_get, subscription_resolve
 from licensing.services.bulk import licenses_bulk_assign

@@ -1,7 +1,7 @@
 import json
 
 from core.commands import AdminCommand, usage_error
-from licensing.csv_io import csv_writer
+from core.csv_io import csv_writer
 from licensing.selectors.assignments import assignments_for_export
 from licensing.selectors.subscriptions import subscription_resolve
 

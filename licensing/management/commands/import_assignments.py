@@ -4,7 +4,7 @@ from django.db import transaction
 
 from core.commands import AdminCommand
 from core.errors import ValidationFailed
-from licensing.csv_io import ASSIGNMENT_COLUMNS, assignment_rows, assignments_resolve
+from licensing.assignment_files import ASSIGNMENT_COLUMNS, assignment_rows, assignments_resolve
 from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
 
 SERVICES = {"unassign": licenses_bulk_unassign, "assign": licenses_bulk_assign}

@@ -1,9 +1,9 @@
 from django.db import transaction
 
+from accounts.selectors import USER_COLUMNS, user_rows
 from accounts.services import users_import
 from core.commands import AdminCommand
 from core.errors import ValidationFailed
-from licensing.csv_io import USER_COLUMNS, user_rows
 
 
 class Command(AdminCommand):

@@ -1,7 +1,7 @@
 import json
 
 from core.commands import AdminCommand
-from licensing.csv_io import csv_writer
+from core.csv_io import csv_writer
 from licensing.selectors.subscriptions import USAGE_WARNING_PERCENT, license_usage
 
 COLUMNS = ("subscription", "status", "sku", "product", "quantity", "assigned", "available", "utilisation", "level")
