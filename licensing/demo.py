@@ -15,7 +15,7 @@ from django.db import connection, transaction
 
 from accounts.choices import Role
 from accounts.models import User
-from accounts.services import role_grant
+from accounts.services.roles import role_grant
 from core.audit import Actor
 from core.choices import Source
 from licensing.services.bulk import licenses_bulk_assign

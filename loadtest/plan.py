@@ -56,7 +56,10 @@ def plan_create(*, name: str, single_users: int, bulk_users: int, password: str)
     # Imported here: `python -m loadtest` sets Django up only once it knows the database.
     from accounts.choices import Role
     from accounts.models import User
-    from accounts.services import api_token_create, role_grant, user_create, users_import
+    from accounts.services.imports import users_import
+    from accounts.services.roles import role_grant
+    from accounts.services.tokens import api_token_create
+    from accounts.services.users import user_create
     from core.audit import Actor
     from core.choices import Source
     from core.models import AuditEvent

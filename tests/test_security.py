@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.services import api_token_create
+from accounts.services.tokens import api_token_create
 from core.audit import Actor
 from core.choices import Source
 from licensing.services.assignments import user_licenses_change

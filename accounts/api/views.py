@@ -5,7 +5,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from accounts.models import ApiToken
-from accounts.services import api_token_create, api_token_revoke
+from accounts.services.tokens import api_token_create, api_token_revoke
 from core.audit import Actor
 from core.choices import Source
 

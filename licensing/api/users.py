@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from accounts.api.serializers import UserCreateSerializer, UserUpdateSerializer
 from accounts.models import User
 from accounts.permissions import require_user_management
-from accounts.services import user_create, user_update
+from accounts.services.users import user_create, user_update
 from core.audit import Actor
 from core.choices import Source
 from core.ids import id_field

@@ -4,7 +4,7 @@ from rest_framework import exceptions, permissions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from accounts.permissions import admin_scope
-from accounts.services import api_token_authenticate
+from accounts.services.tokens import api_token_authenticate
 
 
 class BearerTokenAuthentication(BaseAuthentication):

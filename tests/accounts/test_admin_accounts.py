@@ -6,7 +6,9 @@ import pytest
 
 from accounts.choices import Role
 from accounts.models import RoleAssignment, User
-from accounts.services import role_revoke, user_update, users_import
+from accounts.services.imports import users_import
+from accounts.services.roles import role_revoke
+from accounts.services.users import user_update
 from core.audit import Actor
 from core.choices import AuditAction, Source
 from core.errors import PermissionDenied

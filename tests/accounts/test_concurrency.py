@@ -5,7 +5,9 @@ import pytest
 
 from accounts.choices import Role
 from accounts.models import RoleAssignment, User
-from accounts.services import role_revoke, user_update, users_import
+from accounts.services.imports import users_import
+from accounts.services.roles import role_revoke
+from accounts.services.users import user_update
 from core.audit import Actor
 from core.choices import Source
 from tests.factories import RoleAssignmentFactory

@@ -7,7 +7,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, User
-from accounts.services import api_token_create, api_token_revoke, user_update, users_import
+from accounts.services.imports import users_import
+from accounts.services.tokens import api_token_create, api_token_revoke
+from accounts.services.users import user_update
 from core.audit import Actor
 from core.choices import AuditAction, Source
 from core.errors import PermissionDenied

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from accounts.models import User, UserManager
 from accounts.selectors import users_resolve
-from accounts.services import user_create, users_import
+from accounts.services.imports import users_import
+from accounts.services.users import user_create
 from core.audit import Actor
 from core.choices import Source
 from core.errors import ValidationFailed

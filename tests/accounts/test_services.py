@@ -5,7 +5,8 @@ import pytest
 from accounts.choices import Role
 from accounts.models import RoleAssignment, User
 from accounts.permissions import admin_scope
-from accounts.services import role_grant, role_revoke, user_create, user_update
+from accounts.services.roles import role_grant, role_revoke
+from accounts.services.users import user_create, user_update
 from core.audit import Actor
 from core.choices import AuditAction, Source
 from core.errors import PermissionDenied, ValidationFailed

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from accounts.choices import Role
 from accounts.models import User
-from accounts.services import api_token_create
+from accounts.services.tokens import api_token_create
 from core.audit import Actor
 from core.choices import Source
 from licensing.models import LicenseAssignment, LicensePool, Product, Subscription

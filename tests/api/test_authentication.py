@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
-from accounts.services import api_token_authenticate, api_token_create
+from accounts.services.tokens import api_token_authenticate, api_token_create
 from core.audit import Actor
 from core.choices import Source
 from tests.api.conftest import bearer_client, error_of

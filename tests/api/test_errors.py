@@ -7,7 +7,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
-from accounts.services import api_token_create, api_token_revoke
+from accounts.services.tokens import api_token_create, api_token_revoke
 from core.audit import Actor
 from core.choices import Source
 from licensing.choices import SubscriptionStatus

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from accounts.services import api_token_create
+from accounts.services.tokens import api_token_create
 from core.audit import Actor
 from core.choices import Source
 from licensing.services.assignments import user_licenses_change

@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from accounts.services import api_token_create
+from accounts.services.tokens import api_token_create
 from core.audit import Actor
 from core.choices import Source
 

@@ -3,7 +3,7 @@ import datetime
 from django.utils import timezone
 
 from accounts.selectors import users_resolve
-from accounts.services import api_token_create
+from accounts.services.tokens import api_token_create
 from core.commands import AdminCommand, usage_error
 
 

@@ -1,6 +1,6 @@
 import sys
 
-from accounts.services import user_create
+from accounts.services.users import user_create
 from core.commands import AdminCommand
 
 

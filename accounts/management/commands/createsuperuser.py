@@ -3,7 +3,7 @@
 from django.contrib.auth.management.commands import createsuperuser
 
 from accounts.management.break_glass import audited_user_saves
-from accounts.services import USER_FIELDS
+from accounts.services.users import USER_FIELDS
 from core.choices import AuditAction
 
 

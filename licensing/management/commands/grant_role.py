@@ -1,6 +1,6 @@
 from accounts.choices import Role
 from accounts.selectors import users_resolve
-from accounts.services import role_grant
+from accounts.services.roles import role_grant
 from core.commands import AdminCommand
 from licensing.selectors.subscriptions import subscription_resolve
 

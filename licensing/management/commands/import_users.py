@@ -1,7 +1,7 @@
 from django.db import transaction
 
 from accounts.selectors import USER_COLUMNS, user_rows
-from accounts.services import users_import
+from accounts.services.imports import users_import
 from core.commands import AdminCommand
 from core.errors import ValidationFailed
 

@@ -1,6 +1,6 @@
 from accounts.choices import Role
 from accounts.selectors import users_resolve
-from accounts.services import role_revoke
+from accounts.services.roles import role_revoke
 from core.commands import AdminCommand
 from licensing.selectors.subscriptions import subscription_resolve
 

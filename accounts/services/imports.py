@@ -1,0 +1,140 @@
+"""Many users at once from an operator's file: set-based and all or nothing, under the rules of one user's edit."""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from core.audit import Actor, audit_event_new, audit_record
+from core.choices import AuditAction
+from core.errors import ValidationFailed
+
+from ..choices import Role
+from ..models import RoleAssignment, User, UserManager
+from ..permissions import (
+    require_global_admin_left,
+    require_user_management,
+    require_users_change,
+)
+from .tokens import access_ended
+from .users import USER_FIELDS, active_global_admins_locked, apply_changes, disables, require_known_fields
+
+BATCH_SIZE = 2000  # rows per statement of the set-based writes and per IN list
+
+
+@dataclass
+class UsersImportResult:
+    """What an import did: users created, updated (some field changed) and left as they were."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@transaction.atomic
+def users_import(
+    *,
+    by: Actor,
+    rows: Sequence[Mapping[str, Any]],
+    progress: Callable[[int], None] = lambda done: None,
+) -> UsersImportResult:
+    """Create or update many users, set-based and all or nothing; one audit event per created or updated user.
+
+    Each row has an `email` and any of USER_FIELDS; a field a row leaves out keeps its value (or its default, for
+    a new user). Every row is checked before anything is written; `progress` is told how many rows are written.
+    """
+    require_user_management(by.user)
+    wanted: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        fields = dict(row)
+        email = UserManager.normalize_email(fields.pop("email", ""))
+        require_known_fields(fields)
+        if email in wanted:
+            raise ValidationFailed(f"{email} is listed twice.", email=email)
+        wanted[email] = fields
+    emails = list(wanted)
+    existing: dict[str, User] = {}
+    for start in range(0, len(emails), BATCH_SIZE):
+        batch = emails[start : start + BATCH_SIZE]
+        locked = User.objects.select_for_update(no_key=True).filter(email__in=batch)
+        existing.update((user.email, user) for user in locked)
+
+    unusable = make_password(None)  # imported users sign in only once someone sets their password
+    new_users: list[User] = []
+    changed: list[tuple[User, dict[str, dict[str, Any]]]] = []
+    for email, fields in wanted.items():
+        user = existing.get(email)
+        if user is None:
+            user = User(email=email, password=unusable, **fields)
+            new_users.append(user)
+        else:
+            changes = apply_changes(user, fields)
+            if not changes:
+                continue
+            changed.append((user, changes))
+        _fields_validated(user)
+    _require_import_allowed(by, changed)
+    disabled = [user for user, changes in changed if disables(changes)]
+    token_events = access_ended(disabled, by=by)
+
+    for start in range(0, len(new_users), BATCH_SIZE):
+        User.objects.bulk_create(new_users[start : start + BATCH_SIZE])
+        progress(len(new_users[start : start + BATCH_SIZE]))
+    changed_fields = sorted(
+        {name for _, changes in changed for name in changes} | ({"session_epoch"} if disabled else set())
+    )
+    for start in range(0, len(changed), BATCH_SIZE):
+        batch = changed[start : start + BATCH_SIZE]
+        User.objects.bulk_update([user for user, _ in batch], changed_fields)
+        progress(len(batch))
+    audit_record(
+        [
+            audit_event_new(
+                actor=by,
+                action=AuditAction.USER_CREATED,
+                subject_user=user,
+                details={name: getattr(user, name) for name in USER_FIELDS},
+            )
+            for user in new_users
+        ]
+        + [
+            audit_event_new(
+                actor=by,
+                action=AuditAction.USER_UPDATED,
+                subject_user=user,
+                details=changes,
+            )
+            for user, changes in changed
+        ]
+        + token_events
+    )
+    return UsersImportResult(
+        created=len(new_users), updated=len(changed), unchanged=len(wanted) - len(new_users) - len(changed)
+    )
+
+
+def _require_import_allowed(by: Actor, changed: Sequence[tuple[User, Mapping[str, Any]]]) -> None:
+    """The rules of user_update for every changed user at once. Admin roles are read in one query over the role
+    rows (a few per admin), so its cost does not grow with the file."""
+    roles_by_user: dict[int, set[str]] = {}
+    for user_id, role in RoleAssignment.objects.values_list("user_id", "role"):
+        roles_by_user.setdefault(user_id, set()).add(role)
+    require_users_change(by.user, admins=[user for user, _ in changed if user.pk in roles_by_user])
+    leaving = [
+        user for user, changes in changed if disables(changes) and Role.GLOBAL_ADMIN in roles_by_user.get(user.pk, ())
+    ]
+    if leaving:
+        require_global_admin_left(leaving=leaving, active_global_admin_ids=active_global_admins_locked())
+
+
+def _fields_validated(user: User) -> None:
+    """The model's field checks without the per-row uniqueness query: users_import checks emails set-based."""
+    try:
+        user.clean_fields(exclude=["password"])
+    except ValidationError as error:
+        raise ValidationFailed(
+            f"{user.email}: not a valid user.", email=user.email, fields=error.message_dict
+        ) from error
