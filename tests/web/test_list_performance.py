@@ -13,10 +13,10 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.permissions import AdminScope
 from accounts.selectors import departments_list
-from licensing import views
 from licensing.demo import ADMINS, seed_demo
 from licensing.filtersets import UserLicenseFilterSet
 from licensing.models import Subscription
+from licensing.views import UserLicenseAssignmentsView
 from tests.factories import UserFactory
 from tests.web.conftest import HTMX, Org, client_for
 
@@ -85,7 +85,7 @@ def test_queries_per_page_do_not_grow_with_the_organisation(db):
 def sixty_users(org: Org, monkeypatch) -> Client:
     """67 users in all, and a list that counts only 20 rows past the page shown."""
     UserFactory.create_batch(60)
-    monkeypatch.setattr(views, "COUNT_AHEAD", 20)
+    monkeypatch.setattr(UserLicenseAssignmentsView, "count_ahead", 20)
     return client_for(org.users["global_admin"])
 
 
