@@ -1,6 +1,7 @@
-"""The list pattern (docs/architecture.md): a page that lists rows is a FilteredListView subclass that names its
-FilterSet, its queryset and what it fixes; the base gives it the filter form (rendered from the FilterSet through
-templates/filters/, one partial per kind of field), sorting by the column headers, a bounded count and pages.
+"""The list pattern (README, "How the code is laid out"): a page that lists rows is a FilteredListView subclass
+that names its FilterSet, its queryset and what it fixes; the base gives it the filter form (rendered from the
+FilterSet through templates/filters/, one partial per kind of field), sorting by the column headers, a bounded
+count and pages.
 
 It lives with the pages that use it, all of them licensing's; nothing in it is about licensing, so it can move to a
 project module unchanged when another app gets a list page.
@@ -20,6 +21,8 @@ from core.filters import FilterSet
 # How many rows past the page shown a bounded list counts exactly; beyond, it says "more than".
 COUNT_AHEAD = 1000
 MAX_COUNT = 2**62  # keeps LIMIT within a bigint
+# The name of the OrderingFilter of a FilterSet that sorts: the column headers set it, the filter form keeps it.
+ORDERING = "ordering"
 
 
 class BoundedCountPaginator(Paginator):
@@ -137,7 +140,7 @@ class FilteredListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         params = self.request.GET
-        shown = [bound for bound in self.filterset.form if bound.name not in {*self.fixed_filters, "ordering"}]
+        shown = [bound for bound in self.filterset.form if bound.name not in {*self.fixed_filters, ORDERING}]
         page = self.paginate(self.filtered_queryset())
         page.object_list = self.rows_of(page.object_list)
         return super().get_context_data(
@@ -148,8 +151,8 @@ class FilteredListView(TemplateView):
             filter_errors=[error for bound in shown for error in bound.errors]
             + list(self.filterset.form.non_field_errors()),
             filtered=any(params.get(bound.name) for bound in shown),
-            ordering=params.get("ordering", ""),
-            sort_columns=self.sort_links(params.get("ordering") or self.default_sort),
+            ordering=params.get(ORDERING, ""),
+            sort_columns=self.sort_links(params.get(ORDERING) or self.default_sort),
             per_page_choices=self.per_page_choices,
             per_page=page.paginator.per_page,
             page=page,
@@ -186,7 +189,7 @@ class FilteredListView(TemplateView):
         if not self.total_url_name:
             return ""
         query = self.request.GET.copy()
-        for name in ("page", "per_page", "ordering"):
+        for name in ("page", "per_page", ORDERING):
             query.pop(name, None)
         return reverse(self.total_url_name, kwargs=self.kwargs) + (f"?{query.urlencode()}" if query else "")
 
