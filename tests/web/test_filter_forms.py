@@ -85,3 +85,11 @@ def test_the_chosen_values_are_kept(org: Org, global_admin_client):
     assert '<option value="Sales" selected>Sales</option>' in html
     assert '<option value="true" selected>Enabled</option>' in html
     assert '<option value="">All</option>' in html  # the empty choice is the default, never marked
+
+
+def test_the_audit_logs_source_filter_now_on_the_page_applies(org: Org, global_admin_client):
+    """Source was a filter of the FilterSet (and the API) but not of the page; rendered from the FilterSet, it is."""
+    response = global_admin_client.get(reverse(URL_NAMES["audit"], args=[org.s.pk]), {"source": "system"})
+
+    assert [event.subject_user_label for event in response.context["page"]] == ["henrietta.mueller@contoso.test"]
+    assert '<option value="system" selected>System</option>' in response.content.decode()
