@@ -2,19 +2,36 @@
 that look at licenses (licensing.filtersets.UserLicenseFilterSet)."""
 
 import django_filters
+from django import forms
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
+
+from core.filters import DataSelect, FilterSet, TriStateSelect
 
 from .emails import email_search_form
 from .models import User
 
 
-class UserFilterSet(django_filters.FilterSet):
-    """Filters: `q` (name or email fragment), `department`, `is_active`; `ordering`."""
+class UserFilterSet(FilterSet):
+    """Filters: `q` (name or email fragment), `department`, `is_active`; `ordering`.
 
-    q = django_filters.CharFilter(method="filter_q", label="Search by name or email")
-    department = django_filters.CharFilter(field_name="department", label="Department")
-    is_active = django_filters.BooleanFilter(field_name="is_active", label="Account enabled")
+    The labels are the list page's (its filter form is rendered from them); `help_text` is the API's description.
+    """
+
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label="Search by name or email",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Adele or adele@"}),
+    )
+    department = django_filters.CharFilter(
+        field_name="department", label="Department", widget=DataSelect(empty_label="All departments")
+    )
+    is_active = django_filters.BooleanFilter(
+        field_name="is_active",
+        label="Account status",
+        help_text="Account enabled",
+        widget=TriStateSelect(yes="Enabled", no="Disabled"),
+    )
     ordering = django_filters.OrderingFilter(
         fields=(("display_name", "name"), ("email", "email"), ("department", "department"), ("created_at", "created")),
         label="Sort by",

@@ -10,6 +10,7 @@ from accounts.filtersets import UserFilterSet
 from accounts.models import User
 from accounts.permissions import AdminScope, admin_scope
 from core.choices import AuditAction, Source
+from core.filters import DataSelect, FilterSet, TriStateSelect
 from core.ids import IdFilter
 from core.models import AuditEvent
 
@@ -31,7 +32,7 @@ class AuditEventFilterForm(forms.Form):
         return cleaned
 
 
-class AuditEventFilterSet(django_filters.FilterSet):
+class AuditEventFilterSet(FilterSet):
     """Filters: `user` (name or email fragment of the subject user), `product` (sku id or part number),
     `action`, `source`, `subscription` (id), `date_from` / `date_to` (inclusive days, in the site's time zone;
     a From after the To is an error).
@@ -40,10 +41,14 @@ class AuditEventFilterSet(django_filters.FilterSet):
     stay findable.
     """
 
-    user = django_filters.CharFilter(method="filter_user", label="User")
-    product = django_filters.CharFilter(method="filter_product", label="Product")
-    action = django_filters.ChoiceFilter(choices=AuditAction.choices, label="Action")
-    source = django_filters.ChoiceFilter(choices=Source.choices, label="Source")
+    user = django_filters.CharFilter(
+        method="filter_user", label="User", widget=forms.TextInput(attrs={"placeholder": "Name or email"})
+    )
+    product = django_filters.CharFilter(
+        method="filter_product", label="Product", widget=DataSelect(empty_label="All products")
+    )
+    action = django_filters.ChoiceFilter(choices=AuditAction.choices, label="Action", empty_label="All actions")
+    source = django_filters.ChoiceFilter(choices=Source.choices, label="Source", empty_label="All sources")
     subscription = IdFilter(field_name="subscription_id", label="Subscription id")
     date_from = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__gte", label="From")
     date_to = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__lte", label="To")
@@ -72,6 +77,12 @@ class AuditEventFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(product_id__in=product_ids) | Q(product_label__iexact=value))
 
 
+class UserLicenseFilterForm(forms.Form):
+    """The users filters in the order the list page shows them."""
+
+    field_order = ["q", "product", "licensed", "department", "is_active"]
+
+
 class UserLicenseFilterSet(UserFilterSet):
     """The users filters plus `subscription` (id), `product` (sku id or part number) and `licensed` (holds any
     license; in `subscription` when it is given): the User License Assignments page and `/api/v1/users/`.
@@ -83,11 +94,24 @@ class UserLicenseFilterSet(UserFilterSet):
     """
 
     subscription = IdFilter(method="filter_noop", label="Subscription id")
-    product = django_filters.CharFilter(method="filter_product", label="Product (sku id or part number)")
-    licensed = django_filters.BooleanFilter(method="filter_licensed", label="Has a license")
+    product = django_filters.CharFilter(
+        method="filter_product",
+        label="Product",
+        help_text="Product (sku id or part number)",
+        widget=DataSelect(empty_label="All products"),
+    )
+    licensed = django_filters.BooleanFilter(
+        method="filter_licensed",
+        label="License status",
+        help_text="Has a license",
+        widget=TriStateSelect(
+            yes="Licensed (a license in this subscription)", no="Unlicensed (no license in this subscription)"
+        ),
+    )
 
     class Meta:
         model = User
+        form = UserLicenseFilterForm
         fields = [*UserFilterSet.Meta.fields, "subscription", "product", "licensed"]
 
     def __init__(

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from licensing import views
+from licensing.views import UserLicenseAssignmentsView
 from tests.browser.conftest import Org, licenses_cell, open_user_assignments, sign_in, user_row, user_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,7 +31,7 @@ def test_list_updates_as_you_type_and_filters_by_license(page: Page, org: Org):
 
 def test_a_long_list_shows_its_exact_total_once_counted(page: Page, org: Org, monkeypatch):
     """The page counts only a little past itself (here 2 rows); the exact total follows by itself."""
-    monkeypatch.setattr(views, "COUNT_AHEAD", 2)
+    monkeypatch.setattr(UserLicenseAssignmentsView, "count_ahead", 2)
     sign_in(page, org.global_admin)
     page.goto(f"/subscriptions/{org.subscription.pk}/users/?per_page=10")
     total = len(org.users) + 2

@@ -1,14 +1,12 @@
-"""The users' filters count only licenses the reader may see: on the User License Assignments page (one subscription,
-always a visible one) and in the shared UserLicenseFilterSet itself, which knows its reader's scope."""
+"""The users' filters count only licenses the reader may see on the User License Assignments page (one subscription,
+always a visible one); the shared UserLicenseFilterSet's own scope rule: tests/licensing/test_filtersets.py."""
 
 import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.permissions import AdminScope, admin_scope
 from core.audit import Actor
 from core.choices import Source
-from licensing.filtersets import UserLicenseFilterSet
 from licensing.services.assignments import user_licenses_change
 from tests.factories import LicensePoolFactory, ProductFactory, UserFactory
 from tests.web.conftest import Org, client_for
@@ -50,27 +48,3 @@ def test_the_exact_total_counts_the_same_way(org: Org, t_only, scoped_client):
 def test_the_page_of_a_hidden_subscription_is_not_found(org: Org, t_only, scoped_client):
     url = reverse("licensing:subscription_users", args=[org.t.pk])
     assert scoped_client.get(url, {"product": "PROJECT_P3"}).status_code == 404
-
-
-def names(filterset: UserLicenseFilterSet) -> set[str]:
-    return {person.get_full_name() for person in filterset.qs}
-
-
-def test_the_filterset_counts_only_the_licenses_of_its_scope(org: Org, t_only):
-    """A caller without a request (a command) passes the scope itself."""
-    scope = admin_scope(org.users["subscription_admin"])
-    users = User.objects.all()
-
-    assert names(UserLicenseFilterSet({"product": "PROJECT_P3"}, queryset=users, scope=scope)) == set()
-    assert names(UserLicenseFilterSet({"licensed": "true"}, queryset=users, scope=scope)) == {
-        "Alex Wilber",
-        "Henrietta Mueller",
-    }
-    assert "Tess Only" in names(UserLicenseFilterSet({"licensed": "false"}, queryset=users, scope=scope))
-    everything = AdminScope(is_global_admin=True)
-    assert names(UserLicenseFilterSet({"product": "PROJECT_P3"}, queryset=users, scope=everything)) == {"Tess Only"}
-
-
-def test_the_filterset_refuses_to_guess_its_scope(org: Org):
-    with pytest.raises(TypeError, match="scope"):
-        UserLicenseFilterSet({}, queryset=User.objects.all())

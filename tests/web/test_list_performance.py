@@ -1,5 +1,6 @@
 """User License Assignments at scale: the number of queries per page is the same for 10, 50 and 100 rows and for a
-handful or 1,000 users; the total is counted only so far past the page shown; a search cannot walk the name index."""
+handful or 1,000 users; the total is counted only so far past the page shown (that a search cannot walk the name
+index: tests/accounts/test_filtersets.py)."""
 
 import re
 
@@ -11,12 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.permissions import AdminScope
 from accounts.selectors import departments_list
-from licensing import views
 from licensing.demo import ADMINS, seed_demo
-from licensing.filtersets import UserLicenseFilterSet
 from licensing.models import Subscription
+from licensing.views import UserLicenseAssignmentsView
 from tests.factories import UserFactory
 from tests.web.conftest import HTMX, Org, client_for
 
@@ -85,7 +84,7 @@ def test_queries_per_page_do_not_grow_with_the_organisation(db):
 def sixty_users(org: Org, monkeypatch) -> Client:
     """67 users in all, and a list that counts only 20 rows past the page shown."""
     UserFactory.create_batch(60)
-    monkeypatch.setattr(views, "COUNT_AHEAD", 20)
+    monkeypatch.setattr(UserLicenseAssignmentsView, "count_ahead", 20)
     return client_for(org.users["global_admin"])
 
 
@@ -119,35 +118,6 @@ def test_departments_are_distinct_and_ordered(org: Org):
     UserFactory(department="Engineering")
     UserFactory(department="")
     assert departments_list() == ["Engineering", "IT", "Marketing", "Research", "Sales"]
-
-
-@pytest.mark.postgres
-@pytest.mark.parametrize("ordering", [None, "name", "-name", "email", "-email"])
-def test_a_search_cannot_walk_the_name_index(org: Org, ordering):
-    """With whole-table scans and sorts disabled, PostgreSQL walks an index that has the list's order whenever it
-    can; for a search the order is one no index has, so the matches are found by the trigram indexes and sorted."""
-    params = {"q": "kenji"} | ({"ordering": ordering} if ordering else {})
-    everything = AdminScope(is_global_admin=True)
-    searched = UserLicenseFilterSet(params, queryset=User.objects.all(), scope=everything).qs
-    unfiltered = UserLicenseFilterSet(
-        {"ordering": ordering} if ordering else {}, queryset=User.objects.all(), scope=everything
-    ).qs
-
-    def plan(queryset) -> str:
-        with connection.cursor() as cursor:
-            cursor.execute("SET enable_seqscan = off")
-            cursor.execute("SET enable_sort = off")
-            try:
-                return queryset[:50].explain()
-            finally:
-                cursor.execute("RESET enable_seqscan")
-                cursor.execute("RESET enable_sort")
-
-    ordered_indexes = ("user_name_idx", "user_list_order_idx", "accounts_user_email")
-    assert any(index in plan(unfiltered) for index in ordered_indexes)
-    searched_plan = plan(searched)
-    assert not any(index in searched_plan for index in ordered_indexes)
-    assert "trgm" in searched_plan
 
 
 def test_a_partial_count_fetches_the_exact_total_after_the_page(org: Org, sixty_users):

@@ -1,0 +1,37 @@
+"""What a FilterSet needs so that a page can render its form from it (templates/filters/, licensing/views/lists.py):
+the tri-state select of a yes/no filter and a select whose options come from data. Both only change how a filter is
+shown; what it accepts stays the same, so the API that shares the FilterSet is not affected."""
+
+from collections.abc import Callable, Iterable
+
+import django_filters
+from django import forms
+
+Choices = Iterable[tuple[str, str]]
+
+
+class TriStateSelect(forms.NullBooleanSelect):
+    """A yes/no filter as "All" / `yes` / `no` (values "", "true", "false")."""
+
+    def __init__(self, *, yes: str, no: str, attrs=None) -> None:
+        super().__init__(attrs)
+        self.choices = [("", "All"), ("true", yes), ("false", no)]
+
+
+class DataSelect(forms.Select):
+    """A text filter shown as a select whose options the page supplies (FilterSet.offer_choices), after
+    `empty_label`. The filter still takes any text, as the API needs: an unknown value matches nothing."""
+
+    def __init__(self, *, empty_label: str, attrs=None) -> None:
+        super().__init__(attrs)
+        self.empty_label = empty_label
+        self.choices = [("", empty_label)]
+
+
+class FilterSet(django_filters.FilterSet):
+    def offer_choices(self, name: str, choices: Choices | Callable[[], Choices]) -> None:
+        """Give the DataSelect filter `name` its options: (value, label) pairs, or a callable that returns them,
+        called only if the form is rendered (a results fragment does not pay for the query)."""
+        widget = self.form.fields[name].widget
+        empty = [("", widget.empty_label)]
+        widget.choices = lambda: [*empty, *(choices() if callable(choices) else choices)]

@@ -1,0 +1,71 @@
+"""Products & licenses: the subscription's products, each product's help page, and changing a quantity."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.generic import TemplateView
+
+from accounts.permissions import admin_scope, require_quantity_change
+from core.audit import Actor
+from core.choices import Source
+from core.errors import NotFound, ValidationFailed
+from licensing.forms import PoolQuantityForm
+from licensing.selectors.subscriptions import pools_of_subscription
+from licensing.services.pools import pool_set_quantity
+
+from .mixins import SubscriptionViewMixin
+
+
+class SubscriptionProductsView(SubscriptionViewMixin, TemplateView):
+    """Products & licenses: quantity, assigned, available and usage per product; quantities for those allowed."""
+
+    template_name = "licensing/subscription_products.html"
+    section = "products"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            pools=self.subscription.pools.all(),
+            can_change_quantity=admin_scope(self.request.user).can_change_quantity(self.subscription.pk),
+            **kwargs,
+        )
+
+
+class ProductHelpView(SubscriptionViewMixin, TemplateView):
+    """A product's own help page: what the subscription holds of it and how to manage its licenses."""
+
+    template_name = "licensing/product_help.html"
+    section = "products"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            pool=_pool_of(self.subscription, self.kwargs["pool_id"]),
+            can_change_quantity=admin_scope(self.request.user).can_change_quantity(self.subscription.pk),
+            **kwargs,
+        )
+
+
+class PoolQuantityView(SubscriptionViewMixin, TemplateView):
+    """POST: change the purchased quantity of one product of the subscription."""
+
+    http_method_names = ["post"]
+
+    def get_default_return_url(self) -> str:
+        return reverse("licensing:subscription_products", args=[self.subscription.pk])
+
+    def post(self, request, *args, **kwargs):
+        require_quantity_change(request.user, self.subscription.pk)
+        pool = _pool_of(self.subscription, self.kwargs["pool_id"])
+        form = PoolQuantityForm(request.POST)
+        if not form.is_valid():
+            raise ValidationFailed(f"Quantity of {pool.product}: {' '.join(form.errors['quantity'])}")
+        pool = pool_set_quantity(pool=pool, quantity=form.cleaned_data["quantity"], by=Actor(request.user, Source.WEB))
+        counts = f"{pool.available:,} of {pool.quantity:,} available"
+        messages.success(request, f"{pool.product} now has {pool.quantity:,} licenses: {counts}.")
+        return redirect(self.get_return_url())
+
+
+def _pool_of(subscription, pool_id: int):
+    pool = pools_of_subscription(subscription=subscription).filter(pk=pool_id).first()
+    if pool is None:
+        raise NotFound("This subscription has no such product.")
+    return pool
