@@ -11,11 +11,15 @@ from core.errors import NotFound, ProductNotInSubscription
 from ..models import LicensePool, Product, Subscription
 
 
+def _pools_by_product() -> QuerySet[LicensePool]:
+    """Pools with their products, in the order every page lists them."""
+    return LicensePool.objects.select_related("product").order_by("product__name")
+
+
 def subscriptions_visible(*, actor: User | None) -> QuerySet[Subscription]:
-    """The subscriptions `actor` may see, each with its pools and their products."""
-    queryset = Subscription.objects.prefetch_related(
-        Prefetch("pools", queryset=LicensePool.objects.select_related("product").order_by("product__name"))
-    )
+    """The subscriptions `actor` may see, each with its pools and their products (`subscription.pools.all()`, read
+    with the subscription: what a page shows)."""
+    queryset = Subscription.objects.prefetch_related(Prefetch("pools", queryset=_pools_by_product()))
     if actor is None:
         return queryset
     return admin_scope(actor).filter_subscriptions(queryset)
@@ -45,7 +49,16 @@ def subscription_resolve(*, actor: User | None, identifier: str) -> Subscription
 
 
 def pools_of_subscription(*, subscription: Subscription) -> QuerySet[LicensePool]:
-    return LicensePool.objects.filter(subscription=subscription).select_related("product").order_by("product__name")
+    """The subscription's pools read again, as they are now: after a change, or where availability must be current."""
+    return _pools_by_product().filter(subscription=subscription)
+
+
+def pool_of_subscription(*, subscription: Subscription, pool_id: int) -> LicensePool:
+    """One pool of the subscription, as it is now, or NotFound."""
+    pool = pools_of_subscription(subscription=subscription).filter(pk=pool_id).first()
+    if pool is None:
+        raise NotFound("This subscription has no such product.")
+    return pool
 
 
 def pools_visible(*, actor: User | None) -> QuerySet[LicensePool]:

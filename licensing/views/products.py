@@ -8,9 +8,9 @@ from django.views.generic import TemplateView
 from accounts.permissions import admin_scope, require_quantity_change
 from core.audit import Actor
 from core.choices import Source
-from core.errors import NotFound, ValidationFailed
+from core.errors import ValidationFailed
 from licensing.forms import PoolQuantityForm
-from licensing.selectors.subscriptions import pools_of_subscription
+from licensing.selectors.subscriptions import pool_of_subscription
 from licensing.services.pools import pool_set_quantity
 
 from .mixins import SubscriptionViewMixin
@@ -38,7 +38,7 @@ class ProductHelpView(SubscriptionViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            pool=_pool_of(self.subscription, self.kwargs["pool_id"]),
+            pool=pool_of_subscription(subscription=self.subscription, pool_id=self.kwargs["pool_id"]),
             can_change_quantity=admin_scope(self.request.user).can_change_quantity(self.subscription.pk),
             **kwargs,
         )
@@ -54,7 +54,7 @@ class PoolQuantityView(SubscriptionViewMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         require_quantity_change(request.user, self.subscription.pk)
-        pool = _pool_of(self.subscription, self.kwargs["pool_id"])
+        pool = pool_of_subscription(subscription=self.subscription, pool_id=self.kwargs["pool_id"])
         form = PoolQuantityForm(request.POST)
         if not form.is_valid():
             raise ValidationFailed(f"Quantity of {pool.product}: {' '.join(form.errors['quantity'])}")
@@ -62,10 +62,3 @@ class PoolQuantityView(SubscriptionViewMixin, TemplateView):
         counts = f"{pool.available:,} of {pool.quantity:,} available"
         messages.success(request, f"{pool.product} now has {pool.quantity:,} licenses: {counts}.")
         return redirect(self.get_return_url())
-
-
-def _pool_of(subscription, pool_id: int):
-    pool = pools_of_subscription(subscription=subscription).filter(pk=pool_id).first()
-    if pool is None:
-        raise NotFound("This subscription has no such product.")
-    return pool
