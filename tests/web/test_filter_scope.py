@@ -11,7 +11,8 @@ from core.choices import Source
 from licensing.filtersets import UserLicenseFilterSet
 from licensing.services.assignments import user_licenses_change
 from tests.factories import LicensePoolFactory, ProductFactory, UserFactory
-from tests.web.conftest import Org, client_for
+from tests.web.conftest import client_for
+from tests.world import Org
 
 
 @pytest.fixture
