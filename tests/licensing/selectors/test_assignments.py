@@ -1,5 +1,7 @@
 """licensing.selectors.assignments: a user's licenses as each admin sees them, and their version (the ETag)."""
 
+import itertools
+
 import pytest
 
 from core.audit import Actor
@@ -51,7 +53,7 @@ def test_the_version_changes_with_every_change(org):
     user_licenses_change(user=org.adele, subscription=org.s, add=[org.e3], by=by)
     versions.append(version())
 
-    assert all(before != after for before, after in zip(versions, versions[1:]))
+    assert all(before != after for before, after in itertools.pairwise(versions))
     # The same rows are the same version; a license given back anew is a new row, so a new version.
     assert (versions[3], versions[4]) == (versions[1], versions[0])
     assert versions[5] not in versions[:5]
