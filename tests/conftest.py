@@ -11,6 +11,7 @@ from django.db.models import Count
 from accounts.choices import Role
 from licensing.models import LicensePool
 from tests.factories import LicensePoolFactory, RoleAssignmentFactory, SubscriptionFactory, UserFactory
+from tests.world import Org, admin_new, org_build
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -61,6 +62,18 @@ def subscription_admin(subscription):
 def member(db):
     """A signed-in user with no admin role."""
     return UserFactory()
+
+
+@pytest.fixture
+def org(db) -> Org:
+    """The organisation the web, API and browser tests share: tests/world.py."""
+    return org_build()
+
+
+@pytest.fixture
+def out_of_scope_admin(org):
+    """A Subscription Administrator of T only: S, the other admins' subscription, is outside their scope."""
+    return admin_new(Role.SUBSCRIPTION_ADMIN, "Otto Outofscope", subscription=org.t)
 
 
 @pytest.fixture

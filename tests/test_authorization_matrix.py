@@ -9,12 +9,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from accounts.choices import Role
-from core.audit import Actor
-from core.choices import Source
-from licensing.models import LicenseAssignment
-from licensing.services.assignments import user_licenses_change
-from tests.factories import LicensePoolFactory, RoleAssignmentFactory, SubscriptionFactory, UserFactory
+from tests.world import Org
 
 PRINCIPALS = ["anonymous", "member", "global_admin", "user_admin", "subscription_admin", "other_subscription_admin"]
 
@@ -53,44 +48,16 @@ DJANGO_ADMIN_SITE = outcomes(*[ADMIN_SIGN_IN] * 6)  # staff only; admin roles ar
 
 
 @dataclass
-class World:
-    subscription: object
-    pool: object
-    other_pool: object
-    holder: object
-    assignment: object
-    users: dict
-
-
-@pytest.fixture
-def world(db) -> World:
-    pool = LicensePoolFactory(quantity=10)
-    subscription = pool.subscription
-    other = SubscriptionFactory()
-    other_pool = LicensePoolFactory(subscription=other, quantity=10)
-    holder = UserFactory()
-    user_licenses_change(user=holder, subscription=subscription, add=[pool.product], by=Actor(None, Source.CLI))
-    users = {
-        "member": UserFactory(),
-        "global_admin": RoleAssignmentFactory(role=Role.GLOBAL_ADMIN).user,
-        "user_admin": RoleAssignmentFactory(role=Role.USER_ADMIN).user,
-        "subscription_admin": RoleAssignmentFactory(role=Role.SUBSCRIPTION_ADMIN, subscription=subscription).user,
-        "other_subscription_admin": RoleAssignmentFactory(role=Role.SUBSCRIPTION_ADMIN, subscription=other).user,
-    }
-    return World(subscription, pool, other_pool, holder, LicenseAssignment.objects.get(user=holder), users)
-
-
-@dataclass
 class Case:
     method: str
-    path: Callable[[World], str]
+    path: Callable[[Org], str]
     expected: dict
-    body: Callable[[World], dict] | None = None
+    body: Callable[[Org], dict] | None = None
     api: bool = False
 
 
-def s(w: World) -> str:
-    return f"/subscriptions/{w.subscription.pk}"
+def s(w: Org) -> str:
+    return f"/subscriptions/{w.s.pk}"
 
 
 # One entry per URL pattern name (namespace:name); the unnamed catch-all of the API is "api-catch-all".
@@ -98,9 +65,9 @@ MATRIX: dict[str, list[Case]] = {
     "licensing:home": [Case("get", lambda w: "/", WEB_ANY_ADMIN)],
     "licensing:subscription_overview": [Case("get", lambda w: f"{s(w)}/", WEB_SEE_S)],
     "licensing:subscription_products": [Case("get", lambda w: f"{s(w)}/products/", WEB_SEE_S)],
-    "licensing:product_help": [Case("get", lambda w: f"{s(w)}/products/{w.pool.pk}/", WEB_SEE_S)],
+    "licensing:product_help": [Case("get", lambda w: f"{s(w)}/products/{w.pool_e3.pk}/", WEB_SEE_S)],
     "licensing:pool_quantity": [
-        Case("post", lambda w: f"{s(w)}/products/{w.pool.pk}/quantity/", WEB_QUANTITY_S, lambda w: {"quantity": 12})
+        Case("post", lambda w: f"{s(w)}/products/{w.pool_e3.pk}/quantity/", WEB_QUANTITY_S, lambda w: {"quantity": 12})
     ],
     "licensing:subscription_users": [Case("get", lambda w: f"{s(w)}/users/", WEB_SEE_S)],
     "licensing:subscription_users_total": [Case("get", lambda w: f"{s(w)}/users/total/?licensed=true", WEB_SEE_S)],
@@ -109,24 +76,24 @@ MATRIX: dict[str, list[Case]] = {
             "post",
             lambda w: f"{s(w)}/users/bulk/",
             WEB_SEE_S,
-            lambda w: {"action": "assign", "product": w.pool.product.pk, "users": [w.users["member"].pk]},
+            lambda w: {"action": "assign", "product": w.e3.pk, "users": [w.users["member"].pk]},
         )
     ],
     "licensing:user_licenses": [
-        Case("get", lambda w: f"{s(w)}/users/{w.holder.pk}/licenses/", WEB_SEE_S),
-        Case("post", lambda w: f"{s(w)}/users/{w.holder.pk}/licenses/", WEB_SEE_S, lambda w: {"products": []}),
+        Case("get", lambda w: f"{s(w)}/users/{w.alex.pk}/licenses/", WEB_SEE_S),
+        Case("post", lambda w: f"{s(w)}/users/{w.alex.pk}/licenses/", WEB_SEE_S, lambda w: {"products": []}),
     ],
     "licensing:subscription_audit": [Case("get", lambda w: f"{s(w)}/audit/", WEB_SEE_S)],
-    "licensing:user_profile": [Case("get", lambda w: f"/users/{w.holder.pk}/", WEB_ANY_ADMIN)],
+    "licensing:user_profile": [Case("get", lambda w: f"/users/{w.alex.pk}/", WEB_ANY_ADMIN)],
     "accounts:login": [Case("get", lambda w: "/accounts/sign-in/", EVERYONE)],
     "accounts:logout": [Case("post", lambda w: "/accounts/sign-out/", SIGNED_OUT)],
     "admin:*": [Case("get", lambda w: "/django-admin/", DJANGO_ADMIN_SITE)],
     "licensing-api:subscription-list": [Case("get", lambda w: "/api/v1/subscriptions/", API_ANY_ADMIN, api=True)],
     "licensing-api:subscription-detail": [
-        Case("get", lambda w: f"/api/v1/subscriptions/{w.subscription.pk}/", API_SEE_S, api=True),
+        Case("get", lambda w: f"/api/v1/subscriptions/{w.s.pk}/", API_SEE_S, api=True),
         Case(
             "patch",
-            lambda w: f"/api/v1/subscriptions/{w.subscription.pk}/",
+            lambda w: f"/api/v1/subscriptions/{w.s.pk}/",
             API_GLOBAL_ADMIN_S,
             lambda w: {"status": "suspended"},
             api=True,
@@ -134,12 +101,12 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "licensing-api:product-list": [Case("get", lambda w: "/api/v1/products/", API_ANY_ADMIN, api=True)],
     "licensing-api:product-detail": [
-        Case("get", lambda w: f"/api/v1/products/{w.pool.product.sku_part_number}/", API_ANY_ADMIN, api=True)
+        Case("get", lambda w: f"/api/v1/products/{w.e3.sku_part_number}/", API_ANY_ADMIN, api=True)
     ],
     "licensing-api:pool-list": [Case("get", lambda w: "/api/v1/pools/", API_ANY_ADMIN, api=True)],
     "licensing-api:pool-detail": [
-        Case("get", lambda w: f"/api/v1/pools/{w.pool.pk}/", API_SEE_S, api=True),
-        Case("patch", lambda w: f"/api/v1/pools/{w.pool.pk}/", API_QUANTITY_S, lambda w: {"quantity": 12}, api=True),
+        Case("get", lambda w: f"/api/v1/pools/{w.pool_e3.pk}/", API_SEE_S, api=True),
+        Case("patch", lambda w: f"/api/v1/pools/{w.pool_e3.pk}/", API_QUANTITY_S, lambda w: {"quantity": 12}, api=True),
     ],
     "licensing-api:assignment-list": [
         Case("get", lambda w: "/api/v1/assignments/", API_ANY_ADMIN, api=True),
@@ -149,15 +116,15 @@ MATRIX: dict[str, list[Case]] = {
             API_SEE_S,
             lambda w: {
                 "user": w.users["member"].pk,
-                "subscription": w.subscription.pk,
-                "product": w.pool.product.sku_part_number,
+                "subscription": w.s.pk,
+                "product": w.e3.sku_part_number,
             },
             api=True,
         ),
     ],
     "licensing-api:assignment-detail": [
-        Case("get", lambda w: f"/api/v1/assignments/{w.assignment.pk}/", API_SEE_S, api=True),
-        Case("delete", lambda w: f"/api/v1/assignments/{w.assignment.pk}/", API_SEE_S, api=True),
+        Case("get", lambda w: f"/api/v1/assignments/{w.assignment(w.alex, w.pool_e3).pk}/", API_SEE_S, api=True),
+        Case("delete", lambda w: f"/api/v1/assignments/{w.assignment(w.alex, w.pool_e3).pk}/", API_SEE_S, api=True),
     ],
     "licensing-api:audit-event-list": [Case("get", lambda w: "/api/v1/audit-events/", API_ANY_ADMIN, api=True)],
     "licensing-api:user-list": [
@@ -165,25 +132,25 @@ MATRIX: dict[str, list[Case]] = {
         Case("post", lambda w: "/api/v1/users/", API_MANAGE_USERS, lambda w: {"email": "new@example.test"}, api=True),
     ],
     "licensing-api:user-detail": [
-        Case("get", lambda w: f"/api/v1/users/{w.holder.pk}/", API_ANY_ADMIN, api=True),
+        Case("get", lambda w: f"/api/v1/users/{w.alex.pk}/", API_ANY_ADMIN, api=True),
         Case(
-            "patch", lambda w: f"/api/v1/users/{w.holder.pk}/", API_MANAGE_USERS, lambda w: {"job_title": "x"}, api=True
+            "patch", lambda w: f"/api/v1/users/{w.alex.pk}/", API_MANAGE_USERS, lambda w: {"job_title": "x"}, api=True
         ),
     ],
     "licensing-api:user-licenses": [
-        Case("get", lambda w: f"/api/v1/users/{w.holder.pk}/licenses/", API_ANY_ADMIN, api=True),
+        Case("get", lambda w: f"/api/v1/users/{w.alex.pk}/licenses/", API_ANY_ADMIN, api=True),
         Case(
             "post",
-            lambda w: f"/api/v1/users/{w.holder.pk}/licenses/",
+            lambda w: f"/api/v1/users/{w.alex.pk}/licenses/",
             API_SEE_S,
-            lambda w: {"subscription": w.subscription.pk, "add": [], "remove": [w.pool.product.sku_part_number]},
+            lambda w: {"subscription": w.s.pk, "add": [], "remove": [w.e3.sku_part_number]},
             api=True,
         ),
         Case(
             "put",
-            lambda w: f"/api/v1/users/{w.holder.pk}/licenses/",
+            lambda w: f"/api/v1/users/{w.alex.pk}/licenses/",
             API_SEE_S,
-            lambda w: {"subscription": w.subscription.pk, "products": []},
+            lambda w: {"subscription": w.s.pk, "products": []},
             api=True,
         ),
     ],
@@ -244,12 +211,12 @@ def outcome_of(response) -> str:
 
 
 @pytest.mark.parametrize(("name", "index", "principal"), CASES)
-def test_matrix(world, name, index, principal):
+def test_matrix(org, out_of_scope_admin, name, index, principal):
     case = MATRIX[name][index]
     client = APIClient(enforce_csrf_checks=False)
     if principal != "anonymous":
-        client.force_login(world.users[principal])
-    body = case.body(world) if case.body else None
+        client.force_login(out_of_scope_admin if principal == "other_subscription_admin" else org.users[principal])
+    body = case.body(org) if case.body else None
     request = getattr(client, case.method)
-    response = request(case.path(world), body, format="json") if case.api else request(case.path(world), body)
+    response = request(case.path(org), body, format="json") if case.api else request(case.path(org), body)
     assert outcome_of(response) == case.expected[principal], response.content[:300]

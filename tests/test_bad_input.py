@@ -11,30 +11,16 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.choices import Role
 from accounts.models import User
-from core.audit import Actor
-from core.choices import Source
 from core.models import AuditEvent
 from licensing.models import LicenseAssignment, LicensePool, Subscription
-from licensing.services.assignments import user_licenses_change
 from officeseries.api.exceptions import exception_handler
-from tests.factories import LicensePoolFactory, RoleAssignmentFactory, UserFactory
 
 NUL = "bad\x00value"
 LONG = "x" * 10_000
 HUGE = 10**30
 BAD_STRINGS = [NUL, LONG, "\u202e\ufeff", "💥" * 300]
 BAD_NUMBERS = [-1, HUGE, -HUGE, 1.5, "12abc", True, None, [], {}, NUL, LONG]
-
-
-@pytest.fixture
-def org(db):
-    pool = LicensePoolFactory(quantity=3)
-    holder = UserFactory()
-    user_licenses_change(user=holder, subscription=pool.subscription, add=[pool.product], by=Actor(None, Source.CLI))
-    admin = RoleAssignmentFactory(role=Role.GLOBAL_ADMIN).user
-    return pool, holder, admin
 
 
 def state() -> tuple:
@@ -51,7 +37,7 @@ def state() -> tuple:
 @pytest.fixture
 def api(org):
     client = APIClient()
-    client.force_login(org[2])
+    client.force_login(org.users["global_admin"])
     return client
 
 
@@ -86,7 +72,7 @@ def api_cases(pool, holder):
 
 
 def test_api_refuses_bad_bodies_and_changes_nothing(org, api):
-    pool, holder, _ = org
+    pool, holder = org.pool_e3, org.alex
     before = state()
     for method, url, body in api_cases(pool, holder):
         if isinstance(body, dict):
@@ -125,12 +111,12 @@ def test_api_list_filters_never_fail_on_bad_queries(api, query):
 
 @pytest.fixture
 def web(client, org):
-    client.force_login(org[2])
+    client.force_login(org.users["global_admin"])
     return client
 
 
 def test_web_forms_refuse_bad_input_and_change_nothing(web, org):
-    pool, holder, _ = org
+    pool, holder = org.pool_e3, org.alex
     subscription = pool.subscription_id
     quantity_url = reverse("licensing:pool_quantity", args=[subscription, pool.pk])
     dialog_url = reverse("licensing:user_licenses", args=[subscription, holder.pk])
@@ -166,7 +152,7 @@ def test_web_forms_refuse_bad_input_and_change_nothing(web, org):
     ],
 )
 def test_web_list_filters_never_fail(web, org, query):
-    subscription = org[0].subscription_id
+    subscription = org.pool_e3.subscription_id
     assert web.get(f"/subscriptions/{subscription}/users/?{query}").status_code in (200, 400)
     audit = web.get(f"/subscriptions/{subscription}/audit/?{query}&date_from=%00&user=%00&action=nonsense")
     assert audit.status_code in (200, 400)
@@ -203,7 +189,7 @@ def json_write_endpoints(pool, holder) -> list[tuple[str, str]]:
     ids=["nested-arrays", "nested-objects", "nested-field", "huge-array", "big-field", "big-object"],
 )
 def test_api_refuses_deep_or_huge_json_on_every_write(org, api, body):
-    pool, holder, _ = org
+    pool, holder = org.pool_e3, org.alex
     before = state()
     for method, url in json_write_endpoints(pool, holder):
         response = getattr(api, method)(url, body, content_type="application/json")
@@ -215,7 +201,7 @@ def test_api_refuses_deep_or_huge_json_on_every_write(org, api, body):
 
 def test_api_refuses_a_huge_array_quickly(org, api):
     """800,000 elements fit in the upload limit; refusing them must not cost the seconds of validating them."""
-    pool, holder, _ = org
+    pool, holder = org.pool_e3, org.alex
     body = json.dumps({"subscription": pool.subscription_id, "add": [0] * 800_000})
     started = time.perf_counter()
     response = api.post(f"/api/v1/users/{holder.pk}/licenses/", body, content_type="application/json")
@@ -225,14 +211,14 @@ def test_api_refuses_a_huge_array_quickly(org, api):
 
 
 def test_api_json_within_the_limits_is_still_accepted(org, api):
-    pool, holder, _ = org
+    holder = org.alex
     response = api.patch(f"/api/v1/users/{holder.pk}/", {"job_title": '[{not json} "]]]]'}, format="json")
     assert response.status_code == 200, response.content
     assert User.objects.get(pk=holder.pk).job_title == '[{not json} "]]]]'
 
 
 def test_api_answers_a_body_over_the_upload_limit_with_413(org, api, settings):
-    pool, holder, _ = org
+    holder = org.alex
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     body = '{"display_name": "' + "x" * 2000 + '"}'
     response = api.patch(f"/api/v1/users/{holder.pk}/", body, content_type="application/json")
@@ -242,7 +228,7 @@ def test_api_answers_a_body_over_the_upload_limit_with_413(org, api, settings):
 
 def test_api_answers_too_many_form_fields_with_its_error_body(org):
     client = APIClient(enforce_csrf_checks=True)  # the CSRF check of a session reads the form
-    client.force_login(org[2])
+    client.force_login(org.users["global_admin"])
     client.cookies[settings.CSRF_COOKIE_NAME] = "a" * 32
     fields = "&".join(f"f{index}=1" for index in range(1001))
     response = client.post("/api/v1/users/", fields, content_type="application/x-www-form-urlencoded")
@@ -260,7 +246,7 @@ def test_djangos_refusals_of_a_request_get_the_api_error_body(refusal, status, c
 
 
 def test_web_forms_refuse_oversized_posts_without_a_server_error(web, org, settings):
-    pool = org[0]
+    pool = org.pool_e3
     url = reverse("licensing:pool_quantity", args=[pool.subscription_id, pool.pk])
     before = state()
     fields = "&".join(f"f{index}=1" for index in range(1001))
@@ -293,7 +279,7 @@ def test_api_odd_identifiers_in_the_path_are_not_found(api, url, segment):
 
 @pytest.mark.parametrize("parameter", ["q", "department", "product", "subscription", "user", "action", "source"])
 def test_nul_in_any_query_parameter_is_not_a_server_error(api, web, org, parameter):
-    pool, holder, _ = org
+    pool, holder = org.pool_e3, org.alex
     subscription = pool.subscription_id
     for url in ["users", "audit-events", "pools", "assignments", "products", "subscriptions", "tokens"]:
         response = api.get(f"/api/v1/{url}/?{parameter}=a%00b")

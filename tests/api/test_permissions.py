@@ -11,7 +11,8 @@ from accounts.services.tokens import api_token_create
 from core.audit import Actor
 from core.choices import Source
 from licensing.services.assignments import user_licenses_change
-from tests.api.conftest import ROLES, World, error_of
+from tests.api.conftest import error_of
+from tests.world import ROLES, Org
 
 ERROR_CODES = {401: {"not_authenticated"}, 403: {"permission_denied"}, 404: {"not_found"}}
 
@@ -20,9 +21,9 @@ ERROR_CODES = {401: {"not_authenticated"}, 403: {"permission_denied"}, 404: {"no
 class Case:
     name: str
     method: str
-    url: Callable[[World, Any], str]
+    url: Callable[[Org, Any], str]
     expected: dict[str, int]  # by admin role; a member always gets 403 and an anonymous caller 401
-    body: Callable[[World], dict] = field(default=lambda w: {})
+    body: Callable[[Org], dict] = field(default=lambda w: {})
 
     def status_for(self, role: str) -> int:
         return {"member": 403, "anonymous": 401}.get(role) or self.expected[role]
@@ -41,12 +42,12 @@ def out_of_scope(status: int, user_admin: int | None = None) -> dict[str, int]:
     }
 
 
-def own_token(w: World, caller) -> str:
+def own_token(w: Org, caller) -> str:
     token, _ = api_token_create(user=caller or w.adele, name="to revoke", by=Actor(None, Source.SYSTEM))
     return f"/api/v1/tokens/{token.pk}/"
 
 
-def someone_elses_token(w: World, caller) -> str:
+def someone_elses_token(w: Org, caller) -> str:
     token, _ = api_token_create(user=w.adele, name="not yours", by=Actor(None, Source.SYSTEM))
     return f"/api/v1/tokens/{token.pk}/"
 
@@ -59,12 +60,12 @@ CASES = [
     Case("product by part number", "get", lambda w, u: "/api/v1/products/officeseries_e3/", all_admins(200)),
     Case("product by sku id", "get", lambda w, u: f"/api/v1/products/{w.e5.sku_id}/", all_admins(200)),
     Case("pools list", "get", lambda w, u: "/api/v1/pools/", all_admins(200)),
-    Case("pool in scope", "get", lambda w, u: f"/api/v1/pools/{w.pool_s_e3.pk}/", all_admins(200)),
+    Case("pool in scope", "get", lambda w, u: f"/api/v1/pools/{w.pool_e3.pk}/", all_admins(200)),
     Case("pool out of scope", "get", lambda w, u: f"/api/v1/pools/{w.pool_t_e3.pk}/", out_of_scope(200)),
     Case(
         "pool quantity in scope",
         "patch",
-        lambda w, u: f"/api/v1/pools/{w.pool_s_e3.pk}/",
+        lambda w, u: f"/api/v1/pools/{w.pool_e3.pk}/",
         {"global_admin": 200, "subscription_admin": 200, "user_admin": 403},
         lambda w: {"quantity": 7},
     ),
@@ -118,20 +119,30 @@ CASES = [
     Case(
         "license set in scope",
         "put",
-        lambda w, u: f"/api/v1/users/{w.holder.pk}/licenses/",
+        lambda w, u: f"/api/v1/users/{w.alex.pk}/licenses/",
         all_admins(200),
         lambda w: {"subscription": w.s.pk, "products": [str(w.e3.sku_id)]},
     ),
     Case(
         "license set out of scope",
         "put",
-        lambda w, u: f"/api/v1/users/{w.holder.pk}/licenses/",
+        lambda w, u: f"/api/v1/users/{w.alex.pk}/licenses/",
         out_of_scope(200),
         lambda w: {"subscription": w.t.pk, "products": []},
     ),
     Case("assignments list", "get", lambda w, u: "/api/v1/assignments/", all_admins(200)),
-    Case("assignment in scope", "get", lambda w, u: f"/api/v1/assignments/{w.assignment_s.pk}/", all_admins(200)),
-    Case("assignment out of scope", "get", lambda w, u: f"/api/v1/assignments/{w.assignment_t.pk}/", out_of_scope(200)),
+    Case(
+        "assignment in scope",
+        "get",
+        lambda w, u: f"/api/v1/assignments/{w.assignment(w.alex, w.pool_e3).pk}/",
+        all_admins(200),
+    ),
+    Case(
+        "assignment out of scope",
+        "get",
+        lambda w, u: f"/api/v1/assignments/{w.assignment(w.alex, w.pool_t_e3).pk}/",
+        out_of_scope(200),
+    ),
     Case(
         "assign in scope",
         "post",
@@ -146,9 +157,17 @@ CASES = [
         out_of_scope(201),
         lambda w: {"user": w.adele.pk, "subscription": w.t.pk, "product": "OFFICESERIES_E3"},
     ),
-    Case("unassign in scope", "delete", lambda w, u: f"/api/v1/assignments/{w.assignment_s.pk}/", all_admins(204)),
     Case(
-        "unassign out of scope", "delete", lambda w, u: f"/api/v1/assignments/{w.assignment_t.pk}/", out_of_scope(204)
+        "unassign in scope",
+        "delete",
+        lambda w, u: f"/api/v1/assignments/{w.assignment(w.alex, w.pool_e3).pk}/",
+        all_admins(204),
+    ),
+    Case(
+        "unassign out of scope",
+        "delete",
+        lambda w, u: f"/api/v1/assignments/{w.assignment(w.alex, w.pool_t_e3).pk}/",
+        out_of_scope(204),
     ),
     Case("audit events", "get", lambda w, u: "/api/v1/audit-events/", all_admins(200)),
     Case("tokens list", "get", lambda w, u: "/api/v1/tokens/", all_admins(200)),
@@ -161,10 +180,10 @@ CASES = [
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_endpoint_by_role(world, client_as, case: Case, role: str):
+def test_endpoint_by_role(org, client_as, case: Case, role: str):
     client = client_as(role)
-    url = case.url(world, world.users[role])
-    response = getattr(client, case.method)(url, case.body(world), format="json")
+    url = case.url(org, org.users[role])
+    response = getattr(client, case.method)(url, case.body(org), format="json")
     expected = case.status_for(role)
     assert response.status_code == expected, response.content
     if expected >= 400:
@@ -175,45 +194,44 @@ def ids(response, key: str = "id") -> set:
     return {item[key] for item in response.json()["results"]}
 
 
-def test_subscription_admin_lists_only_their_subscription(world, client_as):
+def test_subscription_admin_lists_only_their_subscription(org, client_as):
     client = client_as("subscription_admin")
-    assert ids(client.get("/api/v1/subscriptions/")) == {world.s.pk}
-    assert ids(client.get("/api/v1/pools/")) == {world.pool_s_e3.pk, world.pool_s_e5.pk}
-    assert {item["subscription"]["id"] for item in client.get("/api/v1/assignments/").json()["results"]} == {world.s.pk}
+    assert ids(client.get("/api/v1/subscriptions/")) == {org.s.pk}
+    assert ids(client.get("/api/v1/pools/")) == {org.pool_e3.pk, org.pool_e5.pk, org.pool_visio.pk}
+    assert {item["subscription"]["id"] for item in client.get("/api/v1/assignments/").json()["results"]} == {org.s.pk}
     events = client.get("/api/v1/audit-events/").json()["results"]
-    assert events and {event["subscription"] for event in events} == {world.s.pk}
+    assert events and {event["subscription"] for event in events} == {org.s.pk}
 
 
-def test_global_admin_lists_everything(world, client_as):
+def test_global_admin_lists_everything(org, client_as):
     client = client_as("global_admin")
-    assert ids(client.get("/api/v1/subscriptions/")) == {world.s.pk, world.t.pk}
+    assert ids(client.get("/api/v1/subscriptions/")) == {org.s.pk, org.t.pk}
     assert len(client.get("/api/v1/assignments/").json()["results"]) == 3
     events = client.get("/api/v1/audit-events/?limit=500").json()["results"]
     # License events of both subscriptions, and the organisation-wide ones (tokens) with no subscription.
-    assert {event["subscription"] for event in events} == {world.s.pk, world.t.pk, None}
+    assert {event["subscription"] for event in events} == {org.s.pk, org.t.pk, None}
 
 
-def test_subscription_admin_sees_every_user_but_only_licenses_of_their_subscription(world, client_as):
+def test_subscription_admin_sees_every_user_but_only_licenses_of_their_subscription(org, client_as):
     client = client_as("subscription_admin")
     users = {user["email"]: user for user in client.get("/api/v1/users/?limit=500").json()["results"]}
-    assert {"adele@contoso.example", "holder@contoso.example", "ga@contoso.example"} <= set(users)
-    held = users["holder@contoso.example"]["licenses"]
+    assert {"adele.vance@contoso.test", "alex.wilber@contoso.test", "gloria.admin@contoso.test"} <= set(users)
+    held = users["alex.wilber@contoso.test"]["licenses"]
     assert {(lic["subscription"]["id"], lic["product"]["sku_part_number"]) for lic in held} == {
-        (world.s.pk, "OFFICESERIES_E3"),
-        (world.s.pk, "OFFICESERIES_E5"),
+        (org.s.pk, "OFFICESERIES_E3"),
     }
-    licenses = client.get(f"/api/v1/users/{world.holder.pk}/licenses/").json()["licenses"]
-    assert {lic["subscription"]["id"] for lic in licenses} == {world.s.pk}
+    licenses = client.get(f"/api/v1/users/{org.alex.pk}/licenses/").json()["licenses"]
+    assert {lic["subscription"]["id"] for lic in licenses} == {org.s.pk}
 
 
-def test_tokens_list_shows_only_the_callers_tokens(world, client_as):
-    api_token_create(user=world.adele, name="adele's", by=Actor(None, Source.SYSTEM))
+def test_tokens_list_shows_only_the_callers_tokens(org, client_as):
+    api_token_create(user=org.adele, name="adele's", by=Actor(None, Source.SYSTEM))
     names = {token["name"] for token in client_as("global_admin").get("/api/v1/tokens/").json()["results"]}
     assert names == {"tests"}
 
 
-def test_audit_log_of_a_subscription_admin_omits_events_without_their_subscription(world, client_as):
-    user_licenses_change(user=world.adele, subscription=world.t, add=[world.e3], by=Actor(None, Source.CLI))
+def test_audit_log_of_a_subscription_admin_omits_events_without_their_subscription(org, client_as):
+    user_licenses_change(user=org.adele, subscription=org.t, add=[org.e3], by=Actor(None, Source.CLI))
     events = client_as("subscription_admin").get("/api/v1/audit-events/?source=cli").json()["results"]
     assert events == []
     assert len(client_as("user_admin").get("/api/v1/audit-events/?source=cli").json()["results"]) == 1

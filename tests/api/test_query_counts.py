@@ -35,7 +35,7 @@ class Many:
 
 
 @pytest.fixture
-def many(world) -> Many:
+def many(org) -> Many:
     """Every list longer than a page of 25: 30 users holding licenses in one big subscription, 30 more
     subscriptions of two products each, and 30 tokens of the caller."""
     users = UserFactory.create_batch(30)
@@ -46,7 +46,7 @@ def many(world) -> Many:
         subscription = SubscriptionFactory()
         for product in ProductFactory.create_batch(2):
             LicensePoolFactory(subscription=subscription, product=product)
-    admin = world.users["global_admin"]
+    admin = org.users["global_admin"]
     client = bearer_client(admin)
     for _ in range(29):
         bearer_client(admin)

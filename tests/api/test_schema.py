@@ -114,7 +114,7 @@ def test_swagger_ui_is_served_from_this_server(client_as):
 
 
 @pytest.fixture
-def api_schema(world, settings, global_admin_headers):
+def api_schema(org, settings, global_admin_headers):
     settings.ALLOWED_HOSTS = ["localhost"]  # schemathesis' WSGI client calls the app as http://localhost
     # As Django's test client does: a request must not close the connection that holds the test's transaction.
     for signal in (request_started, request_finished):
@@ -124,16 +124,16 @@ def api_schema(world, settings, global_admin_headers):
         signal.connect(close_old_connections)
 
 
-def headers_of(world, role: str) -> dict[str, str]:
+def headers_of(org, role: str) -> dict[str, str]:
     if role == "anonymous":
         return {}
-    _, key = api_token_create(user=world.users[role], name="schemathesis", by=Actor(None, Source.SYSTEM))
+    _, key = api_token_create(user=org.users[role], name="schemathesis", by=Actor(None, Source.SYSTEM))
     return {"Authorization": f"Bearer {key}"}
 
 
 @pytest.fixture
-def global_admin_headers(world) -> dict[str, str]:
-    return headers_of(world, "global_admin")
+def global_admin_headers(org) -> dict[str, str]:
+    return headers_of(org, "global_admin")
 
 
 CHECKS = [
@@ -162,8 +162,8 @@ def assert_error_body(response) -> None:
 @pytest.mark.parametrize(
     ("method", "path"), [(method, path) for path, methods in OPERATIONS.items() for method in sorted(methods)]
 )
-def test_api_conforms_to_its_schema(api_schema, world, role, method, path):
-    headers = headers_of(world, role)
+def test_api_conforms_to_its_schema(api_schema, org, role, method, path):
+    headers = headers_of(org, role)
     operation = api_schema[path][method.upper()]
     strategy = hypothesis.strategies.one_of(
         operation.as_strategy(generation_mode=GenerationMode.POSITIVE),

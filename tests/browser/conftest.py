@@ -12,37 +12,26 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 # The live server listens on 127.0.0.1 (not "localhost", which may resolve to ::1 first) without a CLI flag.
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 
-from dataclasses import dataclass  # noqa: E402
-
 import pytest  # noqa: E402
 from playwright.sync_api import BrowserContext, Locator, Page, expect  # noqa: E402
 
-from accounts.choices import Role  # noqa: E402
 from accounts.models import User  # noqa: E402
-from core.audit import Actor
+from core.audit import Actor  # noqa: E402
 from core.choices import Source  # noqa: E402
-from licensing.models import LicensePool, Product, Subscription  # noqa: E402
+from licensing.models import Product, Subscription  # noqa: E402
 from licensing.services.bulk import licenses_bulk_assign  # noqa: E402
-from tests.factories import (  # noqa: E402
-    PASSWORD,
-    LicensePoolFactory,
-    ProductFactory,
-    RoleAssignmentFactory,
-    SubscriptionFactory,
-    UserFactory,
-)
+from tests.factories import PASSWORD, UserFactory  # noqa: E402
+from tests.world import Org, org_build  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Auto-waiting assertions give up after this long: a failing test fails in seconds, a passing one waits nothing.
 expect.set_options(timeout=10_000)
 
-# (display name, department): first names are unique, so a search for one finds exactly one user.
-PEOPLE = [
-    ("Adele Vance", "Sales"),
-    ("Alex Wilber", "Marketing"),
+# Colleagues the shared organisation does not have, so that the list spans pages: (display name, department).
+# First names are unique, so a search for one finds exactly one user.
+COLLEAGUES = [
     ("Diego Siciliani", "Engineering"),
     ("Grady Archie", "Engineering"),
-    ("Henrietta Mueller", "Research"),
     ("Isaiah Langer", "Sales"),
     ("Johanna Lorenz", "Engineering"),
     ("Joni Sherman", "Legal"),
@@ -83,71 +72,29 @@ def _short_timeouts(context: BrowserContext) -> None:
     context.set_default_timeout(10_000)
 
 
-@dataclass
-class Org:
-    """A small organisation: one active subscription with three products (one exhausted), a second subscription,
-    a dozen users, a Global Administrator and a Subscription Administrator of the first subscription."""
-
-    subscription: Subscription
-    other_subscription: Subscription
-    e3: Product
-    e5: Product
-    visio: Product
-    users: dict[str, User]
-    global_admin: User
-    subscription_admin: User
-
-    def pool(self, product: Product) -> LicensePool:
-        return LicensePool.objects.get(subscription=self.subscription, product=product)
-
-    def held(self, user: User) -> set[str]:
-        """Names of the products `user` holds in the subscription, read from the database."""
-        return set(
-            user.license_assignments.filter(pool__subscription=self.subscription).values_list(
-                "pool__product__name", flat=True
-            )
-        )
-
-
 @pytest.fixture
 def org(transactional_db) -> Org:
-    """E3: 17 of 20 available; E5: 5 of 5; Visio: 0 of 2 (exhausted). Adele Vance holds nothing."""
-    subscription = SubscriptionFactory(name="Contoso Enterprise")
-    other = SubscriptionFactory(name="Fabrikam Research")
-    e3 = ProductFactory(name="OfficeSeries E3", sku_part_number="OFFICESERIES_E3")
-    e5 = ProductFactory(name="OfficeSeries E5", sku_part_number="OFFICESERIES_E5")
-    visio = ProductFactory(name="OfficeSeries Visio Plan 2", sku_part_number="OFFICESERIES_VISIO_P2")
-    LicensePoolFactory(subscription=subscription, product=e3, quantity=20)
-    LicensePoolFactory(subscription=subscription, product=e5, quantity=5)
-    LicensePoolFactory(subscription=subscription, product=visio, quantity=2)
-    LicensePoolFactory(subscription=other, product=e3, quantity=7)
-    users = {
+    """tests/world.py's organisation, committed (a transactional test) so that the live server sees it."""
+    return org_build()
+
+
+@pytest.fixture(autouse=True)
+def people(org: Org) -> dict[str, User]:
+    """Everyone without an admin role but Morgan, by first name: the organisation's Adele, Alex and Henrietta, and
+    the COLLEAGUES. Diego and Grady hold E3 as Alex does, so E3 has 17 of 20 available."""
+    colleagues = {
         name.split()[0]: UserFactory(
             display_name=name, email=f"{name.lower().replace(' ', '.')}@contoso.test", department=department
         )
-        for name, department in PEOPLE
+        for name, department in COLLEAGUES
     }
-    global_admin = RoleAssignmentFactory(
-        role=Role.GLOBAL_ADMIN, user=UserFactory(display_name="Gloria Admin", email="gloria.admin@contoso.test")
-    ).user
-    subscription_admin = RoleAssignmentFactory(
-        role=Role.SUBSCRIPTION_ADMIN,
-        subscription=subscription,
-        user=UserFactory(display_name="Sam Subadmin", email="sam.subadmin@contoso.test"),
-    ).user
     licenses_bulk_assign(
-        subscription=subscription,
-        product=e3,
-        users=[users["Alex"], users["Diego"], users["Grady"]],
+        subscription=org.s,
+        product=org.e3,
+        users=[colleagues["Diego"], colleagues["Grady"]],
         by=Actor(None, Source.SYSTEM),
     )
-    licenses_bulk_assign(
-        subscription=subscription,
-        product=visio,
-        users=[users["Henrietta"], users["Isaiah"]],
-        by=Actor(None, Source.SYSTEM),
-    )
-    return Org(subscription, other, e3, e5, visio, users, global_admin, subscription_admin)
+    return {"Adele": org.adele, "Alex": org.alex, "Henrietta": org.henrietta, **colleagues}
 
 
 def sign_in(page: Page, user: User) -> None:

@@ -10,7 +10,6 @@ from core.choices import Source
 from licensing.services.assignments import user_licenses_change
 from licensing.services.bulk import licenses_bulk_assign
 from tests.browser.conftest import (
-    Org,
     add_or_remove_button,
     filter_users,
     license_dialog,
@@ -25,6 +24,7 @@ from tests.browser.conftest import (
     user_row,
     user_rows,
 )
+from tests.world import Org
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,10 +32,10 @@ NONE_AVAILABLE = "None available — free a license or buy more"
 
 
 def test_assign_then_unassign_following_the_guide(page: Page, org: Org, assert_pool_counters):
-    adele = org.users["Adele"]
+    adele = org.adele
 
     # Assign, step 1: check product and license availability.
-    sign_in(page, org.global_admin)
+    sign_in(page, org.users["global_admin"])
     card = page.locator("section", has=page.get_by_role("heading", name="Contoso Enterprise"))
     expect(card).to_contain_text("5 of 5 available")
 
@@ -68,7 +68,7 @@ def test_assign_then_unassign_following_the_guide(page: Page, org: Org, assert_p
     expect(licenses_cell(page, adele)).to_have_text("OfficeSeries E5")
     expect(pool_summary(page)).to_contain_text("4 of 5 available")
     assert org.held(adele) == {"OfficeSeries E5"}
-    assert org.pool(org.e5).assigned == 1
+    assert org.pool(org.pool_e5).assigned == 1
 
     # ... and on the user's profile, with who assigned it.
     user_row(page, adele).get_by_role("link", name="Profile").click()
@@ -101,7 +101,7 @@ def test_assign_then_unassign_following_the_guide(page: Page, org: Org, assert_p
     expect(licenses_cell(page, adele)).to_have_text("No licenses")
     expect(pool_summary(page)).to_contain_text("5 of 5 available")
     assert org.held(adele) == set()
-    assert org.pool(org.e5).assigned == 0
+    assert org.pool(org.pool_e5).assigned == 0
     user_row(page, adele).get_by_role("link", name="Profile").click()
     expect(page).to_have_url(re.compile(rf"/users/{adele.pk}/$"))
     expect(page.get_by_role("main")).not_to_contain_text("OfficeSeries E5")
@@ -109,9 +109,9 @@ def test_assign_then_unassign_following_the_guide(page: Page, org: Org, assert_p
 
 
 def test_one_save_adds_and_removes(page: Page, org: Org, assert_pool_counters):
-    alex = org.users["Alex"]
-    sign_in(page, org.global_admin)
-    open_user_assignments(page, org.subscription)
+    alex = org.alex
+    sign_in(page, org.users["global_admin"])
+    open_user_assignments(page, org.s)
     expect(licenses_cell(page, alex)).to_have_text("OfficeSeries E3")
 
     dialog = open_license_dialog(page, alex)
@@ -131,13 +131,13 @@ def test_one_save_adds_and_removes(page: Page, org: Org, assert_pool_counters):
 
 
 def test_exhausted_product_is_disabled_for_users_who_do_not_hold_it(page: Page, org: Org, assert_pool_counters):
-    adele, henrietta = org.users["Adele"], org.users["Henrietta"]
-    sign_in(page, org.global_admin)
-    open_user_assignments(page, org.subscription)
-    expect(pool_summary(page)).to_contain_text("0 of 2 available")
+    adele, henrietta = org.adele, org.henrietta
+    sign_in(page, org.users["global_admin"])
+    open_user_assignments(page, org.s)
+    expect(pool_summary(page)).to_contain_text("0 of 1 available")
 
     dialog = open_license_dialog(page, adele)
-    expect(product_label(dialog, org.visio)).to_contain_text("0 of 2 available")
+    expect(product_label(dialog, org.visio)).to_contain_text("0 of 1 available")
     expect(product_checkbox(dialog, org.visio)).to_be_disabled()
     expect(dialog.get_by_text(NONE_AVAILABLE)).to_be_visible()
     expect(product_checkbox(dialog, org.e3)).to_be_enabled()
@@ -152,18 +152,18 @@ def test_exhausted_product_is_disabled_for_users_who_do_not_hold_it(page: Page, 
     product_checkbox(dialog, org.visio).uncheck()
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()
-    expect(pool_summary(page)).to_contain_text("1 of 2 available")
+    expect(pool_summary(page)).to_contain_text("1 of 1 available")
 
     dialog = open_license_dialog(page, adele)
     expect(product_checkbox(dialog, org.visio)).to_be_enabled()
-    expect(product_label(dialog, org.visio)).to_contain_text("1 of 2 available")
+    expect(product_label(dialog, org.visio)).to_contain_text("1 of 1 available")
     assert_pool_counters()
 
 
 def test_dialog_is_keyboard_friendly(page: Page, org: Org, assert_pool_counters):
-    adele = org.users["Adele"]
-    sign_in(page, org.global_admin)
-    open_user_assignments(page, org.subscription)
+    adele = org.adele
+    sign_in(page, org.users["global_admin"])
+    open_user_assignments(page, org.s)
 
     add_or_remove_button(page, adele).focus()
     page.keyboard.press("Enter")
@@ -189,12 +189,12 @@ def test_dialog_is_keyboard_friendly(page: Page, org: Org, assert_pool_counters)
     assert_pool_counters()
 
 
-def test_save_fails_when_the_last_license_was_taken_meanwhile(page: Page, org: Org, assert_pool_counters):
-    adele, patti = org.users["Adele"], org.users["Patti"]
-    others = [org.users[name] for name in ("Joni", "Lidia", "Megan", "Nestor")]
-    licenses_bulk_assign(subscription=org.subscription, product=org.e5, users=others, by=Actor(None, Source.SYSTEM))
-    sign_in(page, org.global_admin)
-    open_user_assignments(page, org.subscription)
+def test_save_fails_when_the_last_license_was_taken_meanwhile(page: Page, org: Org, people, assert_pool_counters):
+    adele, patti = org.adele, people["Patti"]
+    others = [people[name] for name in ("Joni", "Lidia", "Megan", "Nestor")]
+    licenses_bulk_assign(subscription=org.s, product=org.e5, users=others, by=Actor(None, Source.SYSTEM))
+    sign_in(page, org.users["global_admin"])
+    open_user_assignments(page, org.s)
 
     dialog = open_license_dialog(page, adele)
     expect(product_label(dialog, org.e5)).to_contain_text("1 of 5 available")
@@ -202,9 +202,7 @@ def test_save_fails_when_the_last_license_was_taken_meanwhile(page: Page, org: O
     product_checkbox(dialog, org.e5).check()
 
     # Another admin takes the last E5 license between opening the dialog and Save.
-    user_licenses_change(
-        user=patti, subscription=org.subscription, add=[org.e5], by=Actor(org.global_admin, Source.WEB)
-    )
+    user_licenses_change(user=patti, subscription=org.s, add=[org.e5], by=Actor(org.users["global_admin"], Source.WEB))
     dialog.get_by_role("button", name="Save").click()
 
     expect(dialog.get_by_role("alert")).to_contain_text("Not enough OfficeSeries E5 licenses: needs 1, 0 available.")
@@ -213,6 +211,6 @@ def test_save_fails_when_the_last_license_was_taken_meanwhile(page: Page, org: O
     expect(page.locator("#messages")).not_to_contain_text("Licenses updated")
     # All or nothing: the E3 license, which was available, was not assigned either.
     assert org.held(adele) == set()
-    assert org.pool(org.e3).assigned == 3
-    assert org.pool(org.e5).assigned == 5
+    assert org.pool(org.pool_e3).assigned == 3
+    assert org.pool(org.pool_e5).assigned == 5
     assert_pool_counters()

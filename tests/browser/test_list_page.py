@@ -7,7 +7,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
-    Org,
     license_dialog,
     licenses_cell,
     open_license_dialog,
@@ -17,6 +16,7 @@ from tests.browser.conftest import (
     user_row,
     user_rows,
 )
+from tests.world import Org
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,8 +31,8 @@ def page_errors(page: Page) -> list[str]:
 
 
 def test_back_and_forward_after_paging_raise_no_errors(page: Page, org: Org, page_errors):
-    sign_in(page, org.global_admin)
-    page.goto(f"/subscriptions/{org.subscription.pk}/users/?per_page=10")
+    sign_in(page, org.users["global_admin"])
+    page.goto(f"/subscriptions/{org.s.pk}/users/?per_page=10")
     summary = page.locator(".pagination-summary")
     expect(summary).to_contain_text("Showing 1–10 of")
 
@@ -50,9 +50,9 @@ def test_back_and_forward_after_paging_raise_no_errors(page: Page, org: Org, pag
 
 
 def test_the_bulk_bars_counts_follow_a_save_in_the_dialog(page: Page, org: Org):
-    adele = org.users["Adele"]
-    sign_in(page, org.global_admin)
-    open_user_assignments(page, org.subscription)
+    adele = org.adele
+    sign_in(page, org.users["global_admin"])
+    open_user_assignments(page, org.s)
     bulk_product = page.get_by_label("Product for selected users")
     bulk_product.select_option(label="OfficeSeries E5 (5 available)")
 
@@ -65,10 +65,10 @@ def test_the_bulk_bars_counts_follow_a_save_in_the_dialog(page: Page, org: Org):
     expect(bulk_product.locator("option:checked")).to_have_text("OfficeSeries E5 (4 available)")  # still picked
 
 
-def test_a_refused_bulk_action_keeps_the_ticked_rows(page: Page, org: Org, page_errors):
-    chosen = [org.users[name] for name in ("Adele", "Joni", "Nestor")]
-    sign_in(page, org.global_admin)
-    open_user_assignments(page, org.subscription)
+def test_a_refused_bulk_action_keeps_the_ticked_rows(page: Page, org: Org, people, page_errors):
+    chosen = [people[name] for name in ("Adele", "Joni", "Nestor")]
+    sign_in(page, org.users["global_admin"])
+    open_user_assignments(page, org.s)
     for user in chosen:
         page.get_by_role("checkbox", name=f"Select {user.display_name}", exact=True).check()
     bulk_product = page.get_by_label("Product for selected users")
@@ -93,9 +93,9 @@ def test_a_refused_bulk_action_keeps_the_ticked_rows(page: Page, org: Org, page_
 
 
 def test_a_rows_name_and_the_selected_row_open_the_users_license_assignments(page: Page, org: Org):
-    adele, alex = org.users["Adele"], org.users["Alex"]
-    sign_in(page, org.global_admin)
-    open_user_assignments(page, org.subscription)
+    adele, alex = org.adele, org.alex
+    sign_in(page, org.users["global_admin"])
+    open_user_assignments(page, org.s)
 
     user_row(page, adele).get_by_role("link", name="Adele Vance").click()
     dialog = license_dialog(page, adele)
@@ -114,8 +114,8 @@ def test_a_rows_name_and_the_selected_row_open_the_users_license_assignments(pag
 
 def test_the_guides_references_lead_to_products_and_a_products_help(page: Page, org: Org):
     """Step 1's "Purchasing Products and Licenses" and the closing "How to Manage Product Licenses"."""
-    sign_in(page, org.global_admin)
-    open_user_assignments(page, org.subscription)
+    sign_in(page, org.users["global_admin"])
+    open_user_assignments(page, org.s)
 
     page.get_by_role("main").get_by_role("link", name="Products & licenses").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Products & licenses")

@@ -6,7 +6,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
-    Org,
     filter_users,
     licenses_cell,
     open_user_assignments,
@@ -16,6 +15,7 @@ from tests.browser.conftest import (
     user_row,
     user_rows,
 )
+from tests.world import Org
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,16 +29,16 @@ def page_without_js(new_context):
 
 def test_filter_and_license_page_without_javascript(page_without_js, org: Org, assert_pool_counters):
     page = page_without_js
-    adele = org.users["Adele"]
-    sign_in(page, org.global_admin)
-    open_user_assignments(page, org.subscription)
+    adele = org.adele
+    sign_in(page, org.users["global_admin"])
+    open_user_assignments(page, org.s)
 
     filter_users(page, "Adele")
     expect(page).to_have_url(re.compile(r"[?&]q=Adele"))
     expect(user_rows(page)).to_have_count(1)
 
     user_row(page, adele).get_by_role("link", name="Add or remove licenses", exact=True).click()
-    expect(page).to_have_url(re.compile(rf"/subscriptions/{org.subscription.pk}/users/{adele.pk}/licenses/(\?.*)?$"))
+    expect(page).to_have_url(re.compile(rf"/subscriptions/{org.s.pk}/users/{adele.pk}/licenses/(\?.*)?$"))
     expect(page.get_by_role("heading", name=re.compile(r"Add or remove licenses.*Adele Vance"))).to_be_visible()
     expect(product_checkbox(page.get_by_role("main"), org.visio)).to_be_disabled()
     product_checkbox(page.get_by_role("main"), org.e3).check()
@@ -48,7 +48,7 @@ def test_filter_and_license_page_without_javascript(page_without_js, org: Org, a
     expect(page.locator("#messages")).to_contain_text("Licenses updated for Adele Vance")
     assert org.held(adele) == {"OfficeSeries E3", "OfficeSeries E5"}
 
-    open_user_assignments(page, org.subscription)
+    open_user_assignments(page, org.s)
     expect(licenses_cell(page, adele)).to_contain_text("OfficeSeries E3")
     expect(licenses_cell(page, adele)).to_contain_text("OfficeSeries E5")
     expect(pool_summary(page)).to_contain_text("16 of 20 available")

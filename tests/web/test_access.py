@@ -4,7 +4,8 @@ Administrator's scope, and a redirect to sign-in for anonymous visitors (design.
 import pytest
 from django.urls import reverse
 
-from tests.web.conftest import HTMX, ROLES, Org, client_for
+from tests.web.conftest import HTMX, client_for
+from tests.world import ROLES, Org
 
 PAGES = {
     "home": lambda org, s: reverse("licensing:home"),

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from licensing.choices import SubscriptionStatus
 from tests.factories import UserFactory
-from tests.web.conftest import HTMX, Org, client_for
+from tests.web.conftest import HTMX, client_for
+from tests.world import Org
 
 
 def users_url(org: Org) -> str:

@@ -15,7 +15,8 @@ from core.choices import AuditAction, Source
 from core.models import AuditEvent
 from licensing.services.assignments import user_licenses_change
 from licensing.services.pools import pool_set_quantity
-from tests.web.conftest import Org, client_for
+from tests.web.conftest import client_for
+from tests.world import Org
 
 
 def audit_url(org: Org, subscription=None) -> str:

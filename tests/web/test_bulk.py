@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import LicensePoolFactory, ProductFactory
-from tests.web.conftest import Org, client_for, messages_of
+from tests.web.conftest import client_for, messages_of
+from tests.world import Org
 
 
 def bulk_url(org: Org) -> str:

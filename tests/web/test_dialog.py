@@ -12,7 +12,8 @@ from core.models import AuditEvent
 from licensing.choices import SubscriptionStatus
 from licensing.services.assignments import user_licenses_change
 from tests.factories import LicensePoolFactory, ProductFactory, UserFactory
-from tests.web.conftest import HTMX, Org, client_for
+from tests.web.conftest import HTMX, client_for
+from tests.world import Org
 
 NONE_AVAILABLE = "None available — free a license or buy more"
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from licensing.filtersets import AuditEventFilterSet, UserLicenseFilterSet
 from licensing.views import SubscriptionAuditView, UserLicenseAssignmentsView
 from licensing.views.lists import ORDERING
-from tests.web.conftest import Org
+from tests.world import Org
 
 LISTS = {"users": UserLicenseAssignmentsView, "audit": SubscriptionAuditView}
 URL_NAMES = {"users": "licensing:subscription_users", "audit": "licensing:subscription_audit"}

@@ -9,7 +9,8 @@ from core.audit import Actor
 from core.choices import Source
 from licensing.services.assignments import user_licenses_change
 from tests.factories import LicensePoolFactory, ProductFactory, UserFactory
-from tests.web.conftest import Org, client_for
+from tests.web.conftest import client_for
+from tests.world import Org
 
 
 @pytest.fixture

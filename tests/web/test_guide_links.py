@@ -5,7 +5,8 @@ Product Licenses) lead to real pages: Products & licenses and each product's own
 import pytest
 from django.urls import reverse
 
-from tests.web.conftest import Org, client_for
+from tests.web.conftest import client_for
+from tests.world import Org
 
 
 def users_url(org: Org) -> str:

@@ -17,7 +17,8 @@ from licensing.demo import ADMINS, seed_demo
 from licensing.models import Subscription
 from licensing.views import UserLicenseAssignmentsView
 from tests.factories import UserFactory
-from tests.web.conftest import HTMX, Org, client_for
+from tests.web.conftest import HTMX, client_for
+from tests.world import Org
 
 # Session, user, roles, subscription, its pools, the bounded count, the page's rows with their licenses, departments.
 FULL_PAGE_QUERIES = 8

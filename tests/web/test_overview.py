@@ -3,7 +3,8 @@
 from django.urls import reverse
 
 from licensing.choices import SubscriptionStatus
-from tests.web.conftest import Org, client_for
+from tests.web.conftest import client_for
+from tests.world import Org
 
 
 def overview(org: Org, user_key: str = "global_admin") -> str:

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from core.choices import AuditAction, Source
 from core.models import AuditEvent
-from tests.web.conftest import Org, client_for, messages_of
+from tests.web.conftest import client_for, messages_of
+from tests.world import Org
 
 
 def products_url(org: Org) -> str:

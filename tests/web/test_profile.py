@@ -4,7 +4,8 @@ import re
 
 from django.urls import reverse
 
-from tests.web.conftest import Org, client_for
+from tests.web.conftest import client_for
+from tests.world import Org
 
 
 def profile_url(user) -> str:

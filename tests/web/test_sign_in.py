@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import PASSWORD
-from tests.web.conftest import Org, client_for
+from tests.web.conftest import client_for
+from tests.world import Org
 
 
 def test_sign_in_page_has_the_guide_labels(db):

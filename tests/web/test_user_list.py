@@ -10,7 +10,8 @@ from core.audit import Actor
 from core.choices import Source
 from licensing.services.bulk import licenses_bulk_assign
 from tests.factories import UserFactory
-from tests.web.conftest import HTMX, Org, client_for
+from tests.web.conftest import HTMX, client_for
+from tests.world import Org
 
 
 def users_url(org: Org) -> str:

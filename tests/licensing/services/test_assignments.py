@@ -1,10 +1,10 @@
-"""licensing.services: every rule of design.md's "Service layer", one behaviour per test."""
+"""licensing.services.assignments: user_licenses_change and user_licenses_set, their audit events, and who may call
+them (design.md's "Service layer")."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.choices import Role
 from core.audit import Actor
 from core.choices import AuditAction, Source
 from core.errors import (
@@ -12,82 +12,20 @@ from core.errors import (
     NotFound,
     PermissionDenied,
     ProductNotInSubscription,
-    QuantityBelowAssigned,
     SubscriptionNotActive,
     ValidationFailed,
 )
 from core.models import AuditEvent
 from licensing.choices import SubscriptionStatus
-from licensing.models import LicenseAssignment, LicensePool, Subscription
-from licensing.services.assignments import user_licenses_change, user_licenses_set
-from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
-from licensing.services.pools import pool_create, pool_set_quantity
-from tests.factories import (
-    LicensePoolFactory,
-    ProductFactory,
-    RoleAssignmentFactory,
-    SubscriptionFactory,
-    UserFactory,
-)
+from licensing.models import LicenseAssignment, Subscription
+from licensing.services.assignments import user_licenses_set
+from tests.factories import LicensePoolFactory, UserFactory
+from tests.licensing.services.conftest import assigned, bulk_assign, bulk_unassign, change, events, held
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _counters_stay_right(assert_pool_counters):
-    """Whatever a test did, every pool's counter still equals its assignment rows afterwards."""
-    yield
-    assert_pool_counters()
-
-
-@pytest.fixture
-def pool_a(subscription):
-    return LicensePoolFactory(subscription=subscription, product__sku_part_number="SKU_A", quantity=3)
-
-
-@pytest.fixture
-def pool_b(subscription):
-    return LicensePoolFactory(subscription=subscription, product__sku_part_number="SKU_B", quantity=1)
-
-
-@pytest.fixture
-def pool_c(subscription):
-    return LicensePoolFactory(subscription=subscription, product__sku_part_number="SKU_C", quantity=2)
-
-
-@pytest.fixture
-def user(db):
-    return UserFactory()
-
-
-def change(user, subscription, add=(), remove=(), actor=None, source=Source.WEB, actor_label="", **kwargs):
-    return user_licenses_change(
-        user=user,
-        subscription=subscription,
-        add=[pool.product for pool in add],
-        remove=[pool.product for pool in remove],
-        **kwargs,
-        by=Actor(actor, source, label=actor_label),
-    )
-
-
-def held(user, subscription=None) -> set[str]:
-    """The part numbers of the licenses `user` holds (in `subscription`, when given)."""
-    assignments = LicenseAssignment.objects.filter(user=user)
-    if subscription is not None:
-        assignments = assignments.filter(pool__subscription=subscription)
-    return set(assignments.values_list("pool__product__sku_part_number", flat=True))
-
-
-def assigned(pool) -> int:
-    return LicensePool.objects.values_list("assigned", flat=True).get(pk=pool.pk)
-
-
-def events():
-    return list(AuditEvent.objects.order_by("id"))
-
-
-# --- user_licenses_change -----------------------------------------------------------------------------------
+# --- user_licenses_change ------------------------------------------------------------------------------------
 
 
 def test_adds_and_removes_in_one_call(subscription, pool_a, pool_b, user, assert_pool_counters):
@@ -364,180 +302,7 @@ def test_set_with_a_short_product_changes_nothing(subscription, pool_a, pool_b, 
     assert_pool_counters()
 
 
-# --- pool_set_quantity ---------------------------------------------------------------------------------------
-
-
-def set_quantity(pool, quantity, actor=None):
-    return pool_set_quantity(pool=pool, quantity=quantity, by=Actor(actor, Source.WEB))
-
-
-def test_quantity_below_assigned_is_refused_with_the_number_to_unassign(subscription, pool_a):
-    for _ in range(3):
-        change(UserFactory(), subscription, add=[pool_a])
-    events_before = AuditEvent.objects.count()
-
-    with pytest.raises(QuantityBelowAssigned) as caught:
-        set_quantity(pool_a, 1)
-
-    assert caught.value.code == "quantity_below_assigned"
-    assert caught.value.details == {"sku": "SKU_A", "quantity": 1, "assigned": 3, "must_unassign": 2}
-    assert LicensePool.objects.get(pk=pool_a.pk).quantity == 3
-    assert AuditEvent.objects.count() == events_before
-
-
-def test_quantity_can_go_down_to_exactly_assigned(subscription, pool_c, assert_pool_counters):
-    change(UserFactory(), subscription, add=[pool_c])
-
-    updated = set_quantity(pool_c, 1)
-
-    assert (updated.quantity, updated.assigned, updated.available) == (1, 1, 0)
-    assert LicensePool.objects.get(pk=pool_c.pk).quantity == 1
-    assert_pool_counters()
-
-
-def test_a_quantity_change_is_audited_with_old_and_new(global_admin, pool_a):
-    set_quantity(pool_a, 10, actor=global_admin)
-
-    (event,) = events()
-    assert event.action == AuditAction.QUANTITY_CHANGED
-    assert event.actor == global_admin
-    assert event.subscription == pool_a.subscription
-    assert event.product == pool_a.product
-    assert event.details == {"old_quantity": 3, "new_quantity": 10}
-
-
-def test_setting_the_same_quantity_is_not_audited(pool_a):
-    set_quantity(pool_a, 3)
-
-    assert AuditEvent.objects.count() == 0
-
-
-@pytest.mark.parametrize("quantity", [-1, 2.5, "7", True, None])
-def test_a_quantity_must_be_a_whole_number_not_below_zero(quantity, pool_a):
-    with pytest.raises(ValidationFailed):
-        set_quantity(pool_a, quantity)
-
-    assert LicensePool.objects.get(pk=pool_a.pk).quantity == 3
-
-
-# --- bulk ----------------------------------------------------------------------------------------------------
-
-
-def bulk_assign(pool, users, actor=None):
-    return licenses_bulk_assign(
-        subscription=pool.subscription, product=pool.product, users=users, by=Actor(actor, Source.CLI)
-    )
-
-
-def bulk_unassign(pool, users, actor=None):
-    return licenses_bulk_unassign(
-        subscription=pool.subscription, product=pool.product, users=users, by=Actor(actor, Source.CLI)
-    )
-
-
-def test_bulk_assign_reports_each_user(subscription, pool_a, assert_pool_counters):
-    holder, newcomer = UserFactory(), UserFactory()
-    change(holder, subscription, add=[pool_a])
-
-    result = bulk_assign(pool_a, [holder, newcomer, newcomer])
-
-    assert result.outcomes == {holder.pk: "already_assigned", newcomer.pk: "assigned"}
-    assert (result.changed, result.unchanged) == (1, 1)
-    assert held(newcomer) == {"SKU_A"}
-    assert assigned(pool_a) == 2
-    bulk_events = AuditEvent.objects.filter(details__bulk=True)
-    assert [(event.action, event.subject_user) for event in bulk_events] == [(AuditAction.LICENSE_ASSIGNED, newcomer)]
-    assert_pool_counters()
-
-
-def test_bulk_assign_is_all_or_nothing_and_names_the_shortfall(subscription, pool_a, assert_pool_counters):
-    holder = UserFactory()
-    change(holder, subscription, add=[pool_a])
-    newcomers = UserFactory.create_batch(3)
-
-    with pytest.raises(NotEnoughLicenses) as caught:
-        bulk_assign(pool_a, [holder, *newcomers])
-
-    assert caught.value.details["requested"] == 3  # the holder needs no new license
-    assert caught.value.details["available"] == 2
-    assert caught.value.details["sku"] == "SKU_A"
-    assert all(held(newcomer) == set() for newcomer in newcomers)
-    assert AuditEvent.objects.count() == 1
-    assert_pool_counters()
-
-
-@pytest.mark.parametrize("status", [SubscriptionStatus.SUSPENDED, SubscriptionStatus.EXPIRED])
-def test_bulk_assign_is_refused_when_suspended_or_expired(status, subscription, pool_a):
-    subscription.status = status
-    subscription.save()
-
-    with pytest.raises(SubscriptionNotActive):
-        bulk_assign(pool_a, [UserFactory()])
-
-
-def test_bulk_assign_of_users_who_all_hold_it_is_allowed_in_any_status(subscription, pool_a):
-    holder = UserFactory()
-    change(holder, subscription, add=[pool_a])
-    subscription.status = SubscriptionStatus.EXPIRED
-    subscription.save()
-
-    assert bulk_assign(pool_a, [holder]).outcomes == {holder.pk: "already_assigned"}
-
-
-def test_bulk_unassign_reports_each_user_and_works_when_expired(subscription, pool_a, assert_pool_counters):
-    holders = UserFactory.create_batch(2)
-    bystander = UserFactory()
-    bulk_assign(pool_a, holders)
-    subscription.status = SubscriptionStatus.EXPIRED
-    subscription.save()
-
-    result = bulk_unassign(pool_a, [*holders, bystander])
-
-    assert result.outcomes == {holders[0].pk: "unassigned", holders[1].pk: "unassigned", bystander.pk: "not_assigned"}
-    assert result.changed == 2
-    assert assigned(pool_a) == 0
-    assert AuditEvent.objects.filter(action=AuditAction.LICENSE_UNASSIGNED, details__bulk=True).count() == 2
-    assert_pool_counters()
-
-
-def test_bulk_with_a_product_outside_the_subscription_is_refused(subscription):
-    elsewhere = LicensePoolFactory()
-
-    with pytest.raises(ProductNotInSubscription):
-        licenses_bulk_assign(
-            subscription=subscription, product=elsewhere.product, users=[UserFactory()], by=Actor(None, Source.CLI)
-        )
-
-
-def test_bulk_assign_takes_the_same_number_of_queries_for_few_or_many_users(
-    subscription, django_assert_num_queries, global_admin
-):
-    few, many = UserFactory.create_batch(3), UserFactory.create_batch(30)
-    pool = LicensePoolFactory(subscription=subscription, quantity=100)
-    other_pool = LicensePoolFactory(subscription=subscription, quantity=100)
-    admin = type(global_admin).objects.get(pk=global_admin.pk)  # no cached scope: both calls read the roles
-    admin_again = type(global_admin).objects.get(pk=global_admin.pk)
-
-    with CaptureQueriesContext(connection) as small:
-        bulk_assign(pool, few, actor=admin)
-    with django_assert_num_queries(len(small.captured_queries)):
-        bulk_assign(other_pool, many, actor=admin_again)
-
-
-# --- permissions inside the services -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def other_subscription_admin(db):
-    return RoleAssignmentFactory(role=Role.SUBSCRIPTION_ADMIN, subscription=SubscriptionFactory()).user
-
-
-@pytest.fixture
-def inactive_admin(db):
-    admin = RoleAssignmentFactory(role=Role.GLOBAL_ADMIN).user
-    admin.is_active = False
-    admin.save()
-    return admin
+# --- who may -------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -567,55 +332,3 @@ def test_who_may_assign_licenses(request, actor_fixture, error, subscription, po
                 operation()
     assert AuditEvent.objects.count() == (0 if error else 4)  # assign, set to none, bulk assign, bulk unassign
     assert_pool_counters()
-
-
-@pytest.mark.parametrize(
-    ("actor_fixture", "error"),
-    [
-        ("global_admin", None),
-        ("subscription_admin", None),
-        ("user_admin", PermissionDenied),
-        ("other_subscription_admin", NotFound),
-        ("member", PermissionDenied),
-        ("inactive_admin", PermissionDenied),
-    ],
-)
-def test_who_may_change_a_quantity(request, actor_fixture, error, pool_a):
-    actor = request.getfixturevalue(actor_fixture)
-
-    if error is None:
-        set_quantity(pool_a, 7, actor=actor)
-    else:
-        with pytest.raises(error) as caught:
-            set_quantity(pool_a, 7, actor=actor)
-        assert caught.value.code == error.code
-
-    assert LicensePool.objects.get(pk=pool_a.pk).quantity == (3 if error else 7)
-
-
-def test_adding_a_product_to_a_subscription_is_audited_once(subscription, global_admin):
-    product = ProductFactory()
-    pool = pool_create(subscription=subscription, product=product, quantity=4, by=Actor(global_admin, Source.WEB))
-    again = pool_create(subscription=subscription, product=product, quantity=9, by=Actor(global_admin, Source.WEB))
-    assert again.pk == pool.pk and LicensePool.objects.get(pk=pool.pk).quantity == 4
-    event = AuditEvent.objects.get(action=AuditAction.POOL_CREATED)
-    assert (event.subscription, event.product, event.details) == (subscription, product, {"quantity": 4})
-
-
-@pytest.mark.parametrize(("actor_fixture", "error"), [("user_admin", PermissionDenied), ("member", PermissionDenied)])
-def test_only_quantity_managers_add_products(request, subscription, actor_fixture, error):
-    with pytest.raises(error):
-        pool_create(
-            subscription=subscription,
-            product=ProductFactory(),
-            quantity=1,
-            by=Actor(request.getfixturevalue(actor_fixture), Source.WEB),
-        )
-    assert not AuditEvent.objects.exists()
-
-
-@pytest.mark.parametrize("quantity", [-1, LicensePool.MAX_QUANTITY + 1, 1.5, True])
-def test_a_new_pool_needs_a_valid_quantity(subscription, quantity):
-    with pytest.raises(ValidationFailed):
-        pool_create(subscription=subscription, product=ProductFactory(), quantity=quantity, by=Actor(None, Source.CLI))
-    assert not LicensePool.objects.exists()
