@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts.services import api_token_create
+from accounts.services.tokens import api_token_create
 from core.audit import Actor
 from core.choices import Source
 from licensing.selectors.audit import audit_events_of_subscription, audit_events_visible
