@@ -19,6 +19,7 @@ from ..permissions import (
     require_user_management,
     require_users_change,
 )
+from .locks import users_locked
 from .tokens import access_ended
 from .users import USER_FIELDS, active_global_admins_locked, apply_changes, disables, require_known_fields
 
@@ -56,11 +57,10 @@ def users_import(
             raise ValidationFailed(f"{email} is listed twice.", email=email)
         wanted[email] = fields
     emails = list(wanted)
-    existing: dict[str, User] = {}
+    user_ids: list[int] = []
     for start in range(0, len(emails), BATCH_SIZE):
-        batch = emails[start : start + BATCH_SIZE]
-        locked = User.objects.select_for_update(no_key=True).filter(email__in=batch)
-        existing.update((user.email, user) for user in locked)
+        user_ids += User.objects.filter(email__in=emails[start : start + BATCH_SIZE]).values_list("pk", flat=True)
+    existing = {user.email: user for user in users_locked(user_ids)}
 
     unusable = make_password(None)  # imported users sign in only once someone sets their password
     new_users: list[User] = []

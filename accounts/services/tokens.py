@@ -13,6 +13,7 @@ from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.models import AuditEvent
 
 from ..models import ApiToken, User
+from .locks import tokens_locked
 
 BATCH_SIZE = 2000  # tokens per IN list when many users are disabled at once
 
@@ -92,7 +93,7 @@ def access_ended(users: Sequence[User], *, by: Actor) -> list[AuditEvent]:
     user_ids = sorted(by_id)
     for start in range(0, len(user_ids), BATCH_SIZE):
         usable = ApiToken.objects.filter(user_id__in=user_ids[start : start + BATCH_SIZE], revoked_at=None)
-        revoked += usable.select_for_update().order_by("pk")  # not revoked a second time meanwhile
+        revoked += tokens_locked(usable)  # not revoked a second time meanwhile
         usable.update(revoked_at=now)
     for token in revoked:
         token.user = by_id[token.user_id]

@@ -17,6 +17,7 @@ from ..permissions import (
     require_user_management,
     require_users_change,
 )
+from .locks import global_admin_roles_lock, user_locked
 from .tokens import access_ended
 
 USER_FIELDS = ("display_name", "department", "job_title", "usage_location", "is_active")
@@ -73,9 +74,9 @@ def active_global_admins_locked() -> set[int]:
 
     Every change that can take away the last active Global Administrator (disabling one, revoking the role)
     decides on what this returns and holds the lock to the end of its transaction, so two such changes queue and
-    the second sees the first. Rows in primary-key order, the same everywhere, so that they cannot deadlock.
+    the second sees the first.
     """
-    list(RoleAssignment.objects.select_for_update().filter(role=Role.GLOBAL_ADMIN).order_by("pk").values_list("pk"))
+    global_admin_roles_lock()
     return set(
         User.objects.filter(is_active=True, role_assignments__role=Role.GLOBAL_ADMIN).values_list("pk", flat=True)
     )
@@ -85,7 +86,7 @@ def active_global_admins_locked() -> set[int]:
 def user_update(*, by: Actor, user: User, **fields: Any) -> User:
     require_user_management(by.user)
     require_known_fields(fields)
-    user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
+    user = user_locked(user.pk)
     roles = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
     require_users_change(by.user, admins=[user] if roles else [])
     changes = apply_changes(user, fields)
