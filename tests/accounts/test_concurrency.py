@@ -10,8 +10,8 @@ from accounts.services.roles import role_revoke
 from accounts.services.users import user_update
 from core.audit import Actor
 from core.choices import Source
+from tests.concurrency import codes, run_at_once, unexpected
 from tests.factories import RoleAssignmentFactory
-from tests.licensing.test_concurrency import codes, run_at_once, unexpected
 
 pytestmark = [
     pytest.mark.postgres,

@@ -6,12 +6,12 @@ import time
 
 import pytest
 from django.contrib.auth import authenticate
-from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts import throttling
 from accounts.models import SignInFailure, User
+from tests.concurrency import codes, run_at_once, unexpected
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,24 +88,10 @@ def password_checks(monkeypatch):
     return checked
 
 
-def in_parallel(calls) -> list:
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def work(index, call):
-        try:
-            connection.ensure_connection()
-            barrier.wait(timeout=60)
-            results[index] = call()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
+def answers(outcomes: list) -> list:
+    """What each authenticate() returned; none may have raised."""
+    assert codes(outcomes) == {"ok": len(outcomes)}, unexpected(outcomes)
+    return [answer for _, answer in outcomes]
 
 
 @pytest.mark.postgres
@@ -113,11 +99,13 @@ def in_parallel(calls) -> list:
 def test_parallel_guesses_check_no_more_passwords_than_the_limit(password_checks):
     user = UserFactory()
     guesses = [f"guess-{index}" for index in range(8)]
-    results = in_parallel(
-        [
-            lambda guess=guess: authenticate(request_from("10.0.0.1"), username=user.email, password=guess)
-            for guess in guesses
-        ]
+    results = answers(
+        run_at_once(
+            [
+                lambda guess=guess: authenticate(request_from("10.0.0.1"), username=user.email, password=guess)
+                for guess in guesses
+            ]
+        )
     )
     assert results == [None] * 8
     assert len(password_checks) == throttling.MAX_FAILURES_PER_EMAIL  # the first five; the others wait their turn
@@ -132,11 +120,13 @@ def test_a_right_password_among_parallel_guesses_gets_in_only_within_the_limit(p
     user = UserFactory()
     fail(user.email, throttling.MAX_FAILURES_PER_EMAIL - 1)
     passwords = ["wrong-1", "wrong-2", PASSWORD, "wrong-3"]
-    results = in_parallel(
-        [
-            lambda password=password: authenticate(request_from("10.0.0.2"), username=user.email, password=password)
-            for password in passwords
-        ]
+    results = answers(
+        run_at_once(
+            [
+                lambda password=password: authenticate(request_from("10.0.0.2"), username=user.email, password=password)
+                for password in passwords
+            ]
+        )
     )
     assert len(password_checks) == throttling.MAX_FAILURES_PER_EMAIL  # the 4 before, and one of the 4 at once
     assert (user in results) == (PASSWORD in password_checks)

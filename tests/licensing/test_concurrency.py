@@ -5,65 +5,22 @@ Each thread has its own database connection (Django's are per thread), opens it 
 so that all of them really start at once, and closes it at the end.
 """
 
-import threading
-from collections import Counter
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from django.db import connection
 
 from core.audit import Actor
 from core.choices import AuditAction, Source
-from core.errors import DomainError
 from core.models import AuditEvent
 from licensing.models import LicenseAssignment, LicensePool
 from licensing.services.assignments import user_licenses_change
 from licensing.services.bulk import licenses_bulk_assign
 from licensing.services.pools import pool_set_quantity
+from tests.concurrency import codes, run_at_once, unexpected
 from tests.factories import LicensePoolFactory, SubscriptionFactory, UserFactory
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
 ]
-
-THREAD_TIMEOUT = 120
-
-
-def run_at_once(calls: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
-    """Run every call in its own thread, all released together; each outcome is ("ok", result), (error code,
-    error) for a domain error, or ("unexpected", exception) for anything else."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[tuple[str, Any]] = [("not run", None)] * len(calls)
-
-    def work(index: int, call: Callable[[], Any]) -> None:
-        try:
-            connection.ensure_connection()
-            barrier.wait(timeout=THREAD_TIMEOUT)
-            outcomes[index] = ("ok", call())
-        except DomainError as error:
-            outcomes[index] = (error.code, error)
-        except Exception as error:  # the test reports whatever escaped
-            outcomes[index] = ("unexpected", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(THREAD_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a thread is still running: deadlocked?"
-    return outcomes
-
-
-def codes(outcomes: list[tuple[str, Any]]) -> Counter:
-    return Counter(code for code, _ in outcomes)
-
-
-def unexpected(outcomes: list[tuple[str, Any]]) -> list[Any]:
-    return [repr(error) for code, error in outcomes if code == "unexpected"]
 
 
 def assign(pool, user, actor=None):
