@@ -1,4 +1,5 @@
-"""The one lock order of every licensing write: users, then subscriptions, then pools, each in primary-key order.
+"""The one lock order of every licensing write: users, then subscriptions, then pools, each in primary-key order
+(users and groups are accounts/services/locks.py's, docs/architecture.md "The lock order").
 
 Every service takes its locks through these functions, so two changes always queue in the same order and cannot
 deadlock. A user's licenses change only while their row is locked, so a desired set (or an expected version) is
@@ -11,14 +12,9 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from accounts.models import User
-from core.audit import chunks
+from accounts.services.locks import users_lock as users_lock
 
 from ..models import LicensePool, Subscription
-
-
-def users_lock(user_ids: Iterable[int]) -> None:
-    for chunk in chunks(sorted(set(user_ids))):
-        list(User.objects.select_for_update(no_key=True).filter(pk__in=chunk).order_by("pk").values_list("pk"))
 
 
 def subscription_lock(subscription_id: int) -> Subscription:
