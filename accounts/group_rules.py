@@ -12,6 +12,7 @@ from django.db.models import Q
 from core.errors import ValidationFailed
 
 TEXT_ATTRIBUTES = ("department", "job_title", "usage_location")
+VALUE_MAX = 100  # the longest of these user fields
 RULE_ATTRIBUTES = (*TEXT_ATTRIBUTES, "is_active")
 
 
@@ -30,8 +31,8 @@ def rule_validated(rule: Any) -> dict[str, list]:
             continue
         values = rule[attribute]
         wanted_type = bool if attribute == "is_active" else str
-        if not isinstance(values, list) or not values or any(type(value) is not wanted_type for value in values):
-            kind = "true or false" if wanted_type is bool else "text"
+        if not isinstance(values, list) or not values or not all(_fits(value, wanted_type) for value in values):
+            kind = "true or false" if wanted_type is bool else f"text of at most {VALUE_MAX} characters"
             raise _invalid(f"{attribute}: a non-empty list of values ({kind}).", attribute=attribute)
         if attribute == "usage_location":
             values = [value.upper() for value in values]
@@ -42,6 +43,12 @@ def rule_validated(rule: Any) -> dict[str, list]:
 def rule_filter(rule: dict[str, list]) -> Q:
     """The users a validated rule matches, as a filter of the User model."""
     return Q(*(Q(**{f"{attribute}__in": values}) for attribute, values in rule.items()))
+
+
+def _fits(value: Any, wanted_type: type) -> bool:
+    if type(value) is not wanted_type:
+        return False
+    return wanted_type is bool or (len(value) <= VALUE_MAX and "\x00" not in value)
 
 
 def _invalid(message: str, **details: Any) -> ValidationFailed:

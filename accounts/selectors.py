@@ -8,13 +8,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from core.csv_io import Parsed, RowError, column_cells, duplicate_row, read_rows
 from core.errors import NotFound, ValidationFailed
 
 from .choices import GroupKind
-from .models import Group, User, UserManager
+from .models import Group, GroupMembership, User, UserManager
 from .permissions import require_admin
 
 # Keeps `IN (...)` lists well under SQLite's limit on query parameters.
@@ -38,6 +38,30 @@ def users_resolve(*, emails: Iterable[str]) -> list[User]:
     if unknown:
         raise NotFound(f"Unknown user: {', '.join(unknown)}.", emails=unknown)
     return [found[email] for email in wanted]
+
+
+def users_identified(*, identifiers: Iterable[str]) -> list[User]:
+    """The users named by id or email (whatever has an @ is an email), in the order given; ValidationFailed for an
+    identifier that is neither, NotFound naming every unknown one."""
+    identifiers = list(dict.fromkeys(str(identifier).strip() for identifier in identifiers))
+    malformed = [value for value in identifiers if "@" not in value and not _is_id(value)]
+    if malformed:
+        raise ValidationFailed(f"Not a user id or email: {', '.join(malformed)}.", identifiers=malformed)
+    by_email = users_by_email(emails=[value for value in identifiers if "@" in value])
+    ids = [int(value) for value in identifiers if "@" not in value]
+    by_id = User.objects.in_bulk(ids)
+    found = [
+        by_email.get(UserManager.normalize_email(value)) if "@" in value else by_id.get(int(value))
+        for value in identifiers
+    ]
+    unknown = [value for value, user in zip(identifiers, found, strict=True) if user is None]
+    if unknown:
+        raise NotFound(f"Unknown user: {', '.join(unknown)}.", users=unknown)
+    return list(dict.fromkeys(found))
+
+
+def _is_id(value: str) -> bool:
+    return value.isascii() and value.isdigit() and len(value) <= 18  # within a 64-bit primary key
 
 
 def user_get(*, actor: User | None, user_id: int) -> User:
@@ -89,6 +113,14 @@ def group_get(*, actor: User | None, group_id: int) -> Group:
 def group_members(*, actor: User | None, group: Group) -> QuerySet[User]:
     require_admin(actor)
     return User.objects.filter(group_memberships__group=group)
+
+
+def group_members_version(group: Group) -> str:
+    """The version of a group's members (the API's ETag): their number and the newest membership's id. Ids are
+    never reused, so any change moves one of the two: an addition raises the newest id, a removal alone lowers
+    the number."""
+    counts = GroupMembership.objects.filter(group=group).aggregate(members=Count("pk"), newest=Max("pk"))
+    return f'"{counts["members"]}-{counts["newest"] or 0}"'
 
 
 def groups_by_name() -> dict[str, Group]:

@@ -14,7 +14,7 @@ from core.audit import Actor
 from core.choices import Source
 from licensing.models import LicenseAssignment
 from licensing.services.assignments import user_licenses_change
-from tests.factories import LicensePoolFactory, RoleAssignmentFactory, SubscriptionFactory, UserFactory
+from tests.factories import GroupFactory, LicensePoolFactory, RoleAssignmentFactory, SubscriptionFactory, UserFactory
 
 PRINCIPALS = ["anonymous", "member", "global_admin", "user_admin", "subscription_admin", "other_subscription_admin"]
 
@@ -46,6 +46,7 @@ API_ANY_ADMIN = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, OK, OK)
 API_QUANTITY_S = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, OK, NOT_FOUND)
 API_GLOBAL_ADMIN_S = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND)
 API_MANAGE_USERS = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
+API_MANAGE_GROUPS = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
 EVERYONE = outcomes(OK, OK, OK, OK, OK, OK)
 SIGNED_OUT = outcomes(*[SIGN_IN] * 6)  # signing out always lands on the sign-in page
 NOWHERE = outcomes(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
@@ -60,6 +61,7 @@ class World:
     holder: object
     assignment: object
     users: dict
+    group: object
 
 
 @pytest.fixture
@@ -77,7 +79,8 @@ def world(db) -> World:
         "subscription_admin": RoleAssignmentFactory(role=Role.SUBSCRIPTION_ADMIN, subscription=subscription).user,
         "other_subscription_admin": RoleAssignmentFactory(role=Role.SUBSCRIPTION_ADMIN, subscription=other).user,
     }
-    return World(subscription, pool, other_pool, holder, LicenseAssignment.objects.get(user=holder), users)
+    assignment = LicenseAssignment.objects.get(user=holder)
+    return World(subscription, pool, other_pool, holder, assignment, users, GroupFactory())
 
 
 @dataclass
@@ -196,6 +199,37 @@ MATRIX: dict[str, list[Case]] = {
         Case(
             "get", lambda w: "/api/v1/tokens/999999/", outcomes(UNAUTHENTICATED, FORBIDDEN, *[NOT_FOUND] * 4), api=True
         )
+    ],
+    "accounts-api:group-list": [
+        Case("get", lambda w: "/api/v1/groups/", API_ANY_ADMIN, api=True),
+        Case(
+            "post",
+            lambda w: "/api/v1/groups/",
+            API_MANAGE_GROUPS,
+            lambda w: {"name": "New", "kind": "assigned"},
+            api=True,
+        ),
+    ],
+    "accounts-api:group-detail": [
+        Case("get", lambda w: f"/api/v1/groups/{w.group.pk}/", API_ANY_ADMIN, api=True),
+        Case(
+            "patch",
+            lambda w: f"/api/v1/groups/{w.group.pk}/",
+            API_MANAGE_GROUPS,
+            lambda w: {"description": "x"},
+            api=True,
+        ),
+        Case("delete", lambda w: f"/api/v1/groups/{w.group.pk}/", API_MANAGE_GROUPS, api=True),
+    ],
+    "accounts-api:group-members": [
+        Case("get", lambda w: f"/api/v1/groups/{w.group.pk}/members/", API_ANY_ADMIN, api=True),
+        Case(
+            "post",
+            lambda w: f"/api/v1/groups/{w.group.pk}/members/",
+            API_MANAGE_GROUPS,
+            lambda w: {"add": [w.holder.pk], "remove": [w.users["member"].email]},
+            api=True,
+        ),
     ],
     "api-schema": [Case("get", lambda w: "/api/v1/schema/", API_ANY_ADMIN, api=True)],
     "api-docs": [Case("get", lambda w: "/api/v1/docs/", API_ANY_ADMIN, api=True)],

@@ -1,7 +1,7 @@
 """Groups and their members (README, "Groups"): Global and User Administrators create, edit and delete groups and
 change an assigned group's members; a dynamic group's members follow its rule."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,12 +9,13 @@ from django.db import IntegrityError, transaction
 
 from core.audit import Actor, audit_record_one
 from core.choices import AuditAction
-from core.errors import ValidationFailed
+from core.errors import PreconditionFailed, ValidationFailed
 
 from ..choices import GroupKind
 from ..group_rules import rule_validated
 from ..models import Group, GroupMembership, User
 from ..permissions import require_group_management
+from ..selectors import group_members_version
 from .locks import group_lock, groups_write_lock, users_lock
 from .memberships import group_details, group_rule_recompute, members_delete, members_insert
 
@@ -146,10 +147,16 @@ def group_delete(*, by: Actor, group: Group) -> None:
 
 @transaction.atomic
 def group_members_change(
-    *, by: Actor, group: Group, add: Sequence[User] = (), remove: Sequence[User] = ()
+    *,
+    by: Actor,
+    group: Group,
+    add: Sequence[User] = (),
+    remove: Sequence[User] = (),
+    expected_versions: Collection[str] | None = None,
 ) -> MembersChange:
     """Add and remove members of an assigned group, all at once. Adding a member or removing a user who is not
-    one changes nothing; a user on both lists is refused."""
+    one changes nothing; a user on both lists is refused. With `expected_versions` the change is refused
+    (PreconditionFailed) unless the members are still at one of those versions (`group_members_version`)."""
     require_group_management(by.user)
     both = sorted({user.email for user in add} & {user.email for user in remove})
     if both:
@@ -158,6 +165,12 @@ def group_members_change(
     group = group_lock(group.pk)
     if group.kind == GroupKind.DYNAMIC:
         raise ValidationFailed(f"{group.name} is a dynamic group: its members follow its rule.", **group_details(group))
+    if expected_versions is not None and (current := group_members_version(group)) not in expected_versions:
+        raise PreconditionFailed(
+            "The members changed since you read them: read them again and retry.",
+            etag=current,
+            expected=sorted(expected_versions),
+        )
     add_ids = [user.pk for user in add]
     remove_ids = [user.pk for user in remove]
     removed = members_delete(

@@ -133,6 +133,8 @@ def test_the_database_refuses_a_second_name_differing_only_in_case():
         ({"name": "G", "kind": GroupKind.DYNAMIC, "rule": {"department": "Sales"}}, "non-empty list"),
         ({"name": "G", "kind": GroupKind.DYNAMIC, "rule": {"department": [1]}}, "non-empty list"),
         ({"name": "G", "kind": GroupKind.DYNAMIC, "rule": {"is_active": ["true"]}}, "true or false"),
+        ({"name": "G", "kind": GroupKind.DYNAMIC, "rule": {"job_title": ["x" * 101]}}, "at most 100 characters"),
+        ({"name": "G", "kind": GroupKind.DYNAMIC, "rule": {"job_title": ["a\x00b"]}}, "non-empty list"),
     ],
 )
 def test_invalid_groups_are_refused(fields, message):
