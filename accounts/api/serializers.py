@@ -65,6 +65,9 @@ class GroupUpdateSerializer(serializers.Serializer):
     """The editable fields of a group; accounts.services.groups validates them (the rule with group_rules)."""
 
     name = serializers.CharField(max_length=100, required=False)
+    kind = serializers.ChoiceField(
+        choices=GroupKind.choices, required=False, help_text="Fixed once the group is created: only its own is valid."
+    )
     description = serializers.CharField(max_length=500, allow_blank=True, required=False)
     rule = serializers.JSONField(
         required=False,

@@ -5,6 +5,7 @@ in its details, written set-based like the rows themselves."""
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -27,7 +28,10 @@ def members_insert(*, by: Actor, group: Group, users: QuerySet) -> list[int]:
     """Make the `users` (a User queryset) that are not yet members of `group` members: one INSERT … SELECT.
     Returns their ids."""
     newcomers = users.exclude(pk__in=GroupMembership.objects.filter(group=group).values("user_id"))
-    sql, params = newcomers.order_by().values(newcomer_id=F("pk")).query.sql_with_params()
+    try:
+        sql, params = newcomers.order_by().values(newcomer_id=F("pk")).query.sql_with_params()
+    except EmptyResultSet:  # e.g. no users at all
+        return []
     qn = connection.ops.quote_name
     added_at = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
