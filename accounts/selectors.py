@@ -110,6 +110,14 @@ def group_get(*, actor: User | None, group_id: int) -> Group:
     return group
 
 
+def group_named(*, actor: User | None, name: str) -> Group:
+    """The group of this name, in any case (as the commands name groups), or NotFound."""
+    group = groups_visible(actor=actor).filter(name__iexact=name.strip()).first()
+    if group is None:
+        raise NotFound(f"No group named {name}.", name=name)
+    return group
+
+
 def group_members(*, actor: User | None, group: Group) -> QuerySet[User]:
     require_admin(actor)
     return User.objects.filter(group_memberships__group=group)
