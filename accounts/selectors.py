@@ -1,5 +1,6 @@
-"""Reads of users: by email for commands and imports, one user for a page, the departments for a filter, and the
-users of an operator's file (import_users, --users-file), each row checked as the User model would check it."""
+"""Reads of users and groups: users by email (or id) for commands, imports and the API, one user for a page, the
+departments for a filter, groups and their members, and the users of an operator's file (import_users,
+--users-file), each row checked as the User model would check it."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass

@@ -30,7 +30,7 @@ def members_insert(*, by: Actor, group: Group, users: QuerySet) -> list[int]:
     newcomers = users.exclude(pk__in=GroupMembership.objects.filter(group=group).values("user_id"))
     try:
         sql, params = newcomers.order_by().values(newcomer_id=F("pk")).query.sql_with_params()
-    except EmptyResultSet:  # e.g. no users at all
+    except EmptyResultSet:  # a filter that matches nothing, such as an empty list of ids
         return []
     qn = connection.ops.quote_name
     added_at = connection.ops.adapt_datetimefield_value(timezone.now())
