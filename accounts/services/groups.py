@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from core.audit import Actor, audit_record_one
+from core.audit import Actor, audit_record_one, chunks
 from core.choices import AuditAction
 from core.errors import PreconditionFailed, ValidationFailed
 
@@ -171,10 +171,10 @@ def group_members_change(
             etag=current,
             expected=sorted(expected_versions),
         )
-    add_ids = [user.pk for user in add]
-    remove_ids = [user.pk for user in remove]
-    removed = members_delete(
-        by=by, group=group, memberships=GroupMembership.objects.filter(group=group, user_id__in=remove_ids)
-    )
-    added = members_insert(by=by, group=group, users=User.objects.filter(pk__in=add_ids))
-    return MembersChange(added=added, removed=removed)
+    change = MembersChange(added=[], removed=[])
+    for chunk in chunks(sorted(user.pk for user in remove)):
+        memberships = GroupMembership.objects.filter(group=group, user_id__in=chunk)
+        change.removed.extend(members_delete(by=by, group=group, memberships=memberships))
+    for chunk in chunks(sorted(user.pk for user in add)):
+        change.added.extend(members_insert(by=by, group=group, users=User.objects.filter(pk__in=chunk)))
+    return change
