@@ -7,7 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 
-from .choices import Role
+from .choices import GroupKind, Role
 from .emails import normalize_email, validate_email_domain
 
 
@@ -143,6 +143,45 @@ class RoleAssignment(models.Model):
         if self.subscription_id:
             label = f"{label} of {self.subscription}"
         return f"{self.user}: {label}"
+
+
+class Group(models.Model):
+    """A set of users (README, "Groups"): an assigned group's members are added and removed by admins, a dynamic
+    group's are the users its `rule` matches (accounts.group_rules). Groups are not nested. Not Django's
+    auth.Group, which the admin center does not use."""
+
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=500, blank=True)
+    kind = models.CharField(max_length=16, choices=GroupKind.choices)
+    rule = models.JSONField(default=dict, blank=True, help_text="A dynamic group's rule; empty for assigned groups.")
+    members = models.ManyToManyField(User, through="GroupMembership", related_name="member_groups")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="group_name_unique_ci"),
+            models.CheckConstraint(condition=models.Q(kind__in=GroupKind.values), name="group_kind_known"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMembership(models.Model):
+    """One user's membership of one group."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="group_memberships")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["group_id", "user_id"]
+        constraints = [models.UniqueConstraint(fields=["group", "user"], name="group_membership_unique")]
+        indexes = [models.Index(fields=["user", "group"], name="group_membership_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group}"
 
 
 class ApiToken(models.Model):

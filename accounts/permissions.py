@@ -53,6 +53,11 @@ class AdminScope:
         return self.is_global_admin or (self.is_user_admin and not holds_admin_role)
 
     @property
+    def can_manage_groups(self) -> bool:
+        """Create, edit and delete groups, and add and remove their members."""
+        return self.is_global_admin or self.is_user_admin
+
+    @property
     def can_manage_roles(self) -> bool:
         return self.is_global_admin
 
@@ -135,6 +140,12 @@ def require_user_management(actor) -> None:
     require_admin(actor)
     if actor is not None and not admin_scope(actor).can_manage_users:
         raise PermissionDenied("Only a Global Administrator or a User Administrator may create, edit or disable users.")
+
+
+def require_group_management(actor) -> None:
+    require_admin(actor)
+    if actor is not None and not admin_scope(actor).can_manage_groups:
+        raise PermissionDenied("Only a Global Administrator or a User Administrator may manage groups and members.")
 
 
 def require_role_management(actor) -> None:

@@ -1,18 +1,21 @@
-"""Reads of users: by email for commands and imports, one user for a page, the departments for a filter, and the
-users of an operator's file (import_users, --users-file), each row checked as the User model would check it."""
+"""Reads of users and groups: users by email (or id) for commands, imports and the API, one user for a page, the
+departments for a filter, groups and their members, and the users of an operator's file (import_users,
+--users-file), each row checked as the User model would check it."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import Count, Max, QuerySet
 
 from core.csv_io import Parsed, RowError, column_cells, duplicate_row, read_rows
-from core.errors import NotFound
+from core.errors import NotFound, ValidationFailed
 
-from .models import User, UserManager
+from .choices import GroupKind
+from .models import Group, GroupMembership, User, UserManager
 from .permissions import require_admin
 
 # Keeps `IN (...)` lists well under SQLite's limit on query parameters.
@@ -36,6 +39,30 @@ def users_resolve(*, emails: Iterable[str]) -> list[User]:
     if unknown:
         raise NotFound(f"Unknown user: {', '.join(unknown)}.", emails=unknown)
     return [found[email] for email in wanted]
+
+
+def users_identified(*, identifiers: Iterable[str]) -> list[User]:
+    """The users named by id or email (whatever has an @ is an email), in the order given; ValidationFailed for an
+    identifier that is neither, NotFound naming every unknown one."""
+    identifiers = list(dict.fromkeys(str(identifier).strip() for identifier in identifiers))
+    malformed = [value for value in identifiers if "@" not in value and not _is_id(value)]
+    if malformed:
+        raise ValidationFailed(f"Not a user id or email: {', '.join(malformed)}.", identifiers=malformed)
+    by_email = users_by_email(emails=[value for value in identifiers if "@" in value])
+    ids = [int(value) for value in identifiers if "@" not in value]
+    by_id = User.objects.in_bulk(ids)
+    found = [
+        by_email.get(UserManager.normalize_email(value)) if "@" in value else by_id.get(int(value))
+        for value in identifiers
+    ]
+    unknown = [value for value, user in zip(identifiers, found, strict=True) if user is None]
+    if unknown:
+        raise NotFound(f"Unknown user: {', '.join(unknown)}.", users=unknown)
+    return list(dict.fromkeys(found))
+
+
+def _is_id(value: str) -> bool:
+    return value.isascii() and value.isdigit() and len(value) <= 18  # within a 64-bit primary key
 
 
 def user_get(*, actor: User | None, user_id: int) -> User:
@@ -68,9 +95,66 @@ def departments_list() -> list[str]:
         return [name for (name,) in cursor.fetchall()]
 
 
+# --- groups ---------------------------------------------------------------------------------------------------
+
+
+def groups_visible(*, actor: User | None) -> QuerySet[Group]:
+    """The groups (every admin may see them), each with `member_count`."""
+    require_admin(actor)
+    return Group.objects.annotate(member_count=Count("memberships"))
+
+
+def group_get(*, actor: User | None, group_id: int) -> Group:
+    group = groups_visible(actor=actor).filter(pk=group_id).first()
+    if group is None:
+        raise NotFound("Group not found.")
+    return group
+
+
+def group_named(*, actor: User | None, name: str) -> Group:
+    """The group of this name, in any case (as the commands name groups), or NotFound."""
+    group = groups_visible(actor=actor).filter(name__iexact=name.strip()).first()
+    if group is None:
+        raise NotFound(f"No group named {name}.", name=name)
+    return group
+
+
+def group_members(*, actor: User | None, group: Group) -> QuerySet[User]:
+    require_admin(actor)
+    return User.objects.filter(group_memberships__group=group)
+
+
+def group_members_version(group: Group) -> str:
+    """The version of a group's members (the API's ETag): their number and the newest membership's id. Ids are
+    never reused, so any change moves one of the two: an addition raises the newest id, a removal alone lowers
+    the number."""
+    counts = GroupMembership.objects.filter(group=group).aggregate(members=Count("pk"), newest=Max("pk"))
+    return f'"{counts["members"]}-{counts["newest"] or 0}"'
+
+
+def groups_by_name() -> dict[str, Group]:
+    """Every group by its name in lower case (names are unique without case)."""
+    return {group.name.lower(): group for group in Group.objects.all()}
+
+
+def assigned_groups_named(names: Iterable[str], groups: Mapping[str, Group]) -> list[Group]:
+    """The assigned groups with these names (any case), from `groups_by_name()`; ValidationFailed names each one
+    that does not exist or is dynamic (whose members follow its rule)."""
+    found = [groups.get(name.lower()) for name in names]
+    unknown = [name for name, group in zip(names, found, strict=True) if group is None]
+    dynamic = [group.name for group in found if group is not None and group.kind == GroupKind.DYNAMIC]
+    problems = ([f"no group named {', '.join(unknown)}"] if unknown else []) + (
+        [f"{', '.join(dynamic)}: dynamic, its members follow its rule"] if dynamic else []
+    )
+    if problems:
+        raise ValidationFailed(f"groups: {'; '.join(problems)}.", unknown=unknown, dynamic=dynamic)
+    return list(dict.fromkeys(found))
+
+
 # --- user files (import_users, --users-file) -------------------------------------------------------------------
 
-USER_COLUMNS = ("email", "display_name", "department", "job_title", "usage_location", "is_active")
+USER_COLUMNS = ("email", "display_name", "department", "job_title", "usage_location", "is_active", "groups")
+GROUP_SEPARATOR = ";"  # between the names of a `groups` cell
 TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0"})
 
@@ -96,9 +180,11 @@ def email_error(email: str) -> str | None:
 
 
 def user_rows(path: str | Path) -> Parsed:
-    """The users of an import file, each checked as the User model would check it; emails must be unique."""
+    """The users of an import file, each checked as the User model would check it; emails must be unique. A
+    `groups` cell names the user's assigned groups, separated by GROUP_SEPARATOR (empty: none)."""
     header, parsed = read_rows(path, required=("email",), optional=USER_COLUMNS[1:])
     result = Parsed(errors=parsed.errors)
+    groups = groups_by_name() if "groups" in header else {}
     seen: dict[str, int] = {}
     for row in parsed.rows:
         email = UserManager.normalize_email(row.values["email"])
@@ -117,6 +203,9 @@ def user_rows(path: str | Path) -> Parsed:
                 fields["is_active"] = word in TRUE_WORDS
             else:
                 problems.append(f"is_active {row.values['is_active']!r}: use true or false")
+        if "groups" in header:
+            fields["groups"] = [name.strip() for name in row.values["groups"].split(GROUP_SEPARATOR) if name.strip()]
+            problems.append(_groups_error(fields["groups"], groups))
         problems = [problem for problem in problems if problem]
         if problems:
             result.errors.extend(RowError(row.line, problem) for problem in problems)
@@ -126,6 +215,14 @@ def user_rows(path: str | Path) -> Parsed:
             result.rows.append(UserRow(row.line, email, fields))
     result.errors.sort(key=lambda error: error.line)
     return result
+
+
+def _groups_error(names: list[str], groups: Mapping[str, Group]) -> str | None:
+    try:
+        assigned_groups_named(names, groups)
+    except ValidationFailed as error:
+        return error.message
+    return None
 
 
 def emails_file(path: str | Path) -> Parsed:

@@ -82,7 +82,7 @@ def audit_record_for_users(
     action: str, *, actor: Actor, user_ids: Sequence[int], details: dict[str, Any], **subjects: Any
 ) -> None:
     """One event of `action` per user in `user_ids`, set-based: INSERT ... SELECT from the user table, so no
-    object is built per user. `subjects` (subscription, product) are the same for every event."""
+    object is built per user. `subjects` (subscription, product, or none) are the same for every event."""
     template = audit_event_new(action, actor=actor, **subjects)
     constant = {
         "occurred_at": timezone.now(),
@@ -91,7 +91,8 @@ def audit_record_for_users(
         "action": action,
         "source": template.source,
         **{f"{name}_id": getattr(template, f"{name}_id") for name in subjects},
-        **{f"{name}_label": getattr(template, f"{name}_label") for name in subjects},
+        # Every other subject's label too (empty): the columns have no default in the database.
+        **{f"{name}_label": getattr(template, f"{name}_label") for name in SNAPSHOT if name != "subject_user"},
     }
     qn = connection.ops.quote_name
     as_json = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"

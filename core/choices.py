@@ -24,3 +24,8 @@ class AuditAction(models.TextChoices):
     ROLE_REVOKED = "role_revoked", "Role revoked"
     API_TOKEN_CREATED = "api_token_created", "API token created"
     API_TOKEN_REVOKED = "api_token_revoked", "API token revoked"
+    GROUP_CREATED = "group_created", "Group created"
+    GROUP_UPDATED = "group_updated", "Group updated"
+    GROUP_DELETED = "group_deleted", "Group deleted"
+    GROUP_MEMBER_ADDED = "group_member_added", "Group member added"
+    GROUP_MEMBER_REMOVED = "group_member_removed", "Group member removed"

@@ -2,8 +2,8 @@ import datetime
 
 import factory
 
-from accounts.choices import Role
-from accounts.models import RoleAssignment, User
+from accounts.choices import GroupKind, Role
+from accounts.models import Group, RoleAssignment, User
 from licensing.choices import SubscriptionStatus
 from licensing.models import LicensePool, Product, Subscription
 
@@ -63,3 +63,13 @@ class RoleAssignmentFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     role = Role.GLOBAL_ADMIN
     subscription = None
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    """An assigned group without members; a dynamic group's members come from accounts.services (group_create)."""
+
+    class Meta:
+        model = Group
+
+    name = factory.Sequence(lambda n: f"Group {n:03d}")
+    kind = GroupKind.ASSIGNED

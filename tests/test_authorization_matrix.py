@@ -9,6 +9,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
+from accounts.models import Group
+from tests.factories import GroupFactory
 from tests.world import Org
 
 PRINCIPALS = ["anonymous", "member", "global_admin", "user_admin", "subscription_admin", "other_subscription_admin"]
@@ -41,6 +43,7 @@ API_ANY_ADMIN = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, OK, OK)
 API_QUANTITY_S = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, OK, NOT_FOUND)
 API_GLOBAL_ADMIN_S = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND)
 API_MANAGE_USERS = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
+API_MANAGE_GROUPS = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
 EVERYONE = outcomes(OK, OK, OK, OK, OK, OK)
 SIGNED_OUT = outcomes(*[SIGN_IN] * 6)  # signing out always lands on the sign-in page
 NOWHERE = outcomes(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
@@ -164,6 +167,37 @@ MATRIX: dict[str, list[Case]] = {
             "get", lambda w: "/api/v1/tokens/999999/", outcomes(UNAUTHENTICATED, FORBIDDEN, *[NOT_FOUND] * 4), api=True
         )
     ],
+    "accounts-api:group-list": [
+        Case("get", lambda w: "/api/v1/groups/", API_ANY_ADMIN, api=True),
+        Case(
+            "post",
+            lambda w: "/api/v1/groups/",
+            API_MANAGE_GROUPS,
+            lambda w: {"name": "New", "kind": "assigned"},
+            api=True,
+        ),
+    ],
+    "accounts-api:group-detail": [
+        Case("get", lambda w: f"/api/v1/groups/{w.group.pk}/", API_ANY_ADMIN, api=True),
+        Case(
+            "patch",
+            lambda w: f"/api/v1/groups/{w.group.pk}/",
+            API_MANAGE_GROUPS,
+            lambda w: {"description": "x"},
+            api=True,
+        ),
+        Case("delete", lambda w: f"/api/v1/groups/{w.group.pk}/", API_MANAGE_GROUPS, api=True),
+    ],
+    "accounts-api:group-members": [
+        Case("get", lambda w: f"/api/v1/groups/{w.group.pk}/members/", API_ANY_ADMIN, api=True),
+        Case(
+            "post",
+            lambda w: f"/api/v1/groups/{w.group.pk}/members/",
+            API_MANAGE_GROUPS,
+            lambda w: {"add": [w.alex.pk], "remove": [w.users["member"].email]},
+            api=True,
+        ),
+    ],
     "api-schema": [Case("get", lambda w: "/api/v1/schema/", API_ANY_ADMIN, api=True)],
     "api-docs": [Case("get", lambda w: "/api/v1/docs/", API_ANY_ADMIN, api=True)],
     "api-catch-all": [Case("get", lambda w: "/api/v1/no-such-thing/", NOWHERE, api=True)],
@@ -210,8 +244,21 @@ def outcome_of(response) -> str:
     return {401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND}.get(response.status_code, str(response.status_code))
 
 
+@dataclass
+class MatrixWorld:
+    """The shared organisation, and one group for the group endpoints (kept out of the shared world, whose tests
+    count groups)."""
+
+    org: Org
+    group: Group
+
+    def __getattr__(self, name):
+        return getattr(self.org, name)
+
+
 @pytest.mark.parametrize(("name", "index", "principal"), CASES)
 def test_matrix(org, out_of_scope_admin, name, index, principal):
+    org = MatrixWorld(org, GroupFactory(name="Sales team"))
     case = MATRIX[name][index]
     client = APIClient(enforce_csrf_checks=False)
     if principal != "anonymous":

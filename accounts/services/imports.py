@@ -13,13 +13,17 @@ from core.choices import AuditAction
 from core.errors import ValidationFailed
 
 from ..choices import Role
-from ..models import RoleAssignment, User, UserManager
+from ..group_rules import RULE_ATTRIBUTES
+from ..models import Group, RoleAssignment, User, UserManager
 from ..permissions import (
     require_global_admin_left,
+    require_group_management,
     require_user_management,
     require_users_change,
 )
-from .locks import users_locked
+from ..selectors import assigned_groups_named, groups_by_name
+from .locks import groups_hold, users_locked
+from .memberships import assigned_groups_set, dynamic_memberships_update
 from .tokens import access_ended
 from .users import USER_FIELDS, active_global_admins_locked, apply_changes, disables, require_known_fields
 
@@ -45,17 +49,24 @@ def users_import(
     """Create or update many users, set-based and all or nothing; one audit event per created or updated user.
 
     Each row has an `email` and any of USER_FIELDS; a field a row leaves out keeps its value (or its default, for
-    a new user). Every row is checked before anything is written; `progress` is told how many rows are written.
+    a new user). A row's `groups`, names of assigned groups, become the user's assigned groups exactly. Dynamic
+    memberships follow the users' new attributes. Every row is checked before anything is written; `progress` is
+    told how many rows are written.
     """
     require_user_management(by.user)
     wanted: dict[str, dict[str, Any]] = {}
+    group_names: dict[str, list[str]] = {}
     for row in rows:
         fields = dict(row)
         email = UserManager.normalize_email(fields.pop("email", ""))
+        if "groups" in fields:
+            group_names[email] = fields.pop("groups")
         require_known_fields(fields)
         if email in wanted:
             raise ValidationFailed(f"{email} is listed twice.", email=email)
         wanted[email] = fields
+    if group_names:
+        require_group_management(by.user)
     emails = list(wanted)
     user_ids: list[int] = []
     for start in range(0, len(emails), BATCH_SIZE):
@@ -77,6 +88,8 @@ def users_import(
             changed.append((user, changes))
         _fields_validated(user)
     _require_import_allowed(by, changed)
+    groups_hold()  # after the users' locks: docs/architecture.md, "The lock order"
+    groups_named = _groups_named(group_names)
     disabled = [user for user, changes in changed if disables(changes)]
     token_events = access_ended(disabled, by=by)
 
@@ -111,6 +124,10 @@ def users_import(
         ]
         + token_events
     )
+    moved = [user for user, changes in changed if changes.keys() & set(RULE_ATTRIBUTES)]
+    dynamic_memberships_update(by=by, user_ids=[user.pk for user in (*new_users, *moved)])
+    users = {user.email: user for user in (*existing.values(), *new_users)}
+    assigned_groups_set(by=by, groups_of={users[email].pk: groups for email, groups in groups_named.items()})
     return UsersImportResult(
         created=len(new_users), updated=len(changed), unchanged=len(wanted) - len(new_users) - len(changed)
     )
@@ -128,6 +145,19 @@ def _require_import_allowed(by: Actor, changed: Sequence[tuple[User, Mapping[str
     ]
     if leaving:
         require_global_admin_left(leaving=leaving, active_global_admin_ids=active_global_admins_locked())
+
+
+def _groups_named(group_names: Mapping[str, list[str]]) -> dict[str, list[Group]]:
+    """Each user's assigned groups by name, read under `groups_hold`; ValidationFailed names the first user with a
+    group that does not exist or is dynamic."""
+    groups = groups_by_name()
+    named: dict[str, list[Group]] = {}
+    for email, names in group_names.items():
+        try:
+            named[email] = assigned_groups_named(names, groups)
+        except ValidationFailed as error:
+            raise ValidationFailed(f"{email}: {error.message}", email=email, **error.details) from error
+    return named
 
 
 def _fields_validated(user: User) -> None:

@@ -7,20 +7,30 @@ writes queue instead of deadlocking:
 1. users;
 2. the Global Administrator role rows;
 3. API tokens;
-4. subscriptions, then pools (licensing/services/locks.py, which continues this order).
+4. groups;
+5. subscriptions, then pools (licensing/services/locks.py, which continues this order).
 
-Users are locked FOR NO KEY UPDATE: a user's account, roles and licenses change only under their row lock, and NO
-KEY UPDATE does not conflict with the KEY SHARE lock that inserting a row that points at the user takes.
+Users are locked FOR NO KEY UPDATE: a user's account, roles, memberships and licenses change only under their row
+lock, and NO KEY UPDATE does not conflict with the KEY SHARE lock that inserting a row that points at the user
+takes.
+
+Groups take two kinds of lock. A write to a group's row (create, edit, delete) first takes the groups table in
+ROW EXCLUSIVE mode, then the row; a change of users that keeps their dynamic memberships up to date takes the
+table in SHARE mode (`groups_hold`). The two queue, so a user's change and a rule's change always see each other,
+whichever commits first, also when the rule belongs to a group being created. SHARE locks do not conflict with
+each other, so user changes still run side by side. SQLite runs one writer at a time, so these are no-ops there.
 """
 
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from core.audit import chunks
+from core.errors import NotFound
 
 from ..choices import Role
-from ..models import ApiToken, RoleAssignment, User
+from ..models import ApiToken, Group, RoleAssignment, User
 
 
 def users_lock(user_ids: Iterable[int]) -> None:
@@ -46,3 +56,28 @@ def global_admin_roles_lock() -> None:
 
 def tokens_locked(tokens: QuerySet[ApiToken]) -> list[ApiToken]:
     return list(tokens.select_for_update().order_by("pk"))
+
+
+def _groups_table_lock(mode: str) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Group._meta.db_table)} IN {mode} MODE")
+
+
+def groups_write_lock() -> None:
+    """Before creating, editing or deleting a group: wait for the user changes in flight, hold off new ones."""
+    _groups_table_lock("ROW EXCLUSIVE")
+
+
+def group_lock(group_id: int) -> Group:
+    """Lock one group's row: its members and its row change only under it. NotFound when it is gone."""
+    group = Group.objects.select_for_update(no_key=True).filter(pk=group_id).first()
+    if group is None:
+        raise NotFound("Group not found.")
+    return group
+
+
+def groups_hold() -> None:
+    """Hold every group still (whether it exists, its name, kind and rule) until the caller's transaction ends:
+    taken by a change of users' memberships after it has locked the users."""
+    _groups_table_lock("SHARE")

@@ -11,6 +11,7 @@ from core.choices import AuditAction
 from core.errors import ValidationFailed
 
 from ..choices import Role
+from ..group_rules import RULE_ATTRIBUTES
 from ..models import RoleAssignment, User, UserManager
 from ..permissions import (
     require_global_admin_left,
@@ -18,6 +19,7 @@ from ..permissions import (
     require_users_change,
 )
 from .locks import global_admin_roles_lock, user_locked
+from .memberships import dynamic_memberships_update
 from .tokens import access_ended
 
 USER_FIELDS = ("display_name", "department", "job_title", "usage_location", "is_active")
@@ -62,6 +64,7 @@ def user_create(*, by: Actor, email: str, password: str | None = None, **fields:
         subject_user=user,
         details={name: getattr(user, name) for name in USER_FIELDS},
     )
+    dynamic_memberships_update(by=by, user_ids=[user.pk])
     return user
 
 
@@ -105,4 +108,6 @@ def user_update(*, by: Actor, user: User, **fields: Any) -> User:
         details=changes,
     )
     audit_record([user_event, *token_events])
+    if changes.keys() & set(RULE_ATTRIBUTES):
+        dynamic_memberships_update(by=by, user_ids=[user.pk])
     return user

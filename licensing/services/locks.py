@@ -1,5 +1,6 @@
-"""The locks of the rows licensing owns, continuing the one lock order of accounts/services/locks.py: users
-(locked there), then subscriptions, then pools, each in primary-key order (docs/architecture.md, "The lock order").
+"""The locks of the rows licensing owns, continuing the one lock order of accounts/services/locks.py: users,
+Global Administrator role rows, API tokens and groups are locked there; then subscriptions, then pools, each in
+primary-key order (docs/architecture.md, "The lock order").
 
 Every licensing service takes its locks through these functions, so two changes always queue in the same order and
 cannot deadlock. A user's licenses change only while their row is locked, so a desired set (or an expected version)

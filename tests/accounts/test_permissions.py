@@ -56,15 +56,16 @@ def actor_for(s, t):
     return build
 
 
-# role -> (sign in, view S, assign in S, change quantity in S, manage users, manage roles, read audit log)
+# role -> (sign in, view S, assign in S, change quantity in S, manage users, manage roles, read audit log,
+#          manage groups)
 TABLE = {
-    "global_admin": (True, True, True, True, True, True, True),
-    "sub_admin_s": (True, True, True, True, False, False, True),
-    "sub_admin_t": (True, False, False, False, False, False, True),
-    "user_admin": (True, True, True, False, True, False, True),
-    "no_role": (False, False, False, False, False, False, False),
-    "inactive_admin": (False, False, False, False, False, False, False),
-    "anonymous": (False, False, False, False, False, False, False),
+    "global_admin": (True, True, True, True, True, True, True, True),
+    "sub_admin_s": (True, True, True, True, False, False, True, False),
+    "sub_admin_t": (True, False, False, False, False, False, True, False),
+    "user_admin": (True, True, True, False, True, False, True, True),
+    "no_role": (False, False, False, False, False, False, False, False),
+    "inactive_admin": (False, False, False, False, False, False, False, False),
+    "anonymous": (False, False, False, False, False, False, False, False),
 }
 ABILITIES = [
     ("sign_in", lambda scope, s: scope.is_admin),
@@ -74,6 +75,7 @@ ABILITIES = [
     ("manage_users", lambda scope, s: scope.can_manage_users),
     ("manage_roles", lambda scope, s: scope.can_manage_roles),
     ("read_audit_log", lambda scope, s: scope.can_read_audit_log),
+    ("manage_groups", lambda scope, s: scope.can_manage_groups),
 ]
 
 
@@ -130,15 +132,15 @@ def test_the_subscriptions_an_admin_sees(role, actor_for, s, t):
 
 OK, DENIED, NOT_FOUND = None, PermissionDenied, NotFound
 # role -> (require_admin, require_subscription_visible(S), require_license_management(S),
-#          require_quantity_change(S), require_user_management, require_role_management)
+#          require_quantity_change(S), require_user_management, require_role_management, require_group_management)
 REQUIRE_TABLE = {
-    "global_admin": (OK, OK, OK, OK, OK, OK),
-    "sub_admin_s": (OK, OK, OK, OK, DENIED, DENIED),
-    "sub_admin_t": (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, DENIED, DENIED),
-    "user_admin": (OK, OK, OK, DENIED, OK, DENIED),
-    "no_role": (DENIED,) * 6,
-    "inactive_admin": (DENIED,) * 6,
-    "anonymous": (DENIED,) * 6,
+    "global_admin": (OK, OK, OK, OK, OK, OK, OK),
+    "sub_admin_s": (OK, OK, OK, OK, DENIED, DENIED, DENIED),
+    "sub_admin_t": (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, DENIED, DENIED, DENIED),
+    "user_admin": (OK, OK, OK, DENIED, OK, DENIED, OK),
+    "no_role": (DENIED,) * 7,
+    "inactive_admin": (DENIED,) * 7,
+    "anonymous": (DENIED,) * 7,
 }
 REQUIRES = [
     ("require_admin", lambda actor, s: permissions.require_admin(actor)),
@@ -147,6 +149,7 @@ REQUIRES = [
     ("require_quantity_change", lambda actor, s: permissions.require_quantity_change(actor, s.pk)),
     ("require_user_management", lambda actor, s: permissions.require_user_management(actor)),
     ("require_role_management", lambda actor, s: permissions.require_role_management(actor)),
+    ("require_group_management", lambda actor, s: permissions.require_group_management(actor)),
 ]
 
 

@@ -37,6 +37,9 @@ OPERATIONS = {
     "/api/v1/audit-events/": {"get"},
     "/api/v1/tokens/": {"get", "post"},
     "/api/v1/tokens/{id}/": {"get", "delete"},
+    "/api/v1/groups/": {"get", "post"},
+    "/api/v1/groups/{id}/": {"get", "patch", "delete"},
+    "/api/v1/groups/{id}/members/": {"get", "post"},
 }
 
 
@@ -80,6 +83,11 @@ def test_schema_documents_the_error_responses(openapi):
         assert "not_enough_licenses" in licenses[method]["responses"]["409"]["description"]
         assert [p["name"] for p in licenses[method]["parameters"] if p["in"] == "header"] == ["If-Match"]
     assert "ETag" in licenses["get"]["responses"]["200"]["headers"]
+    members = openapi["paths"]["/api/v1/groups/{id}/members/"]
+    assert {"400", "404", "412"} <= set(members["post"]["responses"])
+    assert [p["name"] for p in members["post"]["parameters"] if p["in"] == "header"] == ["If-Match"]
+    assert "ETag" in members["get"]["responses"]["200"]["headers"]
+    assert {"limit", "offset"} <= {p["name"] for p in members["get"]["parameters"]}
     assert (
         "quantity_below_assigned" in openapi["paths"]["/api/v1/pools/{id}/"]["patch"]["responses"]["409"]["description"]
     )

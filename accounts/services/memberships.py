@@ -1,0 +1,114 @@
+"""Who is in which group, set-based: the building blocks of the group and user services, run in their transaction
+under their locks (accounts/services/locks.py). Each member added or removed gets one audit event naming the group
+in its details, written set-based like the rows themselves."""
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from core.audit import Actor, audit_record_for_users, chunks
+from core.choices import AuditAction
+
+from ..choices import GroupKind
+from ..group_rules import rule_filter
+from ..models import Group, GroupMembership, User
+from .locks import groups_hold
+
+
+def group_details(group: Group) -> dict:
+    """How an audit event names a group: by id, and by name as it was then."""
+    return {"group_id": group.pk, "group": group.name}
+
+
+def members_insert(*, by: Actor, group: Group, users: QuerySet) -> list[int]:
+    """Make the `users` (a User queryset) that are not yet members of `group` members: one INSERT … SELECT.
+    Returns their ids."""
+    newcomers = users.exclude(pk__in=GroupMembership.objects.filter(group=group).values("user_id"))
+    try:
+        sql, params = newcomers.order_by().values(newcomer_id=F("pk")).query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches nothing, such as an empty list of ids
+        return []
+    qn = connection.ops.quote_name
+    added_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(GroupMembership._meta.db_table)} (group_id, user_id, added_at)"
+            f" SELECT %s, newcomer.newcomer_id, %s FROM ({sql}) newcomer RETURNING user_id",
+            [group.pk, added_at, *params],
+        )
+        added = sorted(user_id for (user_id,) in cursor.fetchall())
+    if added:
+        audit_record_for_users(AuditAction.GROUP_MEMBER_ADDED, actor=by, user_ids=added, details=group_details(group))
+    return added
+
+
+def members_delete(*, by: Actor, group: Group, memberships: QuerySet) -> list[int]:
+    """Delete `memberships` (of `group`); returns the ids of the users who left."""
+    removed = sorted(memberships.values_list("user_id", flat=True))
+    for chunk in chunks(removed):
+        GroupMembership.objects.filter(group=group, user_id__in=chunk).delete()
+    if removed:
+        audit_record_for_users(
+            AuditAction.GROUP_MEMBER_REMOVED, actor=by, user_ids=removed, details=group_details(group)
+        )
+    return removed
+
+
+def group_rule_recompute(
+    *, by: Actor, group: Group, user_ids: Collection[int] | None = None
+) -> tuple[list[int], list[int]]:
+    """Make a dynamic group's members exactly the users its rule matches (among `user_ids` only, when given), set
+    based: delete the memberships that no longer match, insert the matching users not yet members. Returns the
+    ids of the users added and removed."""
+    matching = User.objects.filter(rule_filter(group.rule))
+    memberships = GroupMembership.objects.filter(group=group)
+    added: list[int] = []
+    removed: list[int] = []
+    for chunk in [None] if user_ids is None else chunks(sorted(user_ids)):
+        users = matching if chunk is None else matching.filter(pk__in=chunk)
+        members = memberships if chunk is None else memberships.filter(user_id__in=chunk)
+        removed += members_delete(by=by, group=group, memberships=members.exclude(user__in=matching))
+        added += members_insert(by=by, group=group, users=users)
+    return added, removed
+
+
+def dynamic_memberships_update(*, by: Actor, user_ids: Collection[int]) -> None:
+    """After these users were created or their attributes changed (and while they are locked), bring their
+    memberships of every dynamic group up to date, in the caller's transaction."""
+    if not user_ids:
+        return
+    groups_hold()
+    for group in Group.objects.filter(kind=GroupKind.DYNAMIC).order_by("pk"):
+        group_rule_recompute(by=by, group=group, user_ids=user_ids)
+
+
+def assigned_groups_set(*, by: Actor, groups_of: Mapping[int, Collection[Group]]) -> None:
+    """Make each user's assigned groups exactly `groups_of[user_id]`, in the caller's transaction, after it has
+    locked the users and held the groups (`groups_hold`): set-based, one INSERT … SELECT or DELETE per group and
+    chunk of users."""
+    held: dict[int, set[int]] = defaultdict(set)
+    for chunk in chunks(sorted(groups_of)):
+        memberships = GroupMembership.objects.filter(user_id__in=chunk, group__kind=GroupKind.ASSIGNED)
+        for user_id, group_id in memberships.values_list("user_id", "group_id"):
+            held[user_id].add(group_id)
+    joining: dict[int, list[int]] = defaultdict(list)
+    leaving: dict[int, list[int]] = defaultdict(list)
+    for user_id, groups in groups_of.items():
+        wanted = {group.pk for group in groups}
+        for group_id in wanted - held[user_id]:
+            joining[group_id].append(user_id)
+        for group_id in held[user_id] - wanted:
+            leaving[group_id].append(user_id)
+    groups = Group.objects.in_bulk({*joining, *leaving})
+    for group_id in sorted(groups):
+        group = groups[group_id]
+        for chunk in chunks(sorted(leaving[group_id])):
+            members_delete(
+                by=by, group=group, memberships=GroupMembership.objects.filter(group=group, user_id__in=chunk)
+            )
+        for chunk in chunks(sorted(joining[group_id])):
+            members_insert(by=by, group=group, users=User.objects.filter(pk__in=chunk))
