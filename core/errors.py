@@ -49,6 +49,24 @@ class SubscriptionNotActive(DomainError):
         )
 
 
+class LicenseInherited(DomainError):
+    """A license that a user holds through groups cannot be removed from the user: remove them from the groups, or
+    the product from the groups."""
+
+    code = "license_inherited"
+    http_status = 409
+
+    def __init__(self, *, sku: str, product: str, user: str, groups: list[dict[str, Any]]) -> None:
+        names = ", ".join(group["name"] for group in groups)
+        super().__init__(
+            f"{user} has {product} from group {names}: it cannot be removed from the user directly. Remove them "
+            "from the group, or the product from the group.",
+            sku=sku,
+            user=user,
+            groups=groups,
+        )
+
+
 class ProductNotInSubscription(DomainError):
     code = "product_not_in_subscription"
     http_status = 400

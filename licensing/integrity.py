@@ -1,7 +1,11 @@
 """What must always hold of the licensing data, whoever wrote it. `reconcile_licenses` repairs what the first
 check finds; the load test (`make stress`, tests/reliability/test_load.py) runs both after its run.
 
-- The counters: every pool's `assigned` is within 0..quantity and equal to its assignment rows.
+- The counters: every pool's `assigned` is within 0..quantity and equal to its assignment rows, its `pending`
+  equal to the rows of its line.
+- The sources: every license has at least one source (direct, or a group that holds its pool); every member of a
+  group that holds a pool holds its license or waits for it, never both; no pool whose subscription allows
+  assignment has a free license while members wait.
 - The audit log replays to the present: per user and pool, license_assigned and license_unassigned alternate,
   from nothing to exactly the assignment rows there are now; per pool, the quantity changes chain from a known
   quantity to the present one.
@@ -13,12 +17,14 @@ holds. Run them on a quiet database, or the changes made between their reads sho
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Exists, F, OuterRef
 
+from accounts.models import GroupMembership
 from core.choices import AuditAction
 from core.models import AuditEvent
 
-from .models import LicenseAssignment, LicensePool
+from .choices import ASSIGNABLE_STATUSES
+from .models import LicenseAssignment, LicensePool, PendingLicense
 
 REPLAYED_ACTIONS = (
     AuditAction.LICENSE_ASSIGNED,
@@ -73,6 +79,66 @@ def counter_problems(pool_ids: Iterable[int] | None = None) -> list[str]:
             problems.append(f"pool {pool.pk}: {pool.assigned} assigned of {pool.quantity}")
         if pool.pk in drifts:
             problems.append(f"pool {pool.pk}: counter {pool.assigned}, {drifts[pool.pk].actual} assignment rows")
+    waiting = dict(
+        PendingLicense.objects.filter(pool__in=[pool.pk for pool in pools])
+        .order_by()
+        .values("pool_id")
+        .annotate(rows=Count("pk"))
+        .values_list("pool_id", "rows")
+    )
+    problems += [
+        f"pool {pool.pk}: pending counter {pool.pending}, {waiting.get(pool.pk, 0)} waiting"
+        for pool in pools
+        if pool.pending != waiting.get(pool.pk, 0)
+    ]
+    return problems
+
+
+def source_problems(pool_ids: Iterable[int] | None = None) -> list[str]:
+    """Every license has a source, every group source a license or a place in the line (not both), and no
+    assignable pool has a free license while members wait."""
+    pools = _pools(pool_ids)
+    from_group = Exists(
+        GroupMembership.objects.filter(user_id=OuterRef("user_id"), group__licenses__pool_id=OuterRef("pool_id"))
+    )
+    problems = [
+        f"pool {pool_id}, user {user_id}: a license without a source"
+        for pool_id, user_id in LicenseAssignment.objects.filter(pool__in=pools, direct=False)
+        .exclude(from_group)
+        .values_list("pool_id", "user_id")
+    ]
+    problems += [
+        f"pool {pool_id}, user {user_id}: waits without a group source"
+        for pool_id, user_id in PendingLicense.objects.filter(pool__in=pools)
+        .exclude(from_group)
+        .values_list("pool_id", "user_id")
+    ]
+    held = Exists(
+        LicenseAssignment.objects.filter(user_id=OuterRef("user_id"), pool_id=OuterRef("group__licenses__pool"))
+    )
+    waits = Exists(
+        PendingLicense.objects.filter(user_id=OuterRef("user_id"), pool_id=OuterRef("group__licenses__pool"))
+    )
+    problems += [
+        f"pool {pool_id}, user {user_id}: a group member who neither holds nor waits for the license"
+        for user_id, pool_id in GroupMembership.objects.filter(group__licenses__pool__in=pools)
+        .exclude(held)
+        .exclude(waits)
+        .values_list("user_id", "group__licenses__pool")
+        .distinct()
+    ]
+    problems += [
+        f"pool {pool_id}, user {user_id}: holds the license and waits for it"
+        for pool_id, user_id in PendingLicense.objects.filter(pool__in=pools)
+        .filter(Exists(LicenseAssignment.objects.filter(user_id=OuterRef("user_id"), pool_id=OuterRef("pool_id"))))
+        .values_list("pool_id", "user_id")
+    ]
+    problems += [
+        f"pool {pool.pk}: {pool.available} free while {pool.pending} wait"
+        for pool in pools.filter(
+            subscription__status__in=ASSIGNABLE_STATUSES, pending__gt=0, assigned__lt=F("quantity")
+        )
+    ]
     return problems
 
 
@@ -130,7 +196,7 @@ def audit_replay_problems(pool_ids: Iterable[int] | None = None, *, since: Basel
 def integrity_problems(pool_ids: Iterable[int] | None = None, *, since: Baseline | None = None) -> list[str]:
     """Every check of this module."""
     pool_ids = list(pool_ids) if pool_ids is not None else None
-    return counter_problems(pool_ids) + audit_replay_problems(pool_ids, since=since)
+    return counter_problems(pool_ids) + source_problems(pool_ids) + audit_replay_problems(pool_ids, since=since)
 
 
 def _pools(pool_ids: Iterable[int] | None):

@@ -54,8 +54,8 @@ class Subscription(models.Model):
 class LicensePool(models.Model):
     """The licenses of one product in one subscription: purchased quantity and how many are assigned.
 
-    `assigned` is a counter kept by licensing.services in the same transaction as the assignment rows;
-    the database refuses any value outside 0..quantity, whoever writes it.
+    `assigned` and `pending` are counters kept by licensing.services in the same transaction as the assignment and
+    pending rows; the database refuses an `assigned` outside 0..quantity, whoever writes it.
     """
 
     MAX_QUANTITY = 1_000_000  # far above any real purchase; keeps typos and fuzzed input out of the counters
@@ -64,6 +64,9 @@ class LicensePool(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="pools")
     quantity = models.PositiveIntegerField(help_text="Licenses purchased.")
     assigned = models.PositiveIntegerField(default=0, editable=False)
+    pending = models.PositiveIntegerField(
+        default=0, db_default=0, editable=False, help_text="Group members waiting for a license (PendingLicense)."
+    )
 
     class Meta:
         ordering = ["subscription_id", "product__name"]
@@ -85,7 +88,9 @@ class LicensePool(models.Model):
 
 
 class LicenseAssignment(models.Model):
-    """A license of a pool held by a user. The row exists exactly while the user holds it."""
+    """A license of a pool held by a user. The row exists exactly while the user holds it: while they have at least
+    one source, a direct assignment (`direct`) or membership of a group that holds the pool (GroupLicense). One
+    license is consumed however many sources there are (README, "Group licenses")."""
 
     pool = models.ForeignKey(LicensePool, on_delete=models.PROTECT, related_name="assignments")
     # PROTECT: deleting a user must go through unassignment first, or the pool counter would drift.
@@ -98,6 +103,9 @@ class LicenseAssignment(models.Model):
         blank=True,
         related_name="+",
         help_text="Empty when the system assigned it.",
+    )
+    direct = models.BooleanField(
+        default=True, db_default=True, help_text="Assigned to the user directly, not (only) through a group."
     )
 
     class Meta:
@@ -112,3 +120,44 @@ class LicenseAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pool.product} → {self.user}"
+
+
+class GroupLicense(models.Model):
+    """A group's hold on a pool: every member has a license of it, or waits for one (PendingLicense). The group is
+    tied to this exact pool, a product in a named subscription."""
+
+    group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="licenses")
+    pool = models.ForeignKey(LicensePool, on_delete=models.PROTECT, related_name="group_licenses")
+    added_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["group_id", "pool_id"]
+        constraints = [models.UniqueConstraint(fields=["group", "pool"], name="group_license_unique_pool")]
+        indexes = [models.Index(fields=["pool", "group"], name="group_license_pool_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.pool} for {self.group}"
+
+
+class PendingLicense(models.Model):
+    """A group member waiting for a license of a pool that had none free (or whose subscription was not active).
+    The pool's pending members form a first-come line, by `since` and then id; the first gets the next license
+    that frees up, in the transaction that frees it. A user waits for a pool or holds its license, never both."""
+
+    pool = models.ForeignKey(LicensePool, on_delete=models.PROTECT, related_name="line")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_licenses")
+    since = models.DateTimeField(help_text="When the user joined the line.")
+
+    class Meta:
+        ordering = ["pool_id", "since", "id"]
+        constraints = [models.UniqueConstraint(fields=["pool", "user"], name="pending_unique_user_per_pool")]
+        indexes = [
+            models.Index(fields=["pool", "since", "id"], name="pending_line_idx"),
+            models.Index(fields=["user", "pool"], name="pending_user_pool_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} waits for {self.pool}"

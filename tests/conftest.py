@@ -6,10 +6,9 @@ import shutil
 
 import pytest
 from django.db import connection
-from django.db.models import Count
 
 from accounts.choices import Role
-from licensing.models import LicensePool
+from licensing.integrity import counter_problems, source_problems
 from tests.factories import LicensePoolFactory, RoleAssignmentFactory, SubscriptionFactory, UserFactory
 from tests.world import Org, admin_new, org_build
 
@@ -78,16 +77,11 @@ def out_of_scope_admin(org):
 
 @pytest.fixture
 def assert_pool_counters(db):
-    """A check, to call after any operation, that every pool's `assigned` equals its assignment rows and stays
-    within 0..quantity."""
+    """A check, to call after any operation, that every pool's counters equal its rows (`assigned` within
+    0..quantity), every license has a source, every group source a license or a place in the line, and no
+    assignable pool has a free license while members wait (licensing.integrity)."""
 
     def check() -> None:
-        pools = LicensePool.objects.annotate(rows=Count("assignments"))
-        wrong = [
-            (pool.pk, pool.assigned, pool.rows, pool.quantity)
-            for pool in pools
-            if pool.assigned != pool.rows or not 0 <= pool.assigned <= pool.quantity
-        ]
-        assert wrong == [], "pools whose counter is wrong: (pk, assigned, assignment rows, quantity)"
+        assert counter_problems() + source_problems() == []
 
     return check

@@ -17,7 +17,14 @@ from ..models import Group, GroupMembership, User
 from ..permissions import require_group_management
 from ..selectors import group_members_version
 from .locks import group_lock, groups_write_lock, users_lock
-from .memberships import group_details, group_rule_recompute, members_delete, members_insert
+from .memberships import (
+    group_details,
+    group_emptied,
+    group_rule_recompute,
+    members_delete,
+    members_insert,
+    memberships_changing,
+)
 
 NAME_MAX = Group._meta.get_field("name").max_length
 DESCRIPTION_MAX = Group._meta.get_field("description").max_length
@@ -94,7 +101,8 @@ def group_create(*, by: Actor, name: str, kind: str, description: str = "", rule
     details = {"kind": group.kind, "description": group.description, "rule": group.rule}
     audit_record_one(AuditAction.GROUP_CREATED, actor=by, details={**group_details(group), **details})
     if group.kind == GroupKind.DYNAMIC:
-        group_rule_recompute(by=by, group=group)
+        with memberships_changing(by):
+            group_rule_recompute(by=by, group=group)
     return group
 
 
@@ -130,17 +138,20 @@ def group_update(*, by: Actor, group: Group, **fields: Any) -> Group:
     _saved(group, update_fields=list(changes))
     audit_record_one(AuditAction.GROUP_UPDATED, actor=by, details={**old_details, "changes": changes})
     if "rule" in changes:
-        group_rule_recompute(by=by, group=group)
+        with memberships_changing(by):
+            group_rule_recompute(by=by, group=group)
     return group
 
 
 @transaction.atomic
 def group_delete(*, by: Actor, group: Group) -> None:
-    """Delete a group and its memberships (one event, which counts the members it had)."""
+    """Delete a group and its memberships (one event, which counts the members it had). Its members lose the
+    licenses only it gave them, in the same transaction."""
     require_group_management(by.user)
     groups_write_lock()
     group = group_lock(group.pk)
-    members = GroupMembership.objects.filter(group=group).count()
+    with memberships_changing(by):
+        members = group_emptied(group)
     audit_record_one(AuditAction.GROUP_DELETED, actor=by, details={**group_details(group), "members": members})
     group.delete()
 
@@ -172,9 +183,10 @@ def group_members_change(
             expected=sorted(expected_versions),
         )
     change = MembersChange(added=[], removed=[])
-    for chunk in chunks(sorted(user.pk for user in remove)):
-        memberships = GroupMembership.objects.filter(group=group, user_id__in=chunk)
-        change.removed.extend(members_delete(by=by, group=group, memberships=memberships))
-    for chunk in chunks(sorted(user.pk for user in add)):
-        change.added.extend(members_insert(by=by, group=group, users=User.objects.filter(pk__in=chunk)))
+    with memberships_changing(by):
+        for chunk in chunks(sorted(user.pk for user in remove)):
+            memberships = GroupMembership.objects.filter(group=group, user_id__in=chunk)
+            change.removed.extend(members_delete(by=by, group=group, memberships=memberships))
+        for chunk in chunks(sorted(user.pk for user in add)):
+            change.added.extend(members_insert(by=by, group=group, users=User.objects.filter(pk__in=chunk)))
     return change

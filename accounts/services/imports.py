@@ -23,7 +23,7 @@ from ..permissions import (
 )
 from ..selectors import assigned_groups_named, groups_by_name
 from .locks import groups_hold, users_locked
-from .memberships import assigned_groups_set, dynamic_memberships_update
+from .memberships import assigned_groups_set, dynamic_memberships_update, memberships_changing
 from .tokens import access_ended
 from .users import USER_FIELDS, active_global_admins_locked, apply_changes, disables, require_known_fields
 
@@ -125,9 +125,10 @@ def users_import(
         + token_events
     )
     moved = [user for user, changes in changed if changes.keys() & set(RULE_ATTRIBUTES)]
-    dynamic_memberships_update(by=by, user_ids=[user.pk for user in (*new_users, *moved)])
     users = {user.email: user for user in (*existing.values(), *new_users)}
-    assigned_groups_set(by=by, groups_of={users[email].pk: groups for email, groups in groups_named.items()})
+    with memberships_changing(by):
+        dynamic_memberships_update(by=by, user_ids=[user.pk for user in (*new_users, *moved)])
+        assigned_groups_set(by=by, groups_of={users[email].pk: groups for email, groups in groups_named.items()})
     return UsersImportResult(
         created=len(new_users), updated=len(changed), unchanged=len(wanted) - len(new_users) - len(changed)
     )

@@ -1,9 +1,16 @@
 """Who is in which group, set-based: the building blocks of the group and user services, run in their transaction
 under their locks (accounts/services/locks.py). Each member added or removed gets one audit event naming the group
-in its details, written set-based like the rows themselves."""
+in its details, written set-based like the rows themselves.
+
+Every write that changes memberships runs them inside `memberships_changing`, which collects who joined or left
+which group and, when the outermost block ends, sends `accounts.signals.memberships_changed` once: the licenses of
+the groups follow in the same transaction, with every pool locked once, in the one lock order.
+"""
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -16,7 +23,34 @@ from core.choices import AuditAction
 from ..choices import GroupKind
 from ..group_rules import rule_filter
 from ..models import Group, GroupMembership, User
+from ..signals import memberships_changed
 from .locks import groups_hold
+
+_changes: ContextVar[dict[int, set[int]] | None] = ContextVar("membership_changes", default=None)
+
+
+@contextmanager
+def memberships_changing(by: Actor) -> Iterator[None]:
+    """Run membership changes; when the outermost such block ends without error, send `memberships_changed` once
+    for all of them. Nested blocks (a user's change inside an import) join the outermost one."""
+    if _changes.get() is not None:
+        yield
+        return
+    token = _changes.set(defaultdict(set))
+    try:
+        yield
+        changes = {group_id: sorted(user_ids) for group_id, user_ids in sorted(_changes.get().items()) if user_ids}
+    finally:
+        _changes.reset(token)
+    if changes:
+        memberships_changed.send(sender=GroupMembership, by=by, changes=changes)
+
+
+def _changed(group: Group, user_ids: Collection[int]) -> None:
+    changes = _changes.get()
+    if changes is None:
+        raise RuntimeError("Memberships change only inside memberships_changing, so that their licenses follow.")
+    changes[group.pk].update(user_ids)
 
 
 def group_details(group: Group) -> dict:
@@ -41,6 +75,7 @@ def members_insert(*, by: Actor, group: Group, users: QuerySet) -> list[int]:
             [group.pk, added_at, *params],
         )
         added = sorted(user_id for (user_id,) in cursor.fetchall())
+    _changed(group, added)
     if added:
         audit_record_for_users(AuditAction.GROUP_MEMBER_ADDED, actor=by, user_ids=added, details=group_details(group))
     return added
@@ -51,11 +86,21 @@ def members_delete(*, by: Actor, group: Group, memberships: QuerySet) -> list[in
     removed = sorted(memberships.values_list("user_id", flat=True))
     for chunk in chunks(removed):
         GroupMembership.objects.filter(group=group, user_id__in=chunk).delete()
+    _changed(group, removed)
     if removed:
         audit_record_for_users(
             AuditAction.GROUP_MEMBER_REMOVED, actor=by, user_ids=removed, details=group_details(group)
         )
     return removed
+
+
+def group_emptied(group: Group) -> int:
+    """Take every member out of a group that is being deleted (its deletion event counts them, so no event per
+    member); returns how many there were."""
+    members = sorted(GroupMembership.objects.filter(group=group).values_list("user_id", flat=True))
+    GroupMembership.objects.filter(group=group).delete()
+    _changed(group, members)
+    return len(members)
 
 
 def group_rule_recompute(

@@ -19,7 +19,7 @@ from ..permissions import (
     require_users_change,
 )
 from .locks import global_admin_roles_lock, user_locked
-from .memberships import dynamic_memberships_update
+from .memberships import dynamic_memberships_update, memberships_changing
 from .tokens import access_ended
 
 USER_FIELDS = ("display_name", "department", "job_title", "usage_location", "is_active")
@@ -64,7 +64,8 @@ def user_create(*, by: Actor, email: str, password: str | None = None, **fields:
         subject_user=user,
         details={name: getattr(user, name) for name in USER_FIELDS},
     )
-    dynamic_memberships_update(by=by, user_ids=[user.pk])
+    with memberships_changing(by):
+        dynamic_memberships_update(by=by, user_ids=[user.pk])
     return user
 
 
@@ -109,5 +110,6 @@ def user_update(*, by: Actor, user: User, **fields: Any) -> User:
     )
     audit_record([user_event, *token_events])
     if changes.keys() & set(RULE_ATTRIBUTES):
-        dynamic_memberships_update(by=by, user_ids=[user.pk])
+        with memberships_changing(by):
+            dynamic_memberships_update(by=by, user_ids=[user.pk])
     return user

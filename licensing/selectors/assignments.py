@@ -46,9 +46,14 @@ def user_licenses(*, user: User, actor: User | None = None) -> QuerySet[LicenseA
 
 def user_licenses_version(licenses: Iterable[LicenseAssignment]) -> str:
     """The version of a user's licenses as one admin sees them (the API's ETag). Assignment ids are never reused,
-    so the set of ids changes with every assignment and unassignment."""
-    ids = ",".join(str(pk) for pk in sorted(license.pk for license in licenses))
+    so the set of ids changes with every assignment and unassignment; the direct flag with every direct
+    assignment added to, or removed from, a license the user also has from a group."""
+    ids = ",".join(f"{license.pk}{'d' if license.direct else 'g'}" for license in sorted(licenses, key=_pk))
     return f'"{hashlib.sha256(ids.encode()).hexdigest()[:32]}"'
+
+
+def _pk(license: LicenseAssignment) -> int:
+    return license.pk
 
 
 def assignments_for_export(*, actor: User | None, subscription: Subscription | None = None) -> QuerySet:

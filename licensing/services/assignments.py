@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import F
 
-from accounts.models import User
+from accounts.models import Group, User
 from accounts.permissions import require_license_management
 from core.audit import Actor, audit_event_new, audit_record
 from core.choices import AuditAction
 from core.errors import (
+    LicenseInherited,
     NotEnoughLicenses,
     PreconditionFailed,
     ProductNotInSubscription,
@@ -19,8 +20,9 @@ from core.errors import (
 )
 
 from ..choices import ASSIGNABLE_STATUSES
-from ..models import LicenseAssignment, LicensePool, Product, Subscription
+from ..models import GroupLicense, LicenseAssignment, LicensePool, Product, Subscription
 from ..selectors.assignments import user_licenses, user_licenses_version
+from .holders import counters_add, line_serve
 from .locks import pools_lock, users_lock
 
 
@@ -43,7 +45,7 @@ def require_assignable(subscription: Subscription) -> None:
         raise SubscriptionNotActive(subscription=subscription.name, status=status)
 
 
-def _skus(product_ids: Iterable[int]) -> list[str]:
+def product_skus(product_ids: Iterable[int]) -> list[str]:
     return sorted(Product.objects.filter(pk__in=product_ids).values_list("sku_part_number", flat=True))
 
 
@@ -71,9 +73,13 @@ def user_licenses_change(
     remove: Iterable[Product] = (),
     expected_versions: Collection[str] | None = None,
 ) -> LicenseChange:
-    """Add and remove licenses of one user in one subscription, all or nothing.
+    """Add and remove direct assignments of one user in one subscription, all or nothing.
 
-    Adding a license the user holds, or removing one they don't, changes nothing and is not an error. With
+    Adding a product the user has from a group makes it direct too (no license is consumed); removing a direct
+    one they also have from a group keeps the license; removing one they have only from groups is refused
+    (LicenseInherited). A direct assignment never passes members waiting in the pool's line. A license freed
+    goes to the first of them. Adding a license the user holds directly, or removing one they don't hold,
+    changes nothing and is not an error. With
     `expected_versions` the change is refused (PreconditionFailed) unless the user's licenses are still at one of
     those versions (`selectors.assignments.user_licenses_version`).
     """
@@ -82,7 +88,7 @@ def user_licenses_change(
     remove_ids = {product.pk for product in remove}
     if add_ids & remove_ids:
         raise ValidationFailed(
-            "A product cannot be both added and removed in one change.", skus=_skus(add_ids & remove_ids)
+            "A product cannot be both added and removed in one change.", skus=product_skus(add_ids & remove_ids)
         )
     if not add_ids and not remove_ids and expected_versions is None:
         return LicenseChange()
@@ -94,44 +100,88 @@ def user_licenses_change(
     pools = pools_lock(subscription, add_ids | remove_ids)
     missing = (add_ids | remove_ids) - {pool.product_id for pool in pools}
     if missing:
-        raise ProductNotInSubscription(subscription=subscription.name, skus=_skus(missing))
+        raise ProductNotInSubscription(subscription=subscription.name, skus=product_skus(missing))
 
-    held = set(LicenseAssignment.objects.filter(user=user, pool__in=pools).values_list("pool_id", flat=True))
-    to_add = [pool for pool in pools if pool.product_id in add_ids and pool.pk not in held]
-    to_remove = [pool for pool in pools if pool.product_id in remove_ids and pool.pk in held]
+    direct_of = dict(LicenseAssignment.objects.filter(user=user, pool__in=pools).values_list("pool_id", "direct"))
+    to_add = [pool for pool in pools if pool.product_id in add_ids and pool.pk not in direct_of]
+    made_direct = [pool for pool in pools if pool.product_id in add_ids and direct_of.get(pool.pk) is False]
+    removing = [pool for pool in pools if pool.product_id in remove_ids and pool.pk in direct_of]
+    inherited = [pool for pool in removing if not direct_of[pool.pk]]
+    if inherited:
+        raise LicenseInherited(
+            sku=inherited[0].product.sku_part_number,
+            product=inherited[0].product.name,
+            user=user.email,
+            groups=groups_giving(user=user, pool=inherited[0]),
+        )
+    group_backed = _group_backed(user, removing)
+    to_remove = [pool for pool in removing if pool.pk not in group_backed]
+    made_inherited = [pool for pool in removing if pool.pk in group_backed]
 
     if to_add:
         require_assignable(subscription)
-        short = [pool for pool in to_add if pool.available < 1]
+        short = [pool for pool in to_add if pool.available < 1 or pool.pending > 0]
         if short:
             raise NotEnoughLicenses(
                 sku=short[0].product.sku_part_number,
                 product=short[0].product.name,
                 requested=1,
                 available=short[0].available,
+                **waiting_details(short[0]),
                 shortfalls=[
-                    {"sku": p.product.sku_part_number, "requested": 1, "available": p.available} for p in short
+                    {"sku": p.product.sku_part_number, "requested": 1, "available": p.available, **waiting_details(p)}
+                    for p in short
                 ],
             )
         LicenseAssignment.objects.bulk_create(
             [LicenseAssignment(pool=pool, user=user, assigned_by=by.user) for pool in to_add]
         )
         LicensePool.objects.filter(pk__in=[pool.pk for pool in to_add]).update(assigned=F("assigned") + 1)
+    LicenseAssignment.objects.filter(user=user, pool__in=made_direct).update(direct=True)
+    LicenseAssignment.objects.filter(user=user, pool__in=made_inherited).update(direct=False)
     if to_remove:
         LicenseAssignment.objects.filter(user=user, pool__in=to_remove).delete()
-        LicensePool.objects.filter(pk__in=[pool.pk for pool in to_remove]).update(assigned=F("assigned") - 1)
+        for pool in to_remove:
+            counters_add(pool, assigned=-1)
 
     audit_record(
         [
             audit_event_new(action, actor=by, subject_user=user, subscription=subscription, product=pool.product)
             for action, changed_pools in (
                 (AuditAction.LICENSE_ASSIGNED, to_add),
+                (AuditAction.LICENSE_DIRECT_ADDED, made_direct),
                 (AuditAction.LICENSE_UNASSIGNED, to_remove),
+                (AuditAction.LICENSE_DIRECT_REMOVED, made_inherited),
             )
             for pool in changed_pools
         ]
     )
-    return LicenseChange(added=[pool.product for pool in to_add], removed=[pool.product for pool in to_remove])
+    for pool in to_remove:
+        line_serve(by=by, pool=pool)
+    return LicenseChange(
+        added=[pool.product for pool in to_add + made_direct],
+        removed=[pool.product for pool in to_remove + made_inherited],
+    )
+
+
+def waiting_details(pool: LicensePool) -> dict[str, int]:
+    """How many members wait in the pool's line, for an error's details (nothing when none do)."""
+    return {"waiting": pool.pending} if pool.pending else {}
+
+
+def _group_backed(user: User, pools: list[LicensePool]) -> set[int]:
+    """The ids of `pools` that `user` also has from a group."""
+    if not pools:
+        return set()
+    return set(
+        GroupLicense.objects.filter(pool__in=pools, group__memberships__user=user).values_list("pool_id", flat=True)
+    )
+
+
+def groups_giving(*, user: User, pool: LicensePool) -> list[dict]:
+    """The groups through which `user` has `pool`'s license, as error details name them."""
+    groups = Group.objects.filter(memberships__user=user, licenses__pool=pool).order_by("name")
+    return [{"id": group.pk, "name": group.name} for group in groups]
 
 
 @transaction.atomic
@@ -143,15 +193,16 @@ def user_licenses_set(
     products: Iterable[Product],
     expected_versions: Collection[str] | None = None,
 ) -> LicenseChange:
-    """Make `products` exactly the licenses `user` holds in `subscription` (the dialog's Save, the API's PUT)."""
+    """Make `products` exactly the licenses assigned to `user` directly in `subscription` (the dialog's Save, the
+    API's PUT); the licenses they have from groups stay as they are."""
     require_license_management(by.user, subscription.pk)
     users_lock([user.pk])
     desired = {product.pk: product for product in products}
     held = {
         assignment.pool.product_id: assignment.pool.product
-        for assignment in LicenseAssignment.objects.filter(user=user, pool__subscription=subscription).select_related(
-            "pool__product"
-        )
+        for assignment in LicenseAssignment.objects.filter(
+            user=user, pool__subscription=subscription, direct=True
+        ).select_related("pool__product")
     }
     return user_licenses_change(
         by=by,

@@ -3,18 +3,17 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import connection, transaction
-from django.db.models import F
-from django.utils import timezone
+from django.db import transaction
 
 from accounts.models import User
 from accounts.permissions import require_license_management
 from core.audit import Actor, audit_record_for_users, chunks
 from core.choices import AuditAction
-from core.errors import NotEnoughLicenses, ProductNotInSubscription
+from core.errors import LicenseInherited, NotEnoughLicenses, ProductNotInSubscription
 
 from ..models import LicenseAssignment, LicensePool, Product, Subscription
-from .assignments import require_assignable
+from .assignments import groups_giving, require_assignable, waiting_details
+from .holders import assignments_insert, counters_add, group_sourced, line_serve
 from .locks import pools_lock, users_lock
 
 
@@ -41,70 +40,96 @@ def _locked_pool(by: Actor, subscription: Subscription, product: Product, users:
     return pools[0]
 
 
-def _holders(pool: LicensePool, user_ids: Sequence[int]) -> set[int]:
-    holders: set[int] = set()
+def _held_directly(pool: LicensePool, user_ids: Sequence[int]) -> dict[int, bool]:
+    """Which of these users hold the pool's license, and whether directly."""
+    held: dict[int, bool] = {}
     for chunk in chunks(user_ids):
-        holders.update(LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk).values_list("user_id", flat=True))
-    return holders
+        held.update(LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk).values_list("user_id", "direct"))
+    return held
 
 
 def _unique_users(users: Iterable[User]) -> list[User]:
     return list({user.pk: user for user in users}.values())
 
 
-def _assignments_insert(pool: LicensePool, user_ids: Sequence[int], by: Actor) -> None:
-    """INSERT ... SELECT from the user table: the assignment rows of many users in one statement per chunk."""
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for chunk in chunks(user_ids):
-            cursor.execute(
-                f"INSERT INTO {qn(LicenseAssignment._meta.db_table)} (pool_id, user_id, assigned_at, assigned_by_id)"
-                f" SELECT %s, id, %s, %s FROM {qn(User._meta.db_table)} WHERE id IN ({', '.join(['%s'] * len(chunk))})",
-                [pool.pk, timezone.now(), by.user.pk if by.user is not None else None, *chunk],
-            )
-
-
 def _audit(action: str, by: Actor, subscription: Subscription, pool: LicensePool, user_ids: Sequence[int]) -> None:
-    audit_record_for_users(
-        action, actor=by, user_ids=user_ids, details={"bulk": True}, subscription=subscription, product=pool.product
-    )
+    if user_ids:
+        audit_record_for_users(
+            action, actor=by, user_ids=user_ids, details={"bulk": True}, subscription=subscription, product=pool.product
+        )
+
+
+def _direct_set(pool: LicensePool, user_ids: Sequence[int], direct: bool) -> None:
+    for chunk in chunks(user_ids):
+        LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk).update(direct=direct)
 
 
 @transaction.atomic
 def licenses_bulk_assign(
     *, by: Actor, subscription: Subscription, product: Product, users: Iterable[User]
 ) -> BulkResult:
-    """Assign one product to many users, all or nothing; users who hold it already are left as they are."""
+    """Assign one product directly to many users, all or nothing; users who hold it directly already are left as
+    they are, and those who have it from a group get a direct assignment too, consuming nothing. Members waiting in
+    the pool's line are never passed: while any wait, no new license is assigned."""
     users = _unique_users(users)
     pool = _locked_pool(by, subscription, product, users)
-    holders = _holders(pool, [user.pk for user in users])
-    to_add = [user.pk for user in users if user.pk not in holders]
+    held = _held_directly(pool, [user.pk for user in users])
+    to_add = [user.pk for user in users if user.pk not in held]
+    made_direct = [user.pk for user in users if held.get(user.pk) is False]
     if to_add:
         require_assignable(subscription)
-        if len(to_add) > pool.available:
+        available = pool.available if pool.pending == 0 else 0
+        if len(to_add) > available:
             raise NotEnoughLicenses(
-                sku=product.sku_part_number, product=product.name, requested=len(to_add), available=pool.available
+                sku=product.sku_part_number,
+                product=product.name,
+                requested=len(to_add),
+                available=available,
+                **waiting_details(pool),
             )
-        LicensePool.objects.filter(pk=pool.pk).update(assigned=F("assigned") + len(to_add))
-        _assignments_insert(pool, to_add, by)
+        counters_add(pool, assigned=len(to_add))
+        assignments_insert(pool, to_add, by, direct=True)
         _audit(AuditAction.LICENSE_ASSIGNED, by, subscription, pool, to_add)
-    outcomes = {user.pk: ("already_assigned" if user.pk in holders else "assigned") for user in users}
-    return BulkResult(outcomes=outcomes, changed=len(to_add))
+    _direct_set(pool, made_direct, True)
+    _audit(AuditAction.LICENSE_DIRECT_ADDED, by, subscription, pool, made_direct)
+    outcomes = {user.pk: ("already_assigned" if held.get(user.pk) else "assigned") for user in users}
+    return BulkResult(outcomes=outcomes, changed=len(to_add) + len(made_direct))
 
 
 @transaction.atomic
 def licenses_bulk_unassign(
     *, by: Actor, subscription: Subscription, product: Product, users: Iterable[User]
 ) -> BulkResult:
-    """Take one product back from many users, all or nothing; users who don't hold it are left as they are."""
+    """Take one product's direct assignment back from many users, all or nothing; users who don't hold it are left
+    as they are, and those who also have it from a group keep the license. If any user has it only from groups,
+    nothing changes (LicenseInherited). The licenses freed go to the pool's line first."""
     users = _unique_users(users)
     pool = _locked_pool(by, subscription, product, users)
-    holders = _holders(pool, [user.pk for user in users])
-    to_remove = [user.pk for user in users if user.pk in holders]
-    if to_remove:
-        for chunk in chunks(to_remove):
-            LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk).delete()
-        LicensePool.objects.filter(pk=pool.pk).update(assigned=F("assigned") - len(to_remove))
-        _audit(AuditAction.LICENSE_UNASSIGNED, by, subscription, pool, to_remove)
-    outcomes = {user.pk: ("unassigned" if user.pk in holders else "not_assigned") for user in users}
-    return BulkResult(outcomes=outcomes, changed=len(to_remove))
+    held = _held_directly(pool, [user.pk for user in users])
+    inherited = [user for user in users if held.get(user.pk) is False]
+    if inherited:
+        raise LicenseInherited(
+            sku=product.sku_part_number,
+            product=product.name,
+            user=inherited[0].email,
+            groups=groups_giving(user=inherited[0], pool=pool),
+        )
+    removing = [user.pk for user in users if held.get(user.pk)]
+    group_backed: set[int] = set()
+    for chunk in chunks(removing):
+        group_backed.update(
+            LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk)
+            .filter(group_sourced(pool))
+            .values_list("user_id", flat=True)
+        )
+    to_remove = [user_id for user_id in removing if user_id not in group_backed]
+    made_inherited = [user_id for user_id in removing if user_id in group_backed]
+    for chunk in chunks(to_remove):
+        LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk).delete()
+    counters_add(pool, assigned=-len(to_remove))
+    _audit(AuditAction.LICENSE_UNASSIGNED, by, subscription, pool, to_remove)
+    _direct_set(pool, made_inherited, False)
+    _audit(AuditAction.LICENSE_DIRECT_REMOVED, by, subscription, pool, made_inherited)
+    line_serve(by=by, pool=pool)
+    outcomes = {user.pk: ("unassigned" if user.pk in held else "not_assigned") for user in users}
+    return BulkResult(outcomes=outcomes, changed=len(removing))

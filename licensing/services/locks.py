@@ -22,10 +22,10 @@ def subscription_lock(subscription_id: int) -> Subscription:
 
 
 def pools_lock(subscription: Subscription, product_ids: Iterable[int]) -> list[LicensePool]:
-    """Lock the pools of these products in this subscription; returns them with their products."""
+    """Lock the pools of these products in this subscription; returns them with their products and subscription."""
     return list(
         LicensePool.objects.select_for_update(of=("self",))
-        .select_related("product")
+        .select_related("product", "subscription")
         .filter(subscription=subscription, product_id__in=set(product_ids))
         .order_by("pk")
     )

@@ -8,6 +8,7 @@ from core.choices import AuditAction
 from core.errors import QuantityBelowAssigned, ValidationFailed
 
 from ..models import LicensePool, Product, Subscription
+from .holders import line_serve
 from .locks import pool_lock
 
 
@@ -41,7 +42,8 @@ def pool_create(*, by: Actor, subscription: Subscription, product: Product, quan
 
 @transaction.atomic
 def pool_set_quantity(*, by: Actor, pool: LicensePool, quantity: int) -> LicensePool:
-    """Change how many licenses a pool holds; never below what is assigned."""
+    """Change how many licenses a pool holds; never below what is assigned. The licenses added go to the members
+    waiting in the pool's line first."""
     require_quantity_change(by.user, pool.subscription_id)
     _require_valid_quantity(quantity)
     locked = pool_lock(pool.pk)
@@ -60,4 +62,5 @@ def pool_set_quantity(*, by: Actor, pool: LicensePool, quantity: int) -> License
             details={"old_quantity": old_quantity, "new_quantity": quantity},
         )
         locked.quantity = quantity
+        line_serve(by=by, pool=locked)
     return locked

@@ -11,14 +11,16 @@ from core.audit import Actor, audit_record_one
 from core.choices import AuditAction
 from core.errors import StatusChangeNotAllowed, ValidationFailed
 
-from ..choices import STATUS_TRANSITIONS, SubscriptionStatus
-from ..models import Subscription
-from .locks import subscription_lock
+from ..choices import ASSIGNABLE_STATUSES, STATUS_TRANSITIONS, SubscriptionStatus
+from ..models import LicensePool, Subscription
+from .holders import line_serve
+from .locks import pools_lock_all, subscription_lock
 
 
 @transaction.atomic
 def subscription_set_status(*, by: Actor, subscription: Subscription, status: str) -> Subscription:
-    """Move a subscription along its lifecycle (STATUS_TRANSITIONS); the same status changes nothing."""
+    """Move a subscription along its lifecycle (STATUS_TRANSITIONS); the same status changes nothing. When it
+    becomes assignable again, its free licenses go to the members waiting in its pools' lines."""
     require_subscription_status_change(by.user, subscription.pk)
     if not isinstance(status, str) or status not in SubscriptionStatus.values:
         raise ValidationFailed(
@@ -51,6 +53,9 @@ def subscription_set_status(*, by: Actor, subscription: Subscription, status: st
         details=details,
     )
     locked.status, locked.ends_on = status, ends_on
+    if status in ASSIGNABLE_STATUSES and old_status not in ASSIGNABLE_STATUSES:
+        for pool in pools_lock_all(LicensePool.objects.filter(subscription=locked, pending__gt=0)):
+            line_serve(by=by, pool=pool)
     return locked
 
 

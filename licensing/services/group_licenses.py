@@ -1,0 +1,109 @@
+"""Group licenses (README, "Group licenses"): a group holds pools, and every member holds their licenses or waits
+for one. Changing a group's licenses, and following every change of memberships, in the same transaction."""
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from accounts.models import Group, GroupMembership
+from accounts.permissions import require_license_management
+from accounts.services.locks import group_lock, groups_write_lock
+from accounts.services.memberships import group_details
+from core.audit import Actor, audit_event_new, audit_record
+from core.choices import AuditAction
+from core.errors import PreconditionFailed, ProductNotInSubscription, ValidationFailed
+
+from ..models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense, Product, Subscription
+from ..selectors.groups import group_licenses_version
+from .assignments import LicenseChange, product_skus
+from .holders import group_sources_sync
+from .locks import pools_lock, pools_lock_all
+
+
+@transaction.atomic
+def group_licenses_change(
+    *,
+    by: Actor,
+    group: Group,
+    subscription: Subscription,
+    add: Iterable[Product] = (),
+    remove: Iterable[Product] = (),
+    expected_versions: Collection[str] | None = None,
+) -> LicenseChange:
+    """Add and remove a group's products in one subscription, all or nothing. A product added gives every member
+    its license, or a place in the pool's line; one removed takes the license from the members who have no other
+    source, and the licenses freed go to the line. Adding a product the group has, or removing one it hasn't,
+    changes nothing."""
+    require_license_management(by.user, subscription.pk)
+    add_ids = {product.pk for product in add}
+    remove_ids = {product.pk for product in remove}
+    if add_ids & remove_ids:
+        raise ValidationFailed(
+            "A product cannot be both added and removed in one change.", skus=product_skus(add_ids & remove_ids)
+        )
+    groups_write_lock()  # memberships of dynamic groups change under the groups' SHARE lock: see each other
+    group = group_lock(group.pk)
+    if expected_versions is not None and (current := group_licenses_version(group)) not in expected_versions:
+        raise PreconditionFailed(
+            "The group's licenses changed since you read them: read them again and retry.",
+            etag=current,
+            expected=sorted(expected_versions),
+        )
+    pools = pools_lock(subscription, add_ids | remove_ids)
+    missing = (add_ids | remove_ids) - {pool.product_id for pool in pools}
+    if missing:
+        raise ProductNotInSubscription(subscription=subscription.name, skus=product_skus(missing))
+    held = set(GroupLicense.objects.filter(group=group, pool__in=pools).values_list("pool_id", flat=True))
+    to_add = [pool for pool in pools if pool.product_id in add_ids and pool.pk not in held]
+    to_remove = [pool for pool in pools if pool.product_id in remove_ids and pool.pk in held]
+    GroupLicense.objects.bulk_create([GroupLicense(group=group, pool=pool, added_by=by.user) for pool in to_add])
+    GroupLicense.objects.filter(group=group, pool__in=to_remove).delete()
+    details = group_details(group)
+    audit_record(
+        [
+            audit_event_new(action, actor=by, subscription=subscription, product=pool.product, details=details)
+            for action, changed in (
+                (AuditAction.GROUP_LICENSE_ADDED, to_add),
+                (AuditAction.GROUP_LICENSE_REMOVED, to_remove),
+            )
+            for pool in changed
+        ]
+    )
+    members = list(GroupMembership.objects.filter(group=group).values_list("user_id", flat=True))
+    for pool in sorted(to_add + to_remove, key=lambda pool: pool.pk):
+        group_sources_sync(by=by, pool=pool, user_ids=members, details=details)
+    return LicenseChange(added=[pool.product for pool in to_add], removed=[pool.product for pool in to_remove])
+
+
+def memberships_licenses_follow(*, by: Actor, changes: Mapping[int, Sequence[int]], **signal: object) -> None:
+    """The receiver of accounts.signals.memberships_changed: the users who joined or left groups get or lose the
+    licenses of the groups' pools, each pool locked once, in primary-key order (the one lock order)."""
+    group_pools = list(GroupLicense.objects.filter(group_id__in=changes).values_list("group_id", "pool_id"))
+    if not group_pools:
+        return
+    groups = Group.objects.in_bulk({group_id for group_id, _ in group_pools})
+    groups_of_pool: dict[int, list[int]] = defaultdict(list)
+    for group_id, pool_id in sorted(group_pools):
+        groups_of_pool[pool_id].append(group_id)
+    for pool in pools_lock_all(LicensePool.objects.filter(pk__in=groups_of_pool)):
+        for group_id in groups_of_pool[pool.pk]:
+            group_sources_sync(by=by, pool=pool, user_ids=changes[group_id], details=group_details(groups[group_id]))
+
+
+@transaction.atomic
+def pools_reprocess(*, by: Actor, pools: QuerySet[LicensePool]) -> dict[LicensePool, tuple[int, int]]:
+    """An operator's repair, never needed for correctness: bring every license and place in the line of `pools` in
+    line with the group sources, and serve the lines. Returns, per pool, how many licenses were taken back and how
+    many members got one or joined the line."""
+    outcomes = {}
+    for pool in pools_lock_all(pools):
+        require_license_management(by.user, pool.subscription_id)
+        sourced = GroupMembership.objects.filter(group__licenses__pool=pool).values_list("user_id", flat=True)
+        held = LicenseAssignment.objects.filter(pool=pool, direct=False).values_list("user_id", flat=True)
+        waiting = PendingLicense.objects.filter(pool=pool).values_list("user_id", flat=True)
+        users = sorted({*sourced, *held, *waiting})
+        lost, gained = group_sources_sync(by=by, pool=pool, user_ids=users, details={"reprocess": True})
+        outcomes[pool] = (len(lost), len(gained))
+    return outcomes
