@@ -24,7 +24,7 @@ from core.choices import AuditAction
 from core.models import AuditEvent
 
 from .choices import ASSIGNABLE_STATUSES
-from .models import LicenseAssignment, LicensePool, PendingLicense
+from .models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense
 
 REPLAYED_ACTIONS = (
     AuditAction.LICENSE_ASSIGNED,
@@ -113,20 +113,16 @@ def source_problems(pool_ids: Iterable[int] | None = None) -> list[str]:
         .exclude(from_group)
         .values_list("pool_id", "user_id")
     ]
-    held = Exists(
-        LicenseAssignment.objects.filter(user_id=OuterRef("user_id"), pool_id=OuterRef("group__licenses__pool"))
-    )
-    waits = Exists(
-        PendingLicense.objects.filter(user_id=OuterRef("user_id"), pool_id=OuterRef("group__licenses__pool"))
-    )
-    problems += [
-        f"pool {pool_id}, user {user_id}: a group member who neither holds nor waits for the license"
-        for user_id, pool_id in GroupMembership.objects.filter(group__licenses__pool__in=pools)
-        .exclude(held)
-        .exclude(waits)
-        .values_list("user_id", "group__licenses__pool")
-        .distinct()
-    ]
+    for group_id, pool_id in GroupLicense.objects.filter(pool__in=pools).values_list("group_id", "pool_id"):
+        unserved = (
+            GroupMembership.objects.filter(group_id=group_id)
+            .exclude(Exists(LicenseAssignment.objects.filter(user_id=OuterRef("user_id"), pool_id=pool_id)))
+            .exclude(Exists(PendingLicense.objects.filter(user_id=OuterRef("user_id"), pool_id=pool_id)))
+        )
+        problems += [
+            f"pool {pool_id}, user {user_id}: a member of group {group_id} who neither holds nor waits for the license"
+            for user_id in unserved.values_list("user_id", flat=True)
+        ]
     problems += [
         f"pool {pool_id}, user {user_id}: holds the license and waits for it"
         for pool_id, user_id in PendingLicense.objects.filter(pool__in=pools)

@@ -18,7 +18,9 @@ from ..models import LicensePool, Subscription
 
 
 def subscription_lock(subscription_id: int) -> Subscription:
-    return Subscription.objects.select_for_update().get(pk=subscription_id)
+    # NO KEY UPDATE: a change under a pool's lock writes audit events that point at the subscription (KEY SHARE),
+    # and a status change that then locks the pools must not wait for them while they wait for it.
+    return Subscription.objects.select_for_update(no_key=True).get(pk=subscription_id)
 
 
 def pools_lock(subscription: Subscription, product_ids: Iterable[int]) -> list[LicensePool]:

@@ -4,16 +4,26 @@ event rather than deleting one.)"""
 
 import pytest
 from django.db.models import F
+from django.utils import timezone
 
+from accounts.models import GroupMembership
+from accounts.services.groups import group_members_change
 from core.audit import SYSTEM, audit_record_one
 from core.choices import AuditAction
 from core.models import AuditEvent
-from licensing.integrity import Baseline, audit_replay_problems, counter_problems, integrity_problems
-from licensing.models import LicenseAssignment, LicensePool
+from licensing.integrity import (
+    Baseline,
+    audit_replay_problems,
+    counter_problems,
+    integrity_problems,
+    source_problems,
+)
+from licensing.models import LicenseAssignment, LicensePool, PendingLicense
 from licensing.services.assignments import user_licenses_change
 from licensing.services.bulk import licenses_bulk_assign
+from licensing.services.group_licenses import group_licenses_change
 from licensing.services.pools import pool_create, pool_set_quantity
-from tests.factories import LicensePoolFactory, ProductFactory, SubscriptionFactory, UserFactory
+from tests.factories import GroupFactory, LicensePoolFactory, ProductFactory, SubscriptionFactory, UserFactory
 
 
 @pytest.fixture
@@ -123,3 +133,56 @@ def test_only_the_pools_asked_for_are_checked(world):
     assert integrity_problems([other.pk]) == [
         "the audit log replays to 2 assignments, there are 1 rows (1 only in the log, 0 only in the table)"
     ]
+
+
+@pytest.fixture
+def group_world(db):
+    """A group holding a one-license pool, with two members: one holds the license, the other waits."""
+    subscription = SubscriptionFactory()
+    pool = pool_create(by=SYSTEM, subscription=subscription, product=ProductFactory(), quantity=1)
+    group = GroupFactory()
+    holder, waiter = UserFactory.create_batch(2)
+    group_members_change(by=SYSTEM, group=group, add=[holder, waiter])
+    group_licenses_change(by=SYSTEM, group=group, subscription=subscription, add=[pool.product])
+    return pool, group, holder, waiter
+
+
+def test_a_group_world_changed_through_the_services_has_no_problems(group_world):
+    assert integrity_problems() == []
+
+
+def test_a_license_whose_last_source_went_behind_the_services_back_is_reported(group_world):
+    pool, group, holder, _ = group_world
+    GroupMembership.objects.filter(user=holder).delete()
+
+    assert f"pool {pool.pk}, user {holder.pk}: a license without a source" in source_problems()
+
+
+def test_a_waiter_without_a_source_and_a_member_without_a_license_are_reported(group_world):
+    pool, group, holder, waiter = group_world
+    GroupMembership.objects.filter(user=waiter).delete()
+    LicenseAssignment.objects.filter(user=holder).delete()
+    LicensePool.objects.filter(pk=pool.pk).update(assigned=0)
+
+    problems = source_problems()
+
+    assert f"pool {pool.pk}, user {waiter.pk}: waits without a group source" in problems
+    assert (
+        f"pool {pool.pk}, user {holder.pk}: a member of group {group.pk} who neither holds nor waits for the license"
+        in problems
+    )
+    assert f"pool {pool.pk}: 1 free while 1 wait" in problems
+
+
+def test_a_pending_counter_that_drifted_is_reported(group_world):
+    pool, _, _, _ = group_world
+    LicensePool.objects.filter(pk=pool.pk).update(pending=3)
+
+    assert counter_problems() == [f"pool {pool.pk}: pending counter 3, 1 waiting"]
+
+
+def test_holding_and_waiting_at_once_is_reported(group_world):
+    pool, _, holder, _ = group_world
+    PendingLicense.objects.create(pool=pool, user=holder, since=timezone.now())
+
+    assert f"pool {pool.pk}, user {holder.pk}: holds the license and waits for it" in source_problems()
