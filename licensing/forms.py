@@ -89,6 +89,10 @@ def rule_text(values: list) -> str:
     return "\n".join(str(value) for value in values)
 
 
+def _values_input(placeholder: str) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": 2, "placeholder": placeholder})
+
+
 class GroupForm(forms.Form):
     """A group's name and description, and a dynamic group's rule. What makes a valid group (a name unique without
     case, the rule's shape and lengths) is accounts.services.groups': its errors come back to this form."""
@@ -97,9 +101,9 @@ class GroupForm(forms.Form):
 
     name = forms.CharField(required=False, strip=True)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    department = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 2}))
-    job_title = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 2}))
-    usage_location = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 2}))
+    department = forms.CharField(required=False, strip=False, widget=_values_input("e.g. Sales, Marketing"))
+    job_title = forms.CharField(required=False, strip=False, widget=_values_input("e.g. Account executive"))
+    usage_location = forms.CharField(required=False, strip=False, widget=_values_input("Country codes, e.g. US, CA"))
     is_active = forms.ChoiceField(
         required=False,
         label="Account status",
