@@ -146,11 +146,14 @@ class GroupCreateForm(GroupForm):
     kind = forms.ChoiceField(choices=GroupKind.choices, initial=GroupKind.ASSIGNED, widget=forms.RadioSelect)
 
 
-class _AnyValues(forms.MultipleChoiceField):
-    """Several values of any text: what they name is checked where they are resolved."""
+class _Ids(forms.MultipleChoiceField):
+    """Several database ids, each checked as IdChoiceField checks one; which users they name is checked where they
+    are resolved (accounts.selectors.users_identified)."""
+
+    default_error_messages = {"invalid_choice": "Not a user id: %(value)s."}
 
     def valid_value(self, value) -> bool:
-        return True
+        return _is_id(value)
 
 
 class GroupMembersForm(forms.Form):
@@ -164,7 +167,7 @@ class GroupMembersForm(forms.Form):
     action = forms.ChoiceField(choices=[(ADD, "Add"), (PASTE, "Add these members"), (REMOVE, "Remove selected")])
     email = forms.CharField(required=False)
     emails = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    users = _AnyValues(required=False)  # user ids, resolved by accounts.selectors.users_identified
+    users = _Ids(required=False)
 
     def __init__(self, data=None, **kwargs):
         if data is not None and data.get("remove_one"):  # a row's own Remove button

@@ -16,6 +16,7 @@ from core.audit import Actor
 from core.choices import AuditAction, Source
 from core.models import AuditEvent
 from tests.factories import GroupFactory, UserFactory
+from tests.test_bad_input import LONG, NUL
 from tests.test_security import INLINE
 from tests.web.conftest import HTMX, client_for, messages_of
 from tests.world import Org
@@ -535,7 +536,9 @@ def test_unknown_emails_are_named_and_nothing_is_added(org: Org, sales, user_adm
         ({"action": "paste", "emails": " \n "}, "Paste at least one email", "member-paste-error"),
         ({"action": "remove"}, "Select at least one member to remove.", None),
         ({"action": "remove", "users": ["999999"]}, "Unknown user: 999999.", None),
-        ({"action": "remove", "users": ["x"]}, "Not a user id or email: x.", None),
+        ({"action": "remove", "users": ["x"]}, "Not a user id: x.", None),
+        ({"action": "remove", "users": ["a\x00@b"]}, "Not a user id: a\x00@b.", None),
+        ({"remove_one": "99999999999999999999999"}, "Not a user id: 99999999999999999999999.", None),
         ({"action": "explode"}, "Select a valid choice.", None),
     ],
 )
@@ -595,3 +598,34 @@ def test_the_members_page_costs_the_same_queries_whatever_the_members(org: Org, 
     assert counts == {MEMBERS_QUERIES}
     fragment = {**HTMX, "HX-Target": "member-results"}
     assert queries_of(user_admin_client, detail_url(group), {"q": "user"}, fragment) == MEMBERS_QUERIES - 1
+
+
+# --- hostile input ---------------------------------------------------------------------------------------------
+
+
+def test_hostile_input_is_refused_without_a_server_error_and_changes_nothing(org: Org, sales, marketing):
+    client = client_for(org.users["user_admin"])
+    before = (len(group_events()), sorted(Group.objects.values_list("name", "description")), members_of(sales))
+    for value in [NUL, LONG, "💥" * 600]:  # 600: over every length limit
+        posts = [
+            (CREATE_URL, {"name": value, "kind": "assigned"}),
+            (CREATE_URL, {"name": "Fine", "kind": "assigned", "description": value}),
+            (CREATE_URL, {"name": "Fine", "kind": "dynamic", "department": value}),
+            (CREATE_URL, {"name": "Fine", "kind": value}),
+            (CREATE_URL, {"name": "Fine", "kind": "dynamic", "department": "Sales", "is_active": value}),
+            (edit_url(sales), {"name": value}),
+            (edit_url(marketing), {"name": "Marketing people", "usage_location": value}),
+            (detail_url(sales), {"action": "add", "email": value}),
+            (detail_url(sales), {"action": "paste", "emails": f"{org.henrietta.email}\n{value}"}),
+            (detail_url(sales), {"action": "remove", "users": [value]}),
+            (detail_url(sales), {"remove_one": value}),
+            (detail_url(sales), {"action": value}),
+        ]
+        for url, data in posts:
+            response = client.post(url, data)
+            assert response.status_code == 400, (url, data, response.status_code)
+        for url in (LIST_URL, detail_url(sales), PREVIEW_URL):
+            for parameter in ("q", "kind", "department", "is_active", "ordering", "page", "per_page"):
+                assert client.get(url, {parameter: value}).status_code == 200, (url, parameter)
+    after = (len(group_events()), sorted(Group.objects.values_list("name", "description")), members_of(sales))
+    assert after == before
