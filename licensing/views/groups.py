@@ -30,7 +30,7 @@ from accounts.selectors import (
 from accounts.services.groups import group_create, group_delete, group_members_change, group_update
 from core.audit import Actor
 from core.choices import Source
-from core.errors import DomainError, PermissionDenied, ValidationFailed
+from core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from licensing.forms import GroupCreateForm, GroupForm, GroupMembersForm
 
 from .lists import FilteredListView
@@ -195,7 +195,7 @@ class GroupEditView(GroupViewMixin, GroupFormViewMixin, TemplateView):
             fields["rule"] = form.rule()
         try:
             group = group_update(group=group, by=self.actor(), **fields)
-        except PermissionDenied:
+        except (NotFound, PermissionDenied):  # the group gone meanwhile is the 404 page
             raise
         except DomainError as error:
             return self.render_form(form_with_error(form, error), error=error, status=400)
@@ -263,7 +263,7 @@ class GroupDetailView(GroupViewMixin, FilteredListView):
         form = GroupMembersForm(request.POST)
         try:
             message = self.change_members(group, form)
-        except PermissionDenied:
+        except (NotFound, PermissionDenied):  # the group gone meanwhile is the 404 page
             raise
         except DomainError as error:
             context = self.get_context_data(
@@ -281,7 +281,7 @@ class GroupDetailView(GroupViewMixin, FilteredListView):
             ids = form.cleaned_data["users"]
             if not ids:
                 raise ValidationFailed("Select at least one member to remove.")
-            users = users_identified(identifiers=ids)
+            users = _known(users_identified, identifiers=ids)
             change = group_members_change(group=group, remove=users, by=self.actor())
             text = f"Removed {_count(len(change.removed), 'member')} from {group.name}"
             others = len(users) - len(change.removed)
@@ -293,11 +293,19 @@ class GroupDetailView(GroupViewMixin, FilteredListView):
                 if form.cleaned_data["action"] == GroupMembersForm.ADD
                 else "Paste at least one email, one a line or separated by commas."
             )
-        users = users_resolve(emails=emails)  # NotFound names every unknown email
+        users = _known(users_resolve, emails=emails)
         change = group_members_change(group=group, add=users, by=self.actor())
         text = f"Added {_count(len(change.added), 'member')} to {group.name}"
         already = len(users) - len(change.added)
         return f"{text}; {_count(already, 'user')} {_was(already)} already a member." if already else f"{text}."
+
+
+def _known(resolve, **identifiers) -> list[User]:
+    """The users a selector resolves; the unknown ones, which it names in its NotFound, are the form's error."""
+    try:
+        return resolve(**identifiers)
+    except NotFound as error:
+        raise ValidationFailed(error.message, **error.details) from error
 
 
 def _action_of(form: GroupMembersForm, group: Group) -> str:
