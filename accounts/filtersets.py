@@ -1,5 +1,5 @@
 """The users FilterSet: search, department, account status and sorting. Licensing extends it with the filters
-that look at licenses (licensing.filtersets.UserLicenseFilterSet)."""
+that look at licenses (licensing.filtersets.UserLicenseFilterSet). And the groups FilterSet: search by name, kind."""
 
 import django_filters
 from django import forms
@@ -8,8 +8,9 @@ from django.db.models.expressions import OrderBy
 
 from core.filters import DataSelect, FilterSet, TriStateSelect
 
+from .choices import GroupKind
 from .emails import email_search_form
-from .models import User
+from .models import Group, User
 
 
 class UserFilterSet(FilterSet):
@@ -66,3 +67,21 @@ def _not_by_index(term: str) -> OrderBy:
     if term.startswith("-"):
         return F(term[1:]).desc(nulls_last=True)
     return F(term).asc(nulls_first=True)
+
+
+class GroupFilterSet(FilterSet):
+    """Filters of the groups list: `q` (a fragment of the name), `kind`; `ordering` by name or number of members
+    (the `member_count` that accounts.selectors.groups_visible annotates)."""
+
+    q = django_filters.CharFilter(
+        field_name="name",
+        lookup_expr="icontains",
+        label="Search by name",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Sales"}),
+    )
+    kind = django_filters.ChoiceFilter(choices=GroupKind.choices, label="Kind", empty_label="All kinds")
+    ordering = django_filters.OrderingFilter(fields=(("name", "name"), ("member_count", "members")), label="Sort by")
+
+    class Meta:
+        model = Group
+        fields = ["q", "kind"]

@@ -1,8 +1,11 @@
 """Input validation for the web pages; the rules themselves live in licensing.services."""
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 
+from accounts.choices import GroupKind
 from accounts.models import User
 from core.ids import MAX_ID
 
@@ -66,3 +69,116 @@ class PoolQuantityForm(forms.Form):
 
     # A bound for the input; the business rule (never below what is assigned) is pool_set_quantity's.
     quantity = forms.IntegerField(min_value=0, max_value=LicensePool.MAX_QUANTITY)
+
+
+# --- groups (licensing/views/groups.py) ------------------------------------------------------------------------
+
+# Values of a rule attribute, and emails of a pasted list, are separated by commas or new lines (a pasted list
+# also by semicolons and spaces, as mail programs write them).
+RULE_VALUE_SEPARATORS = re.compile(r"[,\r\n]+")
+EMAIL_SEPARATORS = re.compile(r"[\s,;]+")
+ACCOUNT_STATUS_RULE = {"": None, "enabled": [True], "disabled": [False]}
+
+
+def _values(text: str, separators: re.Pattern) -> list[str]:
+    return [value.strip() for value in separators.split(text or "") if value.strip()]
+
+
+def rule_text(values: list) -> str:
+    """A rule attribute's values as its text field shows them, one a line."""
+    return "\n".join(str(value) for value in values)
+
+
+def _values_input(placeholder: str) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": 2, "placeholder": placeholder})
+
+
+class GroupForm(forms.Form):
+    """A group's name and description, and a dynamic group's rule. What makes a valid group (a name unique without
+    case, the rule's shape and lengths) is accounts.services.groups': its errors come back to this form."""
+
+    RULE_FIELDS = ("department", "job_title", "usage_location", "is_active")
+
+    name = forms.CharField(required=False, strip=True)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    department = forms.CharField(required=False, strip=False, widget=_values_input("e.g. Sales, Marketing"))
+    job_title = forms.CharField(required=False, strip=False, widget=_values_input("e.g. Account executive"))
+    usage_location = forms.CharField(required=False, strip=False, widget=_values_input("Country codes, e.g. US, CA"))
+    is_active = forms.ChoiceField(
+        required=False,
+        label="Account status",
+        choices=[("", "Any"), ("enabled", "Enabled"), ("disabled", "Disabled")],
+    )
+
+    def rule(self) -> dict[str, list]:
+        """The rule the fields describe: each attribute given, with its values (checked by the service)."""
+        data = self.cleaned_data
+        rule: dict[str, list] = {
+            name: _values(data.get(name, ""), RULE_VALUE_SEPARATORS)
+            for name in ("department", "job_title", "usage_location")
+        }
+        rule["is_active"] = ACCOUNT_STATUS_RULE.get(data.get("is_active") or "")
+        return {name: values for name, values in rule.items() if values}
+
+    def rule_changed(self) -> bool:
+        """Whether the admin changed the rule's fields from what they showed (`initial`), line endings aside: an
+        untouched rule is not sent again, so a value the fields cannot express (one with a comma) stays as it is."""
+
+        def lines(text) -> list[str]:
+            return [line.strip() for line in str(text or "").splitlines() if line.strip()]
+
+        return any(lines(self.initial.get(name)) != lines(self.data.get(name)) for name in self.RULE_FIELDS)
+
+    @staticmethod
+    def initial_of(group) -> dict:
+        """The fields as they show an existing group."""
+        rule = group.rule or {}
+        status = {(True,): "enabled", (False,): "disabled"}.get(tuple(rule.get("is_active", ())), "")
+        initial = {"name": group.name, "description": group.description, "is_active": status}
+        for name in ("department", "job_title", "usage_location"):
+            initial[name] = rule_text(rule.get(name, []))
+        return initial
+
+
+class GroupCreateForm(GroupForm):
+    """A new group: its kind too, fixed from then on."""
+
+    kind = forms.ChoiceField(choices=GroupKind.choices, initial=GroupKind.ASSIGNED, widget=forms.RadioSelect)
+
+
+class _Ids(forms.MultipleChoiceField):
+    """Several database ids, each checked as IdChoiceField checks one; which users they name is checked where they
+    are resolved (accounts.selectors.users_identified)."""
+
+    default_error_messages = {"invalid_choice": "Not a user id: %(value)s."}
+
+    def valid_value(self, value) -> bool:
+        return _is_id(value)
+
+
+class GroupMembersForm(forms.Form):
+    """A change of an assigned group's members: add one email, add a pasted list, or remove the checked users (or
+    the one whose row's Remove was pressed)."""
+
+    ADD = "add"
+    PASTE = "paste"
+    REMOVE = "remove"
+
+    action = forms.ChoiceField(choices=[(ADD, "Add"), (PASTE, "Add these members"), (REMOVE, "Remove selected")])
+    email = forms.CharField(required=False)
+    emails = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    users = _Ids(required=False)
+
+    def __init__(self, data=None, **kwargs):
+        if data is not None and data.get("remove_one"):  # a row's own Remove button
+            data = data.copy()
+            data["action"] = self.REMOVE
+            data.setlist("users", [data["remove_one"]])
+        super().__init__(data, **kwargs)
+
+    def email_list(self) -> list[str]:
+        """The emails to add: the one typed, or the pasted list's."""
+        if self.cleaned_data["action"] == self.ADD:
+            email = self.cleaned_data["email"].strip()
+            return [email] if email else []
+        return _values(self.cleaned_data["emails"], EMAIL_SEPARATORS)

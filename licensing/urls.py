@@ -43,4 +43,10 @@ urlpatterns = [
         "subscriptions/<int:subscription_id>/audit/", views.SubscriptionAuditView.as_view(), name="subscription_audit"
     ),
     path("users/<int:user_id>/", views.UserProfileView.as_view(), name="user_profile"),
+    path("groups/", views.GroupListView.as_view(), name="groups"),
+    path("groups/new/", views.GroupCreateView.as_view(), name="group_create"),
+    path("groups/rule-preview/", views.GroupRulePreviewView.as_view(), name="group_rule_preview"),
+    path("groups/<int:group_id>/", views.GroupDetailView.as_view(), name="group_detail"),
+    path("groups/<int:group_id>/edit/", views.GroupEditView.as_view(), name="group_edit"),
+    path("groups/<int:group_id>/delete/", views.GroupDeleteView.as_view(), name="group_delete"),
 ]

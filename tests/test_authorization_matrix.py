@@ -44,6 +44,7 @@ API_QUANTITY_S = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, OK, NOT_FOU
 API_GLOBAL_ADMIN_S = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND)
 API_MANAGE_USERS = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
 API_MANAGE_GROUPS = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
+WEB_MANAGE_GROUPS = outcomes(SIGN_IN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)  # the Groups section, reads too
 EVERYONE = outcomes(OK, OK, OK, OK, OK, OK)
 SIGNED_OUT = outcomes(*[SIGN_IN] * 6)  # signing out always lands on the sign-in page
 NOWHERE = outcomes(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
@@ -88,6 +89,31 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "licensing:subscription_audit": [Case("get", lambda w: f"{s(w)}/audit/", WEB_SEE_S)],
     "licensing:user_profile": [Case("get", lambda w: f"/users/{w.alex.pk}/", WEB_ANY_ADMIN)],
+    "licensing:groups": [Case("get", lambda w: "/groups/", WEB_MANAGE_GROUPS)],
+    "licensing:group_create": [
+        Case("get", lambda w: "/groups/new/", WEB_MANAGE_GROUPS),
+        Case("post", lambda w: "/groups/new/", WEB_MANAGE_GROUPS, lambda w: {"name": "New", "kind": "assigned"}),
+    ],
+    "licensing:group_rule_preview": [
+        Case("get", lambda w: "/groups/rule-preview/?department=Sales", WEB_MANAGE_GROUPS)
+    ],
+    "licensing:group_detail": [
+        Case("get", lambda w: f"/groups/{w.group.pk}/", WEB_MANAGE_GROUPS),
+        Case(
+            "post",
+            lambda w: f"/groups/{w.group.pk}/",
+            WEB_MANAGE_GROUPS,
+            lambda w: {"action": "add", "email": w.alex.email},
+        ),
+    ],
+    "licensing:group_edit": [
+        Case("get", lambda w: f"/groups/{w.group.pk}/edit/", WEB_MANAGE_GROUPS),
+        Case("post", lambda w: f"/groups/{w.group.pk}/edit/", WEB_MANAGE_GROUPS, lambda w: {"name": "Sales"}),
+    ],
+    "licensing:group_delete": [
+        Case("get", lambda w: f"/groups/{w.group.pk}/delete/", WEB_MANAGE_GROUPS),
+        Case("post", lambda w: f"/groups/{w.group.pk}/delete/", WEB_MANAGE_GROUPS),
+    ],
     "accounts:login": [Case("get", lambda w: "/accounts/sign-in/", EVERYONE)],
     "accounts:logout": [Case("post", lambda w: "/accounts/sign-out/", SIGNED_OUT)],
     "admin:*": [Case("get", lambda w: "/django-admin/", DJANGO_ADMIN_SITE)],

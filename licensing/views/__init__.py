@@ -1,14 +1,22 @@
 """The admin center's pages (design.md, "Web UI — the guide's path"), one module per page or concern.
 
-Views are thin: they resolve what the URL names through licensing.selectors (NotFound outside the admin's
-scope), validate input with licensing.forms, write only through licensing.services with source=web, and
-render. The domain errors become responses in one place, `mixins.AdminViewMixin.dispatch`; the list pages share
-`lists.FilteredListView`.
+Views are thin: they resolve what the URL names through the selectors (NotFound outside the admin's scope),
+validate input with licensing.forms, write only through the services (licensing.services, and
+accounts.services.groups for the Groups pages) with source=web, and render. The domain errors become responses
+in one place, `mixins.AdminViewMixin.dispatch`; the list pages share `lists.FilteredListView`.
 """
 
 from .audit import SubscriptionAuditView
 from .bulk import BulkLicensesView
 from .dialog import UserLicensesView
+from .groups import (
+    GroupCreateView,
+    GroupDeleteView,
+    GroupDetailView,
+    GroupEditView,
+    GroupListView,
+    GroupRulePreviewView,
+)
 from .home import HomeView, SubscriptionOverviewView
 from .products import PoolQuantityView, ProductHelpView, SubscriptionProductsView
 from .profile import UserProfileView
@@ -16,6 +24,12 @@ from .users import UserLicenseAssignmentsTotalView, UserLicenseAssignmentsView
 
 __all__ = [
     "BulkLicensesView",
+    "GroupCreateView",
+    "GroupDeleteView",
+    "GroupDetailView",
+    "GroupEditView",
+    "GroupListView",
+    "GroupRulePreviewView",
     "HomeView",
     "PoolQuantityView",
     "ProductHelpView",

@@ -191,4 +191,24 @@
 
   document.addEventListener("DOMContentLoaded", enhanceBulkForm);
   document.addEventListener("htmx:afterSettle", enhanceBulkForm);
+
+  // Adding a group: the rule editor is a dynamic group's, so for an assigned one it is hidden and, disabled, not
+  // sent. Without this file it stays shown, and a rule given to an assigned group is refused with the reason.
+  function syncRuleEditor() {
+    const editor = document.querySelector("[data-rule-editor]");
+    const kind = document.querySelector("input[name=kind]:checked");
+    if (!editor || !kind) {
+      return; // editing a group: its kind is fixed
+    }
+    const dynamic = kind.value === "dynamic";
+    editor.hidden = !dynamic;
+    editor.disabled = !dynamic;
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("input[name=kind]")) {
+      syncRuleEditor();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", syncRuleEditor);
 })();
