@@ -113,18 +113,19 @@ def source_problems(pool_ids: Iterable[int] | None = None) -> list[str]:
         .exclude(from_group)
         .values_list("pool_id", "user_id")
     ]
-    held = Exists(
-        LicenseAssignment.objects.filter(user_id=OuterRef("user_id"), pool_id=OuterRef("group__licenses__pool"))
+    # One join to the group's licenses, named once: an OuterRef to "group__licenses__pool" in each exclude()
+    # would join them again per exclude, and pair a member with another pool of the group.
+    sourced = GroupMembership.objects.filter(group__licenses__pool__in=pools).annotate(
+        sourced_pool=F("group__licenses__pool")
     )
-    waits = Exists(
-        PendingLicense.objects.filter(user_id=OuterRef("user_id"), pool_id=OuterRef("group__licenses__pool"))
-    )
+    held = Exists(LicenseAssignment.objects.filter(user_id=OuterRef("user_id"), pool_id=OuterRef("sourced_pool")))
+    waits = Exists(PendingLicense.objects.filter(user_id=OuterRef("user_id"), pool_id=OuterRef("sourced_pool")))
     problems += [
         f"pool {pool_id}, user {user_id}: a group member who neither holds nor waits for the license"
-        for user_id, pool_id in GroupMembership.objects.filter(group__licenses__pool__in=pools)
-        .exclude(held)
+        for user_id, pool_id in sourced.exclude(held)
         .exclude(waits)
-        .values_list("user_id", "group__licenses__pool")
+        .values_list("user_id", "sourced_pool")
+        .order_by("sourced_pool", "user_id")
         .distinct()
     ]
     problems += [

@@ -5,15 +5,23 @@ event rather than deleting one.)"""
 import pytest
 from django.db.models import F
 
+from accounts.services.groups import group_members_change
 from core.audit import SYSTEM, audit_record_one
 from core.choices import AuditAction
 from core.models import AuditEvent
-from licensing.integrity import Baseline, audit_replay_problems, counter_problems, integrity_problems
-from licensing.models import LicenseAssignment, LicensePool
+from licensing.integrity import (
+    Baseline,
+    audit_replay_problems,
+    counter_problems,
+    integrity_problems,
+    source_problems,
+)
+from licensing.models import LicenseAssignment, LicensePool, PendingLicense
 from licensing.services.assignments import user_licenses_change
 from licensing.services.bulk import licenses_bulk_assign
+from licensing.services.group_licenses import group_licenses_change
 from licensing.services.pools import pool_create, pool_set_quantity
-from tests.factories import LicensePoolFactory, ProductFactory, SubscriptionFactory, UserFactory
+from tests.factories import GroupFactory, LicensePoolFactory, ProductFactory, SubscriptionFactory, UserFactory
 
 
 @pytest.fixture
@@ -122,4 +130,23 @@ def test_only_the_pools_asked_for_are_checked(world):
     assert integrity_problems([pool.pk]) == []
     assert integrity_problems([other.pk]) == [
         "the audit log replays to 2 assignments, there are 1 rows (1 only in the log, 0 only in the table)"
+    ]
+
+
+def test_a_member_is_checked_against_each_pool_of_their_group_on_its_own(db):
+    """A group holding two pools: members who hold one license and wait for the other are fine, and a member whose
+    place in one line went missing is reported for that pool only."""
+    roomy, tight = LicensePoolFactory(quantity=5), LicensePoolFactory(quantity=1)
+    group = GroupFactory()
+    first, second = UserFactory.create_batch(2)
+    group_members_change(by=SYSTEM, group=group, add=[first, second])
+    for pool in (roomy, tight):
+        group_licenses_change(by=SYSTEM, group=group, subscription=pool.subscription, add=[pool.product])
+
+    assert source_problems() == []
+
+    PendingLicense.objects.filter(pool=tight, user=second).delete()
+    LicensePool.objects.filter(pk=tight.pk).update(pending=F("pending") - 1)  # the counter agrees
+    assert source_problems() == [
+        f"pool {tight.pk}, user {second.pk}: a group member who neither holds nor waits for the license"
     ]
