@@ -410,3 +410,41 @@ def test_unassigning_a_direct_license_also_inherited_keeps_it(run, e3, sales):
     )
     assert result.code == 0, result.err
     assert LicenseAssignment.objects.filter(pool=e3, user=ann).values_list("direct", flat=True).get() is False
+
+
+def test_import_assignments_refuses_an_inherited_license_and_writes_nothing(run, e3, sales, write_file):
+    (ann,) = members(sales, 1)
+    give(sales, e3)
+    bo = UserFactory(email="bo@example.test")
+    licenses_bulk_assign(subscription=e3.subscription, product=e3.product, users=[bo], by=SYSTEM)
+    name = e3.subscription.name
+    path = write_file(
+        "leavers.csv",
+        f"email,subscription,sku,action\n{bo.email},{name},OFFICESERIES_E3,unassign\n"
+        f"{ann.email},{name},OFFICESERIES_E3,unassign\n",
+    )
+
+    result = run("import_assignments", path)
+
+    assert (result.code, result.err.split(":")[0]) == (1, "error [license_inherited]")
+    assert "from group Sales" in result.err
+    assert pool_now(e3).assigned == 2
+
+
+def test_a_license_unassigned_goes_to_the_first_in_line(run, e3, sales):
+    bo = UserFactory(email="bo@example.test")
+    licenses_bulk_assign(subscription=e3.subscription, product=e3.product, users=[bo], by=SYSTEM)
+    members(sales, 6)
+    give(sales, e3)
+    first = json.loads(license_line(run, e3, "--format", "json").out)[0]["email"]
+
+    result = run(
+        "unassign_license", "--subscription", e3.subscription.name, "--sku", "OFFICESERIES_E3", "--user", bo.email
+    )
+
+    assert result.code == 0, result.err
+    assert result.out.endswith("pool has 5 of 5 assigned, 0 available.\n")
+    assert LicenseAssignment.objects.filter(pool=e3, user__email=first, direct=False).exists()
+    assert [record["email"] for record in json.loads(license_line(run, e3, "--format", "json").out)] == [
+        "m5@example.test"
+    ]
