@@ -4,15 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_group_audit_actions'),
+        ("core", "0002_group_audit_actions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('license_assigned', 'License assigned'), ('license_unassigned', 'License unassigned'), ('pool_created', 'Product added to subscription'), ('quantity_changed', 'Quantity changed'), ('pool_reconciled', 'Pool counter reconciled'), ('subscription_status_changed', 'Subscription status changed'), ('user_created', 'User created'), ('user_updated', 'User updated'), ('role_granted', 'Role granted'), ('role_revoked', 'Role revoked'), ('api_token_created', 'API token created'), ('api_token_revoked', 'API token revoked'), ('group_created', 'Group created'), ('group_updated', 'Group updated'), ('group_deleted', 'Group deleted'), ('group_member_added', 'Group member added'), ('group_member_removed', 'Group member removed'), ('group_license_added', 'Group license added'), ('group_license_removed', 'Group license removed'), ('license_pending', 'License pending'), ('license_pending_cancelled', 'Pending license withdrawn'), ('license_direct_added', 'Direct assignment added to a group license'), ('license_direct_removed', 'Direct assignment removed, group license kept')], max_length=32),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("license_assigned", "License assigned"),
+                    ("license_unassigned", "License unassigned"),
+                    ("pool_created", "Product added to subscription"),
+                    ("quantity_changed", "Quantity changed"),
+                    ("pool_reconciled", "Pool counter reconciled"),
+                    ("subscription_status_changed", "Subscription status changed"),
+                    ("user_created", "User created"),
+                    ("user_updated", "User updated"),
+                    ("role_granted", "Role granted"),
+                    ("role_revoked", "Role revoked"),
+                    ("api_token_created", "API token created"),
+                    ("api_token_revoked", "API token revoked"),
+                    ("group_created", "Group created"),
+                    ("group_updated", "Group updated"),
+                    ("group_deleted", "Group deleted"),
+                    ("group_member_added", "Group member added"),
+                    ("group_member_removed", "Group member removed"),
+                    ("group_license_added", "Group license added"),
+                    ("group_license_removed", "Group license removed"),
+                    ("license_pending", "License pending"),
+                    ("license_pending_cancelled", "Pending license withdrawn"),
+                    ("license_direct_added", "Direct assignment added to a group license"),
+                    ("license_direct_removed", "Direct assignment removed, group license kept"),
+                ],
+                max_length=32,
+            ),
         ),
     ]

@@ -87,7 +87,8 @@ USAGE_WARNING_PERCENT = 90
 
 @dataclass(frozen=True)
 class PoolUsage:
-    """How much of one pool is used: `level` is "ok", "warning" (90 % or more) or "full" (none available)."""
+    """How much of one pool is used: `level` is "ok", "warning" (90 % or more) or "full" (none available);
+    `waiting` is how many group members wait in its line (the pool's `pending`)."""
 
     subscription: str
     status: str
@@ -95,6 +96,7 @@ class PoolUsage:
     product: str
     quantity: int
     assigned: int
+    waiting: int
 
     @property
     def available(self) -> int:
@@ -115,7 +117,7 @@ class PoolUsage:
 
 
 def license_usage(*, actor: User | None) -> list[PoolUsage]:
-    """Quantity, assigned and available of every pool the actor may see, by subscription and product."""
+    """Quantity, assigned, available and waiting of every pool the actor may see, by subscription and product."""
     pools = LicensePool.objects.select_related("subscription", "product").order_by(
         "subscription__name", "product__sku_part_number"
     )
@@ -129,6 +131,7 @@ def license_usage(*, actor: User | None) -> list[PoolUsage]:
             product=pool.product.name,
             quantity=pool.quantity,
             assigned=pool.assigned,
+            waiting=pool.pending,
         )
         for pool in pools
     ]

@@ -2,9 +2,11 @@ import csv
 import io
 import json
 
+from accounts.services.groups import group_members_change
 from core.audit import Actor
 from licensing.services.bulk import licenses_bulk_assign
-from tests.factories import LicensePoolFactory, ProductFactory, SubscriptionFactory, UserFactory
+from licensing.services.group_licenses import group_licenses_change
+from tests.factories import GroupFactory, LicensePoolFactory, ProductFactory, SubscriptionFactory, UserFactory
 
 
 def give(pool, users, actor=None):
@@ -70,6 +72,12 @@ def usage_pools():
             subscription=subscription, product=ProductFactory(sku_part_number=sku, name=sku.title()), quantity=quantity
         )
         give(pools[sku], UserFactory.create_batch(holders))
+    # Two members of a group given C_FULL wait in its line.
+    group = GroupFactory()
+    group_members_change(group=group, add=UserFactory.create_batch(2), by=Actor(None, "system"))
+    group_licenses_change(
+        group=group, subscription=subscription, add=[pools["C_FULL"].product], by=Actor(None, "system")
+    )
     return pools
 
 
@@ -81,12 +89,13 @@ def test_license_report_json_has_counts_utilisation_and_level(run, db):
     assert result.code == 0, result.err
     records = json.loads(result.out)
     assert [
-        (r["sku"], r["quantity"], r["assigned"], r["available"], r["utilisation"], r["level"]) for r in records
+        (r["sku"], r["quantity"], r["assigned"], r["available"], r["waiting"], r["utilisation"], r["level"])
+        for r in records
     ] == [
-        ("A_OK", 10, 5, 5, 50.0, "ok"),
-        ("B_WARN", 10, 9, 1, 90.0, "warning"),
-        ("C_FULL", 4, 4, 0, 100.0, "full"),
-        ("D_NONE", 0, 0, 0, None, "full"),
+        ("A_OK", 10, 5, 5, 0, 50.0, "ok"),
+        ("B_WARN", 10, 9, 1, 0, 90.0, "warning"),
+        ("C_FULL", 4, 4, 0, 2, 100.0, "full"),
+        ("D_NONE", 0, 0, 0, 0, None, "full"),
     ]
     assert records[0]["subscription"] == "Contoso"
 
@@ -96,11 +105,11 @@ def test_license_report_table_marks_90_and_100_percent(run, db):
 
     lines = run("license_report").out.splitlines()
 
-    assert lines[0].split() == ["SUBSCRIPTION", "STATUS", "SKU", "QUANTITY", "ASSIGNED", "AVAILABLE", "USED"]
-    assert lines[1].split() == ["Contoso", "active", "A_OK", "10", "5", "5", "50.0%"]
-    assert lines[2].split() == ["Contoso", "active", "B_WARN", "10", "9", "1", "90.0%", "!", "90%+"]
-    assert lines[3].split() == ["Contoso", "active", "C_FULL", "4", "4", "0", "100.0%", "!!", "FULL"]
-    assert lines[4].split() == ["Contoso", "active", "D_NONE", "0", "0", "0", "-", "!!", "FULL"]
+    assert lines[0].split() == ["SUBSCRIPTION", "STATUS", "SKU", "QUANTITY", "ASSIGNED", "AVAILABLE", "WAITING", "USED"]
+    assert lines[1].split() == ["Contoso", "active", "A_OK", "10", "5", "5", "0", "50.0%"]
+    assert lines[2].split() == ["Contoso", "active", "B_WARN", "10", "9", "1", "0", "90.0%", "!", "90%+"]
+    assert lines[3].split() == ["Contoso", "active", "C_FULL", "4", "4", "0", "2", "100.0%", "!!", "FULL"]
+    assert lines[4].split() == ["Contoso", "active", "D_NONE", "0", "0", "0", "0", "-", "!!", "FULL"]
 
 
 def test_license_report_csv(run, db):
@@ -108,9 +117,9 @@ def test_license_report_csv(run, db):
 
     rows = list(csv.DictReader(io.StringIO(run("license_report", "--format", "csv").out)))
 
-    assert [(row["sku"], row["utilisation"], row["level"]) for row in rows] == [
-        ("A_OK", "50.0", "ok"),
-        ("B_WARN", "90.0", "warning"),
-        ("C_FULL", "100.0", "full"),
-        ("D_NONE", "", "full"),
+    assert [(row["sku"], row["waiting"], row["utilisation"], row["level"]) for row in rows] == [
+        ("A_OK", "0", "50.0", "ok"),
+        ("B_WARN", "0", "90.0", "warning"),
+        ("C_FULL", "2", "100.0", "full"),
+        ("D_NONE", "0", "", "full"),
     ]

@@ -186,3 +186,22 @@ def test_holding_and_waiting_at_once_is_reported(group_world):
     PendingLicense.objects.create(pool=pool, user=holder, since=timezone.now())
 
     assert f"pool {pool.pk}, user {holder.pk}: holds the license and waits for it" in source_problems()
+
+
+def test_a_member_is_checked_against_each_pool_of_their_group_on_its_own(db):
+    """A group holding two pools: members who hold one license and wait for the other are fine, and a member whose
+    place in one line went missing is reported for that pool only."""
+    roomy, tight = LicensePoolFactory(quantity=5), LicensePoolFactory(quantity=1)
+    group = GroupFactory()
+    first, second = UserFactory.create_batch(2)
+    group_members_change(by=SYSTEM, group=group, add=[first, second])
+    for pool in (roomy, tight):
+        group_licenses_change(by=SYSTEM, group=group, subscription=pool.subscription, add=[pool.product])
+
+    assert source_problems() == []
+
+    PendingLicense.objects.filter(pool=tight, user=second).delete()
+    LicensePool.objects.filter(pk=tight.pk).update(pending=F("pending") - 1)  # the counter agrees
+    assert source_problems() == [
+        f"pool {tight.pk}, user {second.pk}: a member of group {group.pk} who neither holds nor waits for the license"
+    ]

@@ -2,6 +2,9 @@
 
 import pytest
 
+from accounts.services.groups import group_members_change
+from core.audit import Actor
+from core.choices import Source
 from core.errors import NotFound, PermissionDenied
 from licensing.selectors.subscriptions import (
     PoolUsage,
@@ -10,7 +13,8 @@ from licensing.selectors.subscriptions import (
     subscription_resolve,
     subscriptions_visible,
 )
-from tests.factories import SubscriptionFactory
+from licensing.services.group_licenses import group_licenses_change
+from tests.factories import GroupFactory, LicensePoolFactory, SubscriptionFactory, UserFactory
 
 
 @pytest.mark.parametrize(
@@ -89,6 +93,18 @@ def test_license_usage_has_a_level_per_pool(org):
     }
 
 
+def test_license_usage_counts_the_members_waiting(db):
+    by = Actor(None, Source.CLI, label="operator")
+    pool = LicensePoolFactory(quantity=1)
+    group = GroupFactory()
+    group_members_change(by=by, group=group, add=UserFactory.create_batch(3))
+    group_licenses_change(by=by, group=group, subscription=pool.subscription, add=[pool.product])
+
+    (usage,) = license_usage(actor=None)
+
+    assert (usage.assigned, usage.available, usage.waiting, usage.level) == (1, 0, 2, "full")
+
+
 def test_license_usage_is_limited_to_the_scope(org):
     rows = license_usage(actor=org.users["subscription_admin"])
 
@@ -105,6 +121,6 @@ def test_license_usage_is_limited_to_the_scope(org):
     ],
 )
 def test_usage_levels(quantity, assigned, level, utilisation):
-    usage = PoolUsage("S", "active", "SKU", "Product", quantity=quantity, assigned=assigned)
+    usage = PoolUsage("S", "active", "SKU", "Product", quantity=quantity, assigned=assigned, waiting=0)
 
     assert (usage.level, usage.utilisation) == (level, utilisation)
