@@ -28,8 +28,13 @@ class NotEnoughLicenses(DomainError):
     http_status = 409
 
     def __init__(self, *, sku: str, product: str, requested: int, available: int, **extra: Any) -> None:
+        line = (
+            f" {extra['waiting']:,} group members wait in line and get the next free licenses."
+            if extra.get("waiting")
+            else ""
+        )
         super().__init__(
-            f"Not enough {product} licenses: needs {requested:,}, {available:,} available.",
+            f"Not enough {product} licenses: needs {requested:,}, {available:,} available.{line}",
             sku=sku,
             requested=requested,
             available=available,

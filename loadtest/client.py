@@ -159,7 +159,10 @@ class Client:
 MESSAGE = re.compile(rb'<div class="message message-(\w+)"[^>]*>(.*?)</div>', re.S)
 # The web shows a refusal as its message; these say which domain error it was.
 WEB_ERRORS = {
-    "not_enough_licenses": re.compile(r"^Not enough .+ licenses: needs \d+, \d+ available\.$"),
+    "not_enough_licenses": re.compile(
+        r"^Not enough .+ licenses: needs \d+, \d+ available\.( \d+ group members wait in line and get the next free"
+        r" licenses\.)?$"
+    ),
     "subscription_not_active": re.compile(r"licenses can be unassigned but not assigned\.$"),
     "product_not_in_subscription": re.compile(r" has no licenses of: "),
 }

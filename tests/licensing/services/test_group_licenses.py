@@ -161,6 +161,7 @@ def test_a_direct_assignment_cannot_jump_the_line(sales, people, pool_a, subscri
         change(UserFactory(), subscription, add=[pool_a])
 
     assert caught.value.details["waiting"] == 2
+    assert caught.value.message.endswith("2 group members wait in line and get the next free licenses.")
     with pytest.raises(NotEnoughLicenses):
         bulk_assign(pool_a, [UserFactory()])
 
