@@ -13,12 +13,15 @@ from datetime import date
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
-from accounts.choices import Role
-from accounts.models import User
+from accounts.choices import GroupKind, Role
+from accounts.models import Group, User
+from accounts.services.groups import group_create
+from accounts.services.memberships import group_rule_recompute, memberships_changing
 from accounts.services.roles import role_grant
 from core.audit import Actor
 from core.choices import Source
 from licensing.services.bulk import licenses_bulk_assign
+from licensing.services.group_licenses import group_licenses_change
 from licensing.services.pools import pool_create, pool_set_quantity
 from licensing.services.subscriptions import subscription_set_status
 
@@ -77,6 +80,7 @@ SUBSCRIPTIONS = [
             "PHONE_SYSTEM": 0.06,
             "DEFENDER_PLAN_2": 0.25,
             "ASSISTANT": 0.10,
+            "VIDEO_STUDIO": 0.0,  # licensed through DEMO_GROUP only
         },
     ),
     DemoSubscription(
@@ -116,6 +120,25 @@ SUBSCRIPTIONS = [
 ]
 # This pool is bought exactly to its use, so the demo shows an exhausted product.
 EXHAUSTED = ("Contoso Enterprise", "ASSISTANT")
+
+
+@dataclass(frozen=True)
+class DemoGroup:
+    name: str
+    description: str
+    rule: dict[str, list]
+    subscription: str
+    sku: str
+
+
+# A dynamic group licensed with a pool far smaller than itself, so the demo shows members waiting in line.
+DEMO_GROUP = DemoGroup(
+    "Directors",
+    "Every director, licensed with Video Studio: more directors than licenses, so some wait in line.",
+    {"job_title": ["Director"]},
+    "Contoso Enterprise",
+    "VIDEO_STUDIO",
+)
 
 DEPARTMENTS = ["Sales", "Marketing", "Engineering", "Finance", "Human Resources", "Operations", "Support", "Legal"]
 JOB_TITLES = ["Analyst", "Manager", "Engineer", "Specialist", "Coordinator", "Director", "Associate", "Consultant"]
@@ -252,9 +275,27 @@ def seed_demo(*, users: int, progress: Callable[[str], None] = lambda message: N
                 subscription=subscription, status=spec.status, by=Actor(None, Source.SYSTEM, label="seed_demo")
             )
         progress(f"{spec.name}: licenses assigned")
+    _seed_group(subscriptions[DEMO_GROUP.subscription], products[DEMO_GROUP.sku])
     if report.users_created:
         _analyze(User, LicenseAssignment)
     return report
+
+
+def _seed_group(subscription: Subscription, product: Product) -> None:
+    """The demo group, its members (demo users are inserted in bulk, so the rule is applied here) and its license."""
+    by = Actor(None, Source.SYSTEM, label="seed_demo")
+    group = Group.objects.filter(name__iexact=DEMO_GROUP.name).first()
+    if group is None:
+        group = group_create(
+            by=by,
+            name=DEMO_GROUP.name,
+            kind=GroupKind.DYNAMIC,
+            description=DEMO_GROUP.description,
+            rule=DEMO_GROUP.rule,
+        )
+    with transaction.atomic(), memberships_changing(by):
+        group_rule_recompute(by=by, group=group)
+    group_licenses_change(by=by, group=group, subscription=subscription, add=[product])
 
 
 def _analyze(*models) -> None:

@@ -7,12 +7,12 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from accounts.choices import Role
-from accounts.models import RoleAssignment, User
+from accounts.models import Group, GroupMembership, RoleAssignment, User
 from accounts.permissions import admin_scope
 from core.choices import AuditAction
 from core.models import AuditEvent
 from licensing.choices import SubscriptionStatus
-from licensing.demo import ADMINS, DEMO_DOMAIN, DEMO_PASSWORD, EXHAUSTED, PRODUCTS, SUBSCRIPTIONS
+from licensing.demo import ADMINS, DEMO_DOMAIN, DEMO_GROUP, DEMO_PASSWORD, EXHAUSTED, PRODUCTS, SUBSCRIPTIONS
 from licensing.models import LicenseAssignment, LicensePool, Product, Subscription
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +70,26 @@ def test_an_exhausted_pool_exists(seeded):
 
     assert pool.quantity > 0
     assert pool.available == 0
+
+
+def test_a_dynamic_group_holds_a_pool_smaller_than_itself_and_the_rest_wait(seeded, assert_pool_counters):
+    group = Group.objects.get(name=DEMO_GROUP.name)
+    directors = set(User.objects.filter(job_title="Director").values_list("pk", flat=True))
+    pool = LicensePool.objects.get(subscription__name=DEMO_GROUP.subscription, product__sku_part_number=DEMO_GROUP.sku)
+
+    assert set(GroupMembership.objects.filter(group=group).values_list("user_id", flat=True)) == directors
+    assert pool.assigned == pool.quantity
+    assert pool.pending == len(directors) - pool.quantity > 0
+    assert_pool_counters()
+
+
+def test_users_seeded_later_join_the_demo_group(seeded, assert_pool_counters):
+    seed(USERS * 2)
+
+    group = Group.objects.get(name=DEMO_GROUP.name)
+    directors = set(User.objects.filter(job_title="Director").values_list("pk", flat=True))
+    assert set(GroupMembership.objects.filter(group=group).values_list("user_id", flat=True)) == directors
+    assert_pool_counters()
 
 
 def test_every_assignment_is_audited(seeded):
