@@ -32,7 +32,7 @@ BATCH_SIZE = 2000  # rows per statement of the set-based writes and per IN list
 
 @dataclass
 class UsersImportResult:
-    """What an import did: users created, updated (some field changed) and left as they were."""
+    """What an import did: users created, updated (some field or assigned group changed) and left as they were."""
 
     created: int = 0
     updated: int = 0
@@ -128,9 +128,12 @@ def users_import(
     users = {user.email: user for user in (*existing.values(), *new_users)}
     with memberships_changing(by):
         dynamic_memberships_update(by=by, user_ids=[user.pk for user in (*new_users, *moved)])
-        assigned_groups_set(by=by, groups_of={users[email].pk: groups for email, groups in groups_named.items()})
+        regrouped = assigned_groups_set(
+            by=by, groups_of={users[email].pk: groups for email, groups in groups_named.items()}
+        )
+    updated = {user.pk for user, _ in changed} | (regrouped - {user.pk for user in new_users})
     return UsersImportResult(
-        created=len(new_users), updated=len(changed), unchanged=len(wanted) - len(new_users) - len(changed)
+        created=len(new_users), updated=len(updated), unchanged=len(wanted) - len(new_users) - len(updated)
     )
 
 

@@ -131,10 +131,10 @@ def dynamic_memberships_update(*, by: Actor, user_ids: Collection[int]) -> None:
         group_rule_recompute(by=by, group=group, user_ids=user_ids)
 
 
-def assigned_groups_set(*, by: Actor, groups_of: Mapping[int, Collection[Group]]) -> None:
+def assigned_groups_set(*, by: Actor, groups_of: Mapping[int, Collection[Group]]) -> set[int]:
     """Make each user's assigned groups exactly `groups_of[user_id]`, in the caller's transaction, after it has
     locked the users and held the groups (`groups_hold`): set-based, one INSERT … SELECT or DELETE per group and
-    chunk of users."""
+    chunk of users. Returns the ids of the users whose assigned groups changed."""
     held: dict[int, set[int]] = defaultdict(set)
     for chunk in chunks(sorted(groups_of)):
         memberships = GroupMembership.objects.filter(user_id__in=chunk, group__kind=GroupKind.ASSIGNED)
@@ -157,3 +157,4 @@ def assigned_groups_set(*, by: Actor, groups_of: Mapping[int, Collection[Group]]
             )
         for chunk in chunks(sorted(joining[group_id])):
             members_insert(by=by, group=group, users=User.objects.filter(pk__in=chunk))
+    return {user_id for users in (*joining.values(), *leaving.values()) for user_id in users}

@@ -351,7 +351,7 @@ def test_an_import_sets_each_listed_users_assigned_groups(people):
     group_members_change(group=gamma, add=[people["ann"]], by=OPERATOR)
     before = AuditEvent.objects.count()
 
-    users_import(
+    result = users_import(
         rows=[
             {"email": "ann@example.test", "groups": ["alpha", "BETA"]},  # stays in Alpha, joins Beta, leaves Gamma
             {"email": "bo@example.test", "groups": []},  # leaves Alpha
@@ -364,6 +364,8 @@ def test_an_import_sets_each_listed_users_assigned_groups(people):
     assert members(alpha) == {"ann@example.test"}
     assert members(beta) == {"ann@example.test", "new@example.test"}
     assert members(gamma) == set()
+    # Ann and Bo changed only groups, and count as updated; Cy is unchanged.
+    assert (result.created, result.updated, result.unchanged) == (1, 2, 1)
     changes = AuditEvent.objects.filter(pk__gt=0).order_by("pk")[before:]
     assert sorted((e.action, e.subject_user_label, e.details.get("group")) for e in changes) == [
         (AuditAction.GROUP_MEMBER_ADDED, "ann@example.test", "Beta"),
