@@ -11,6 +11,7 @@ from django.db.models import (
     BigIntegerField,
     Case,
     Exists,
+    Func,
     JSONField,
     OuterRef,
     QuerySet,
@@ -19,7 +20,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import JSONObject
 
 from accounts.models import Group, GroupMembership, User
 
@@ -145,23 +145,40 @@ class JSONList(Aggregate):
         return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
 
 
+class JSONRow(Func):
+    """Its arguments as one JSON array. Django's JSONObject would do, but on SQLite its first use on a connection
+    probes the JSON support with queries of its own, which would make a page's query count depend on what ran
+    before it."""
+
+    function = "JSONB_BUILD_ARRAY"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSON_ARRAY", **extra_context)
+
+
 def groups_holding_pool() -> Subquery:
-    """The groups that hold the outer pool, as a JSON list of {"id", "name"} (NULL when none): an annotation
-    of a page's pools, for the choices of a filter by source without a query of its own."""
+    """The groups that hold the outer pool, as a JSON list of [id, name] (NULL when none): an annotation of a
+    page's pools, for the choices of a filter by source without a query of its own."""
     holders = (
         GroupLicense.objects.filter(pool=OuterRef("pk"))
         .order_by()
         .values("pool")
-        .annotate(groups=JSONList(JSONObject(id="group_id", name="group__name")))
+        .annotate(groups=JSONList(JSONRow("group_id", "group__name")))
         .values("groups")
     )
     return Subquery(holders, output_field=JSONField())
 
 
-def groups_holding(pools: Iterable[LicensePool]) -> list[dict]:
-    """The groups that hold any of `pools` (annotated with groups_holding_pool), by name, each once."""
-    groups = {group["id"]: group for pool in pools for group in pool.holding_groups or ()}
-    return sorted(groups.values(), key=lambda group: (group["name"].lower(), group["id"]))
+def groups_holding(pools: Iterable[LicensePool]) -> list[Group]:
+    """The groups that hold any of `pools` (annotated with groups_holding_pool), by name, each once (with their id
+    and name only)."""
+    names = {group_id: name for pool in pools for group_id, name in pool.holding_groups or ()}
+    return _by_name(Group(pk=group_id, name=name) for group_id, name in names.items())
+
+
+def _by_name(groups: Iterable[Group]) -> list[Group]:
+    return sorted(groups, key=lambda group: (group.name.lower(), group.pk))
 
 
 @dataclass
@@ -216,15 +233,17 @@ def users_with_subscription_licenses(*, users: QuerySet[User], pools: Sequence[L
     people = list(rows)
     for person in people:
         groups_of_pool: dict[int, list[Group]] = defaultdict(list)
-        for entry in sorted(person.license_groups or (), key=lambda entry: (entry["name"].lower(), entry["id"])):
-            groups_of_pool[entry["pool"]].append(Group(pk=entry["id"], name=entry["name"]))
+        for pool_id, group_id, name in person.license_groups or ():
+            groups_of_pool[pool_id].append(Group(pk=group_id, name=name))
         person.subscription_licenses = []
         for number, chunk in enumerate(chunks):
             held, direct, pending = (getattr(person, f"{kind}_{number}") or 0 for kind in kinds)
             for bit, pool in enumerate(chunk):
                 if (held | pending) >> bit & 1:
                     sources = LicenseSources(
-                        direct=bool(direct >> bit & 1), groups=groups_of_pool[pool.pk], pending=bool(pending >> bit & 1)
+                        direct=bool(direct >> bit & 1),
+                        groups=_by_name(groups_of_pool[pool.pk]),
+                        pending=bool(pending >> bit & 1),
                     )
                     person.subscription_licenses.append(PoolLicense(pool=pool, sources=sources))
     return people
@@ -248,13 +267,13 @@ def _pool_mask(rows: QuerySet, pools: Sequence[LicensePool]) -> Subquery:
 
 
 def _groups_giving(pools: Sequence[LicensePool]) -> Subquery:
-    """The groups of the outer user that hold any of `pools`, as a JSON list of {"pool", "id", "name"} (NULL when
-    none)."""
+    """The groups of the outer user that hold any of `pools`, as a JSON list of [pool id, group id, group name]
+    (NULL when none)."""
     given = (
         GroupMembership.objects.filter(user=OuterRef("pk"), group__licenses__pool__in=pools)
         .order_by()
         .values("user")
-        .annotate(groups=JSONList(JSONObject(pool="group__licenses__pool_id", id="group_id", name="group__name")))
+        .annotate(groups=JSONList(JSONRow("group__licenses__pool_id", "group_id", "group__name")))
         .values("groups")
     )
     return Subquery(given, output_field=JSONField())

@@ -47,7 +47,7 @@ class UserLicenseAssignmentsView(SubscriptionViewMixin, FilteredListView):
         groups = groups_holding(self.subscription.pools.all())
         return [
             (SOURCE_DIRECT, "Direct"),
-            *((f"{SOURCE_GROUP}{group['id']}", f"Group {group['name']}") for group in groups),
+            *((f"{SOURCE_GROUP}{group.pk}", f"Group {group.name}") for group in groups),
         ]
 
     def rows_of(self, page_rows) -> list:
