@@ -59,9 +59,7 @@ def sales_licensed_by_group() -> Group:
     subscription = Subscription.objects.get(name="Contoso Enterprise")
     scarce, _ = Product.objects.get_or_create(sku_part_number="SCARCE", defaults={"name": "Scarce"})
     pool_create(by=SYSTEM, subscription=subscription, product=scarce, quantity=0)
-    sales = Group.objects.filter(name="Sales").first() or group_create(
-        by=SYSTEM, name="Sales", kind=GroupKind.ASSIGNED
-    )
+    sales = Group.objects.filter(name="Sales").first() or group_create(by=SYSTEM, name="Sales", kind=GroupKind.ASSIGNED)
     e3 = Product.objects.get(sku_part_number="OFFICESERIES_E3")
     group_licenses_change(by=SYSTEM, group=sales, subscription=subscription, add=[scarce, e3])
     group_members_change(by=SYSTEM, group=sales, add=list(User.objects.filter(department="Sales")))
