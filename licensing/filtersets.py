@@ -7,15 +7,15 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.emails import email_search_form
 from accounts.filtersets import UserFilterSet
-from accounts.models import User
+from accounts.models import GroupMembership, User
 from accounts.permissions import AdminScope, admin_scope
 from core.choices import AuditAction, Source
 from core.filters import DataSelect, FilterSet, TriStateSelect
-from core.ids import IdFilter
+from core.ids import MAX_ID, IdFilter
 from core.models import AuditEvent
 
-from .models import LicenseAssignment, LicensePool, Subscription
-from .selectors.assignments import assignments_visible
+from .models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense, Subscription
+from .selectors.assignments import pool_rows_visible
 from .selectors.products import pools_of_product, product_ids_named
 
 
@@ -80,12 +80,20 @@ class AuditEventFilterSet(FilterSet):
 class UserLicenseFilterForm(forms.Form):
     """The users filters in the order the list page shows them."""
 
-    field_order = ["q", "product", "licensed", "department", "is_active"]
+    field_order = ["q", "product", "licensed", "state", "source", "department", "is_active"]
+
+
+# The `source` filter's values: a direct assignment, or a group by id ("group:12").
+SOURCE_DIRECT = "direct"
+SOURCE_GROUP = "group:"
+STATE_PENDING = "pending"
 
 
 class UserLicenseFilterSet(UserFilterSet):
-    """The users filters plus `subscription` (id), `product` (sku id or part number) and `licensed` (holds any
-    license; in `subscription` when it is given): the User License Assignments page and `/api/v1/users/`.
+    """The users filters plus `subscription` (id), `product` (sku id or part number), `licensed` (holds any
+    license), `state` ("pending": waits for one) and `source` ("direct", or "group:<id>": has a license, or waits
+    for one, from that group), each in `subscription` when it is given: the User License Assignments page and
+    `/api/v1/users/`.
 
     A page that is about one subscription passes it as `subscription=` and the filters apply within it. The filters
     that look at licenses count only those in subscriptions the reader may see (`scope`: the request user's, or
@@ -108,11 +116,24 @@ class UserLicenseFilterSet(UserFilterSet):
             yes="Licensed (a license in this subscription)", no="Unlicensed (no license in this subscription)"
         ),
     )
+    state = django_filters.ChoiceFilter(
+        method="filter_state",
+        label="State",
+        help_text="pending: waits for a license (from a group)",
+        choices=[(STATE_PENDING, "Pending (waiting for a license)")],
+        empty_label="All states",
+    )
+    source = django_filters.CharFilter(
+        method="filter_source",
+        label="Source",
+        help_text='Where a license comes from: "direct", or "group:<id>" (held or waited for through that group)',
+        widget=DataSelect(empty_label="All sources"),
+    )
 
     class Meta:
         model = User
         form = UserLicenseFilterForm
-        fields = [*UserFilterSet.Meta.fields, "subscription", "product", "licensed"]
+        fields = [*UserFilterSet.Meta.fields, "subscription", "product", "licensed", "state", "source"]
 
     def __init__(
         self,
@@ -139,22 +160,27 @@ class UserLicenseFilterSet(UserFilterSet):
         value = self.form.cleaned_data.get("subscription") if hasattr(self.form, "cleaned_data") else None
         return int(value) if value is not None else None
 
-    def _visible_assignments(self, pools: list[LicensePool] | None = None) -> QuerySet[LicenseAssignment]:
-        """The outer row's assignments that the reader may see, in `pools` if given, else in the subscription if
-        there is one. Every filter that looks at licenses starts here.
+    def _visible(self, rows: QuerySet, pools: list[LicensePool] | None = None) -> QuerySet:
+        """`rows` (of a model with a pool: assignments, places in a line, group licenses) that the reader may see,
+        in `pools` if given, else in the subscription if there is one. Every filter that looks at licenses starts
+        here.
 
         A page about one subscription has its pools in memory (subscription_get prefetches them), which
-        assignments_visible matches by id.
+        pool_rows_visible matches by id.
         """
         if pools is None and self.fixed_subscription is not None:
             pools = list(self.fixed_subscription.pools.all())
-        assignments = assignments_visible(scope=self.scope, pools=pools).filter(user=OuterRef("pk"))
+        rows = pool_rows_visible(rows, scope=self.scope, pools=pools)
         if pools is None and self.subscription_id is not None:
-            assignments = assignments.filter(pool__subscription_id=self.subscription_id)
-        return assignments
+            rows = rows.filter(pool__subscription_id=self.subscription_id)
+        return rows
+
+    def _visible_assignments(self, pools: list[LicensePool] | None = None) -> QuerySet[LicenseAssignment]:
+        """The outer row's assignments that the reader may see (_visible)."""
+        return self._visible(LicenseAssignment.objects.all(), pools).filter(user=OuterRef("pk"))
 
     def filter_noop(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        """`subscription` only narrows `product` and `licensed`; it does not hide users."""
+        """`subscription` only narrows the filters that look at licenses; it does not hide users."""
         return queryset
 
     def filter_product(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -171,3 +197,27 @@ class UserLicenseFilterSet(UserFilterSet):
             return queryset
         licensed = Exists(self._visible_assignments())
         return queryset.filter(licensed if value else ~licensed)
+
+    def filter_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value != STATE_PENDING:
+            return queryset
+        return queryset.filter(Exists(self._visible(PendingLicense.objects.filter(user=OuterRef("pk")))))
+
+    def filter_source(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Direct: holds a license assigned directly. A group: is a member of it while it holds a pool the reader
+        may see (in the subscription), so has that license or waits for it. Any other value matches nothing."""
+        value = value.strip()
+        if not value:
+            return queryset
+        if value == SOURCE_DIRECT:
+            return queryset.filter(Exists(self._visible_assignments().filter(direct=True)))
+        group_id = value.removeprefix(SOURCE_GROUP)
+        if (
+            not value.startswith(SOURCE_GROUP)
+            or not (group_id.isascii() and group_id.isdigit())
+            or not 1 <= int(group_id) <= MAX_ID
+        ):
+            return queryset.none()
+        group_holds = Exists(self._visible(GroupLicense.objects.filter(group_id=int(group_id))))
+        member = Exists(GroupMembership.objects.filter(user=OuterRef("pk"), group_id=int(group_id)))
+        return queryset.filter(group_holds, member)

@@ -1,9 +1,10 @@
-"""Who holds which license: a user's licenses and their version, exports, and the list page's rows."""
+"""Who holds which license: a user's licenses and their version, and exports (the list page's rows, with where
+each license comes from: selectors/groups.py)."""
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-from django.db.models import BigIntegerField, Case, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models import QuerySet
 
 from accounts.models import User
 from accounts.permissions import AdminScope, admin_scope
@@ -22,16 +23,26 @@ def assignments_visible(
     """The license assignments in the subscriptions `scope` may see (all of them for None), of `pools` if given.
 
     The one base of every list and filter that looks at licenses, so that none of them counts a license in a
-    subscription that is 404 to its reader. Pools already in memory are checked here and matched by id: one index
-    probe on (user, pool) with no join, and the planner knows how many users hold each pool.
+    subscription that is 404 to its reader (pool_rows_visible does the same for the other rows of a pool).
     """
-    queryset = LicenseAssignment.objects.all()
+    return pool_rows_visible(LicenseAssignment.objects.all(), scope=scope, pools=pools)
+
+
+def pool_rows_visible(
+    rows: QuerySet, *, scope: AdminScope | None, pools: Iterable[LicensePool] | None = None
+) -> QuerySet:
+    """`rows` of a model with a `pool` (assignments, places in a line, group licenses) narrowed to the
+    subscriptions `scope` may see (all of them for None), and to `pools` if given.
+
+    Pools already in memory are checked here and matched by id: one index probe on (user, pool) with no join, and
+    the planner knows how many users hold each pool.
+    """
     if pools is not None:
         visible = [pool.pk for pool in pools if scope is None or scope.can_view_subscription(pool.subscription_id)]
-        return queryset.filter(pool_id__in=visible)
+        return rows.filter(pool_id__in=visible)
     if scope is None:
-        return queryset
-    return scope.filter_subscriptions(queryset, "pool__subscription_id")
+        return rows
+    return scope.filter_subscriptions(rows, "pool__subscription_id")
 
 
 def user_licenses(*, user: User, actor: User | None = None) -> QuerySet[LicenseAssignment]:
@@ -67,46 +78,3 @@ def assignments_for_export(*, actor: User | None, subscription: Subscription | N
     if subscription is not None:
         queryset = queryset.filter(pool__subscription=subscription)
     return queryset
-
-
-# Pools per bit mask: a mask is a sum of distinct powers of two, and must fit a signed 64-bit integer.
-POOLS_PER_MASK = 62
-
-
-def users_with_subscription_licenses(*, users: QuerySet[User], pools: Sequence[LicensePool]) -> list[User]:
-    """The rows of `users` (a page: a sliced queryset), each with `subscription_pools`: the pools of `pools` (one
-    subscription's, in display order) whose license the user holds.
-
-    One query whatever the page size: the page's ids are chosen in a subquery, and each of those rows carries a bit
-    mask of the pools it holds, summed by a correlated subquery over its own assignments (an index probe on
-    (user, pool)). An aggregate cannot be turned into a hash of a whole pool's holders, so the work is per row shown.
-    """
-    pools = list(pools)
-    groups = [pools[start : start + POOLS_PER_MASK] for start in range(0, len(pools), POOLS_PER_MASK)]
-    masks = {f"held_pools_{number}": _held_mask(group) for number, group in enumerate(groups)}
-    rows = User.objects.filter(pk__in=users.values("pk")).annotate(**masks).order_by(*users.query.order_by)
-    people = list(rows)
-    for person in people:
-        person.subscription_pools = [
-            pool
-            for name, group in zip(masks, groups, strict=True)
-            for bit, pool in enumerate(group)
-            if (getattr(person, name) or 0) >> bit & 1
-        ]
-    return people
-
-
-def _held_mask(pools: Sequence[LicensePool]) -> Subquery:
-    """The sum of 2**i over the pools[i] the outer user holds (NULL when none)."""
-    bits = Case(
-        *(When(pool_id=pool.pk, then=Value(1 << bit)) for bit, pool in enumerate(pools)),
-        output_field=BigIntegerField(),
-    )
-    held = (
-        LicenseAssignment.objects.filter(user=OuterRef("pk"), pool__in=pools)
-        .order_by()
-        .values("user")
-        .annotate(mask=Sum(bits))
-        .values("mask")
-    )
-    return Subquery(held, output_field=BigIntegerField())

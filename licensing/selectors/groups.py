@@ -3,16 +3,29 @@ waits in which line (README, "Group licenses")."""
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import (
+    Aggregate,
+    BigIntegerField,
+    Case,
+    Exists,
+    Func,
+    JSONField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 
 from accounts.models import Group, GroupMembership, User
 
 from ..choices import ASSIGNABLE_STATUSES
 from ..models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense
-from .assignments import scope_of
+from .assignments import pool_rows_visible, scope_of
 
 
 def group_licenses(*, group: Group, actor: User | None) -> QuerySet[GroupLicense]:
@@ -35,6 +48,12 @@ def group_licenses_version(group: Group) -> str:
 def pending_reason(pool: LicensePool) -> str:
     """Why the members in a pool's line wait (the subscription is loaded with the pool)."""
     return "not_enough_licenses" if pool.subscription.status in ASSIGNABLE_STATUSES else "subscription_not_active"
+
+
+PENDING_REASON_WORDS = {
+    "not_enough_licenses": "not enough licenses",
+    "subscription_not_active": "subscription not active",
+}
 
 
 def pool_line(pool: LicensePool) -> QuerySet[PendingLicense]:
@@ -103,3 +122,158 @@ def licenses_freed_by_group_delete(group: Group) -> int:
         .exclude(other_source)
         .count()
     )
+
+
+def user_pending_licenses(*, user: User, actor: User | None) -> QuerySet[PendingLicense]:
+    """The licenses `user` waits for, in the subscriptions `actor` may see, with their pool's product and
+    subscription."""
+    return (
+        pool_rows_visible(PendingLicense.objects.filter(user=user), scope=scope_of(actor))
+        .select_related("pool__product", "pool__subscription")
+        .order_by("pool__subscription__name", "pool__product__name")
+    )
+
+
+class JSONList(Aggregate):
+    """The values as one JSON array (PostgreSQL's JSONB_AGG, SQLite's JSON_GROUP_ARRAY), so that a row carries
+    the many rows of another table it relates to in its own query. NULL over no rows."""
+
+    function = "JSONB_AGG"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
+
+
+class JSONRow(Func):
+    """Its arguments as one JSON array. Django's JSONObject would do, but on SQLite its first use on a connection
+    probes the JSON support with queries of its own, which would make a page's query count depend on what ran
+    before it."""
+
+    function = "JSONB_BUILD_ARRAY"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSON_ARRAY", **extra_context)
+
+
+def groups_holding_pool() -> Subquery:
+    """The groups that hold the outer pool, as a JSON list of [id, name] (NULL when none): an annotation of a
+    page's pools, for the choices of a filter by source without a query of its own."""
+    holders = (
+        GroupLicense.objects.filter(pool=OuterRef("pk"))
+        .order_by()
+        .values("pool")
+        .annotate(groups=JSONList(JSONRow("group_id", "group__name")))
+        .values("groups")
+    )
+    return Subquery(holders, output_field=JSONField())
+
+
+def groups_holding(pools: Iterable[LicensePool]) -> list[Group]:
+    """The groups that hold any of `pools` (annotated with groups_holding_pool), by name, each once (with their id
+    and name only)."""
+    names = {group_id: name for pool in pools for group_id, name in pool.holding_groups or ()}
+    return _by_name(Group(pk=group_id, name=name) for group_id, name in names.items())
+
+
+def _by_name(groups: Iterable[Group]) -> list[Group]:
+    return sorted(groups, key=lambda group: (group.name.lower(), group.pk))
+
+
+@dataclass
+class PoolLicense:
+    """One license a user holds or waits for, in a list of their licenses: its pool and where it comes from."""
+
+    pool: LicensePool
+    sources: LicenseSources
+
+    @property
+    def reason(self) -> str:
+        """Why it waits, in words ("" when it is held)."""
+        return PENDING_REASON_WORDS[pending_reason(self.pool)] if self.sources.pending else ""
+
+
+# Pools per bit mask: a mask is a sum of distinct powers of two, and must fit a signed 64-bit integer.
+POOLS_PER_MASK = 62
+
+
+def users_with_subscription_licenses(*, users: QuerySet[User], pools: Sequence[LicensePool]) -> list[User]:
+    """The rows of `users` (a page: a sliced queryset), each with `subscription_licenses`: a PoolLicense for each
+    pool of `pools` (one subscription's, in display order, loaded with their subscription) whose license the user
+    holds or waits for, with its sources.
+
+    One query whatever the page size: the page's ids are chosen in a subquery, and each of those rows carries bit
+    masks of the pools it holds, holds directly and waits for, each summed by a correlated subquery over its own
+    rows (an index probe on (user, pool)), and the JSON list of the groups that give it those pools. An aggregate
+    cannot be turned into a hash of a whole pool's holders, so the work is per row shown.
+    """
+    pools = list(pools)
+    if not pools:
+        people = list(users)
+        for person in people:
+            person.subscription_licenses = []
+        return people
+    chunks = [pools[start : start + POOLS_PER_MASK] for start in range(0, len(pools), POOLS_PER_MASK)]
+    kinds = {
+        "held": LicenseAssignment.objects.all(),
+        "direct": LicenseAssignment.objects.filter(direct=True),
+        "pending": PendingLicense.objects.all(),
+    }
+    masks = {
+        f"{kind}_{number}": _pool_mask(rows, chunk)
+        for kind, rows in kinds.items()
+        for number, chunk in enumerate(chunks)
+    }
+    rows = (
+        User.objects.filter(pk__in=users.values("pk"))
+        .annotate(**masks, license_groups=_groups_giving(pools))
+        .order_by(*users.query.order_by)
+    )
+    people = list(rows)
+    for person in people:
+        groups_of_pool: dict[int, list[Group]] = defaultdict(list)
+        for pool_id, group_id, name in person.license_groups or ():
+            groups_of_pool[pool_id].append(Group(pk=group_id, name=name))
+        person.subscription_licenses = []
+        for number, chunk in enumerate(chunks):
+            held, direct, pending = (getattr(person, f"{kind}_{number}") or 0 for kind in kinds)
+            for bit, pool in enumerate(chunk):
+                if (held | pending) >> bit & 1:
+                    sources = LicenseSources(
+                        direct=bool(direct >> bit & 1),
+                        groups=_by_name(groups_of_pool[pool.pk]),
+                        pending=bool(pending >> bit & 1),
+                    )
+                    person.subscription_licenses.append(PoolLicense(pool=pool, sources=sources))
+    return people
+
+
+def _pool_mask(rows: QuerySet, pools: Sequence[LicensePool]) -> Subquery:
+    """The sum of 2**i over the pools[i] of which `rows` (of a model with user and pool) has one of the outer user
+    (NULL when none)."""
+    bits = Case(
+        *(When(pool_id=pool.pk, then=Value(1 << bit)) for bit, pool in enumerate(pools)),
+        output_field=BigIntegerField(),
+    )
+    mask = (
+        rows.filter(user=OuterRef("pk"), pool__in=pools)
+        .order_by()
+        .values("user")
+        .annotate(mask=Sum(bits))
+        .values("mask")
+    )
+    return Subquery(mask, output_field=BigIntegerField())
+
+
+def _groups_giving(pools: Sequence[LicensePool]) -> Subquery:
+    """The groups of the outer user that hold any of `pools`, as a JSON list of [pool id, group id, group name]
+    (NULL when none)."""
+    given = (
+        GroupMembership.objects.filter(user=OuterRef("pk"), group__licenses__pool__in=pools)
+        .order_by()
+        .values("user")
+        .annotate(groups=JSONList(JSONRow("group__licenses__pool_id", "group_id", "group__name")))
+        .values("groups")
+    )
+    return Subquery(given, output_field=JSONField())

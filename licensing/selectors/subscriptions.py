@@ -9,6 +9,7 @@ from accounts.permissions import admin_scope, require_subscription_visible
 from core.errors import NotFound, ProductNotInSubscription
 
 from ..models import LicensePool, Product, Subscription
+from .groups import groups_holding_pool
 
 
 def _pools_by_product() -> QuerySet[LicensePool]:
@@ -16,19 +17,24 @@ def _pools_by_product() -> QuerySet[LicensePool]:
     return LicensePool.objects.select_related("product").order_by("product__name")
 
 
-def subscriptions_visible(*, actor: User | None) -> QuerySet[Subscription]:
+def subscriptions_visible(*, actor: User | None, with_groups: bool = False) -> QuerySet[Subscription]:
     """The subscriptions `actor` may see, each with its pools and their products (`subscription.pools.all()`, read
-    with the subscription: what a page shows)."""
-    queryset = Subscription.objects.prefetch_related(Prefetch("pools", queryset=_pools_by_product()))
+    with the subscription: what a page shows); `with_groups` gives each pool `holding_groups` too (the groups that
+    hold it: selectors.groups.groups_holding_pool), in the same query."""
+    pools = _pools_by_product()
+    if with_groups:
+        pools = pools.annotate(holding_groups=groups_holding_pool())
+    queryset = Subscription.objects.prefetch_related(Prefetch("pools", queryset=pools))
     if actor is None:
         return queryset
     return admin_scope(actor).filter_subscriptions(queryset)
 
 
-def subscription_get(*, actor: User | None, subscription_id: int) -> Subscription:
-    """One subscription, or NotFound when it does not exist or lies outside the actor's scope."""
+def subscription_get(*, actor: User | None, subscription_id: int, with_groups: bool = False) -> Subscription:
+    """One subscription, or NotFound when it does not exist or lies outside the actor's scope (`with_groups`: as
+    subscriptions_visible)."""
     require_subscription_visible(actor, subscription_id)
-    subscription = subscriptions_visible(actor=actor).filter(pk=subscription_id).first()
+    subscription = subscriptions_visible(actor=actor, with_groups=with_groups).filter(pk=subscription_id).first()
     if subscription is None:
         raise NotFound("Subscription not found.")
     return subscription
@@ -49,8 +55,9 @@ def subscription_resolve(*, actor: User | None, identifier: str) -> Subscription
 
 
 def pools_of_subscription(*, subscription: Subscription) -> QuerySet[LicensePool]:
-    """The subscription's pools read again, as they are now: after a change, or where availability must be current."""
-    return _pools_by_product().filter(subscription=subscription)
+    """The subscription's pools read again, as they are now: after a change, or where availability must be current
+    (with their subscription, as it is now too)."""
+    return _pools_by_product().select_related("subscription").filter(subscription=subscription)
 
 
 def pool_of_subscription(*, subscription: Subscription, pool_id: int) -> LicensePool:

@@ -13,7 +13,8 @@ from core.audit import Actor
 from core.choices import Source
 from core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from licensing.forms import UserLicensesForm
-from licensing.selectors.assignments import user_licenses, users_with_subscription_licenses
+from licensing.selectors.assignments import user_licenses
+from licensing.selectors.groups import LicenseSources, license_sources, users_with_subscription_licenses
 from licensing.selectors.subscriptions import pools_of_subscription
 from licensing.services.assignments import user_licenses_set
 
@@ -23,9 +24,11 @@ from .mixins import SubscriptionViewMixin
 class UserLicensesView(SubscriptionViewMixin, TemplateView):
     """ "Add or remove licenses" for one user: a dialog fragment for htmx, a full page without JavaScript.
 
-    Save applies the whole desired set through user_licenses_set. On success htmx gets the updated row, pool
-    summary and message (out-of-band swaps) and the dialog closes; a plain POST redirects back (PRG). On any
-    error nothing changes and the form is shown again with the error.
+    Save applies the whole desired set of direct assignments through user_licenses_set. A license the user has
+    from a group is locked (shown checked and disabled, so its checkbox is never sent): the server keeps its
+    direct assignment, if any, as it is (desired_products). On success htmx gets the updated row, pool summary
+    and message (out-of-band swaps) and the dialog closes; a plain POST redirects back (PRG). On any error
+    nothing changes and the form is shown again with the error.
     """
 
     template_name = "licensing/user_licenses_page.html"
@@ -49,6 +52,21 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
             )
         }
 
+    def sources_of(self, pools) -> dict[int, LicenseSources]:
+        """Where each of the user's licenses of `pools` comes from, and whether they wait for it, by product id."""
+        sources = license_sources(user_ids=[self.subject.pk], pools=pools)
+        return {pool.product_id: sources.get((self.subject.pk, pool.pk), LicenseSources()) for pool in pools}
+
+    def desired_products(self, submitted) -> list:
+        """The direct assignments to save: what the form sent for the products the admin may change. A product the
+        user has (or waits for) from a group is locked: whatever the request says, its direct assignment stays as
+        the database has it (kept if there is one, never added)."""
+        pools = list(pools_of_subscription(subscription=self.subscription))
+        sources = self.sources_of(pools)
+        locked = {pool.product_id for pool in pools if sources[pool.product_id].inherited}
+        kept = [pool.product for pool in pools if pool.product_id in locked and sources[pool.product_id].direct]
+        return [product for product in submitted if product.pk not in locked] + kept
+
     def get(self, request, *args, **kwargs):
         held = self.held_product_ids()
         return self.render_form(held=held, selected={str(product_id) for product_id in held})
@@ -63,7 +81,7 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
             change = user_licenses_set(
                 user=self.subject,
                 subscription=self.subscription,
-                products=form.cleaned_data["products"],
+                products=self.desired_products(form.cleaned_data["products"]),
                 by=Actor(request.user, Source.WEB),
             )
         except (NotFound, PermissionDenied):
@@ -89,19 +107,11 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
         )
 
     def render_form(self, *, held: set[int], selected: set[str], error: DomainError | None = None) -> HttpResponse:
-        """The form with fresh availability: `held` are the products the user holds now, `selected` the product
-        ids (as sent) to show checked."""
-        options = []
-        for pool in pools_of_subscription(subscription=self.subscription):
-            reason = None if pool.product_id in held else self.unassignable_reason(pool)
-            options.append(
-                {
-                    "pool": pool,
-                    "disabled": reason is not None,
-                    "reason": reason,
-                    "checked": reason is None and str(pool.product_id) in selected,
-                }
-            )
+        """The form with fresh availability and sources: `held` are the products the user holds now, `selected`
+        the product ids (as sent) to show checked."""
+        pools = list(pools_of_subscription(subscription=self.subscription))
+        sources = self.sources_of(pools)
+        options = [self.option(pool, sources[pool.product_id], held=held, selected=selected) for pool in pools]
         context = self.get_context_data(
             subject=self.subject,
             options=options,
@@ -118,13 +128,34 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
         response = render(self.request, self.dialog_body_template_name, context)
         return reswap(retarget(response, "#license-dialog"), "innerHTML")
 
+    def option(self, pool, sources: LicenseSources, *, held: set[int], selected: set[str]) -> dict:
+        """One product's checkbox: locked (disabled) when the user has it, or waits for it, from a group; else
+        free unless it cannot be assigned now. `reason` says why it is disabled."""
+        if sources.pending:
+            reason = f"waiting for a license ({pool.pending:,} in line), {_from_groups(sources)}"
+            return {"pool": pool, "sources": sources, "disabled": True, "checked": False, "reason": reason}
+        if sources.inherited:
+            reason = _from_groups(sources) + ("; also assigned directly" if sources.direct else "")
+            checked = pool.product_id in held
+            return {"pool": pool, "sources": sources, "disabled": True, "checked": checked, "reason": reason}
+        reason = None if pool.product_id in held else self.unassignable_reason(pool)
+        checked = reason is None and str(pool.product_id) in selected
+        return {"pool": pool, "sources": sources, "disabled": reason is not None, "checked": checked, "reason": reason}
+
     def unassignable_reason(self, pool) -> str | None:
         """Why a product the user does not hold cannot be checked now, if it cannot."""
         if not self.subscription.allows_assignment:
             return f"Not while the subscription is {self.subscription.get_status_display().lower()}"
         if pool.available < 1:
             return "None available — free a license or buy more"
+        if pool.pending:
+            return "Members are waiting for this license: the next one free is theirs"
         return None
+
+
+def _from_groups(sources: LicenseSources) -> str:
+    names = ", ".join(group.name for group in sources.groups)
+    return f"from group{'s' if len(sources.groups) > 1 else ''} {names}"
 
 
 def _change_message(user: User, change) -> str:

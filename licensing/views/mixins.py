@@ -52,10 +52,16 @@ class SubscriptionViewMixin(AdminViewMixin):
     """A page of one subscription's settings, with the left menu; `section` marks the current menu entry."""
 
     section = ""
+    # Whether the page needs the groups that hold each pool (subscription_get(with_groups=)).
+    pools_with_groups = False
 
     @cached_property
     def subscription(self):
-        return subscription_get(actor=self.request.user, subscription_id=self.kwargs["subscription_id"])
+        return subscription_get(
+            actor=self.request.user,
+            subscription_id=self.kwargs["subscription_id"],
+            with_groups=self.pools_with_groups,
+        )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(subscription=self.subscription, section=self.section, **kwargs)

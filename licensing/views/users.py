@@ -2,8 +2,8 @@
 
 from accounts.models import User
 from accounts.selectors import departments_list
-from licensing.filtersets import UserLicenseFilterSet
-from licensing.selectors.assignments import users_with_subscription_licenses
+from licensing.filtersets import SOURCE_DIRECT, SOURCE_GROUP, UserLicenseFilterSet
+from licensing.selectors.groups import groups_holding, users_with_subscription_licenses
 from licensing.selectors.products import pools_of_product
 
 from .lists import COUNT_AHEAD, FilteredListView, ListTotalMixin
@@ -11,7 +11,7 @@ from .mixins import SubscriptionViewMixin
 
 
 class UserLicenseAssignmentsView(SubscriptionViewMixin, FilteredListView):
-    """Users with the licenses they hold here; search, filters, sorting, pages.
+    """Users with the licenses they hold or wait for here, with their sources; search, filters, sorting, pages.
 
     Live filtering (htmx, targeting #user-results) gets only the results fragment. A page costs the same number
     of queries at any page size and organisation size (tests/web/test_list_performance.py).
@@ -29,6 +29,7 @@ class UserLicenseAssignmentsView(SubscriptionViewMixin, FilteredListView):
     per_page_choices = (10, 50, 100)
     count_ahead = COUNT_AHEAD
     total_url_name = "licensing:subscription_users_total"
+    pools_with_groups = True  # the source filter's groups come with the pools
 
     def get_queryset(self):
         return User.objects.all()
@@ -39,6 +40,15 @@ class UserLicenseAssignmentsView(SubscriptionViewMixin, FilteredListView):
     def offer_choices(self, filterset) -> None:
         filterset.offer_choices("product", self.product_choices)
         filterset.offer_choices("department", lambda: [(name, name) for name in departments_list()])
+        filterset.offer_choices("source", self.source_choices)
+
+    def source_choices(self) -> list[tuple[str, str]]:
+        """Direct, then each group that holds a product of the subscription."""
+        groups = groups_holding(self.subscription.pools.all())
+        return [
+            (SOURCE_DIRECT, "Direct"),
+            *((f"{SOURCE_GROUP}{group.pk}", f"Group {group.name}") for group in groups),
+        ]
 
     def rows_of(self, page_rows) -> list:
         return users_with_subscription_licenses(users=page_rows, pools=self.subscription.pools.all())

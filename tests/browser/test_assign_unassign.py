@@ -65,7 +65,7 @@ def test_assign_then_unassign_following_the_guide(page: Page, org: Org, assert_p
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()
     expect(success_message(page)).to_contain_text("Licenses updated for Adele Vance: added OfficeSeries E5")
-    expect(licenses_cell(page, adele)).to_have_text("OfficeSeries E5")
+    expect(licenses_cell(page, adele)).to_have_text("OfficeSeries E5 Direct")
     expect(pool_summary(page)).to_contain_text("4 of 5 available")
     assert org.held(adele) == {"OfficeSeries E5"}
     assert org.pool(org.pool_e5).assigned == 1
@@ -112,7 +112,7 @@ def test_one_save_adds_and_removes(page: Page, org: Org, assert_pool_counters):
     alex = org.alex
     sign_in(page, org.users["global_admin"])
     open_user_assignments(page, org.s)
-    expect(licenses_cell(page, alex)).to_have_text("OfficeSeries E3")
+    expect(licenses_cell(page, alex)).to_have_text("OfficeSeries E3 Direct")
 
     dialog = open_license_dialog(page, alex)
     product_checkbox(dialog, org.e3).uncheck()
@@ -123,7 +123,7 @@ def test_one_save_adds_and_removes(page: Page, org: Org, assert_pool_counters):
     expect(success_message(page)).to_contain_text(
         "Licenses updated for Alex Wilber: added OfficeSeries E5; removed OfficeSeries E3."
     )
-    expect(licenses_cell(page, alex)).to_have_text("OfficeSeries E5")
+    expect(licenses_cell(page, alex)).to_have_text("OfficeSeries E5 Direct")
     expect(pool_summary(page)).to_contain_text("18 of 20 available")
     expect(pool_summary(page)).to_contain_text("4 of 5 available")
     assert org.held(alex) == {"OfficeSeries E5"}

@@ -34,7 +34,7 @@ def test_bulk_assign_and_unassign(page: Page, org: Org, people, assert_pool_coun
 
     expect(page.locator("#messages")).to_contain_text("OfficeSeries E5")
     for user in chosen:
-        expect(licenses_cell(page, user)).to_have_text("OfficeSeries E5")
+        expect(licenses_cell(page, user)).to_have_text("OfficeSeries E5 Direct")
     expect(licenses_cell(page, org.adele)).to_have_text("No licenses")
     expect(pool_summary(page)).to_contain_text("2 of 5 available")
     assert all(org.held(user) == {"OfficeSeries E5"} for user in chosen)
@@ -46,7 +46,7 @@ def test_bulk_assign_and_unassign(page: Page, org: Org, people, assert_pool_coun
 
     expect(licenses_cell(page, chosen[0])).to_have_text("No licenses")
     expect(licenses_cell(page, chosen[1])).to_have_text("No licenses")
-    expect(licenses_cell(page, chosen[2])).to_have_text("OfficeSeries E5")
+    expect(licenses_cell(page, chosen[2])).to_have_text("OfficeSeries E5 Direct")
     expect(pool_summary(page)).to_contain_text("4 of 5 available")
     assert org.pool(org.pool_e5).assigned == 1
     assert_pool_counters()

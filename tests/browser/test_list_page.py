@@ -89,7 +89,7 @@ def test_a_refused_bulk_action_keeps_the_ticked_rows(page: Page, org: Org, peopl
     page.get_by_role("button", name="Assign to selected").click()
     expect(page.locator("#messages").get_by_role("status")).to_contain_text("Assigned OfficeSeries E5 to 3 users")
     for user in chosen:
-        expect(licenses_cell(page, user)).to_have_text("OfficeSeries E5")
+        expect(licenses_cell(page, user)).to_have_text("OfficeSeries E5 Direct")
 
 
 def test_a_rows_name_and_the_selected_row_open_the_users_license_assignments(page: Page, org: Org):

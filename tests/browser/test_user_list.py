@@ -28,7 +28,7 @@ def test_list_updates_as_you_type_and_filters_by_license(page: Page, org: Org, p
     holders = [people[name] for name in ("Alex", "Diego", "Grady")]
     expect(user_rows(page)).to_have_count(len(holders))
     for user in holders:
-        expect(licenses_cell(page, user)).to_have_text("OfficeSeries E3")
+        expect(licenses_cell(page, user)).to_have_text("OfficeSeries E3 Direct")
 
 
 def test_a_long_list_shows_its_exact_total_once_counted(page: Page, org: Org, monkeypatch):

@@ -1,6 +1,6 @@
 """User License Assignments at scale: the number of queries per page is the same for 10, 50 and 100 rows and for a
-handful or 1,000 users; the total is counted only so far past the page shown (that a search cannot walk the name
-index: tests/accounts/test_filtersets.py)."""
+handful or 1,000 users, with each license's sources and state shown and whatever the filters; the total is counted
+only so far past the page shown (that a search cannot walk the name index: tests/accounts/test_filtersets.py)."""
 
 import re
 
@@ -11,16 +11,23 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.choices import GroupKind
+from accounts.models import Group, User
 from accounts.selectors import departments_list
+from accounts.services.groups import group_create, group_members_change
+from core.audit import Actor
+from core.choices import Source
 from licensing.demo import ADMINS, seed_demo
-from licensing.models import Subscription
+from licensing.models import Product, Subscription
+from licensing.services.group_licenses import group_licenses_change
+from licensing.services.pools import pool_create
 from licensing.views import UserLicenseAssignmentsView
 from tests.factories import UserFactory
 from tests.web.conftest import HTMX, client_for
 from tests.world import Org
 
-# Session, user, roles, subscription, its pools, the bounded count, the page's rows with their licenses, departments.
+# Session, user, roles, subscription, its pools (with the groups that hold them: the source filter's choices), the
+# bounded count, the page's rows with their licenses and sources, departments.
 FULL_PAGE_QUERIES = 8
 # The live-filtering fragment has no filter form, so no departments.
 FRAGMENT_QUERIES = 7
@@ -38,13 +45,36 @@ VARIANTS = {
         "ordering": "-email",
     },
     "page 3": {"page": "3"},
+    "pending only": {"state": "pending"},
+    "direct only": {"source": "direct"},
+    "from the Sales group": {"source": "group:{sales}"},
 }
+
+SYSTEM = Actor(None, Source.CLI, label="test")
+
+
+def sales_licensed_by_group() -> Group:
+    """The demo's Sales department as a group that holds E3 (which many of them have directly too) and a product
+    of no licenses yet (they all wait for it)."""
+    subscription = Subscription.objects.get(name="Contoso Enterprise")
+    scarce, _ = Product.objects.get_or_create(sku_part_number="SCARCE", defaults={"name": "Scarce"})
+    pool_create(by=SYSTEM, subscription=subscription, product=scarce, quantity=0)
+    sales = Group.objects.filter(name="Sales").first() or group_create(by=SYSTEM, name="Sales", kind=GroupKind.ASSIGNED)
+    e3 = Product.objects.get(sku_part_number="OFFICESERIES_E3")
+    group_licenses_change(by=SYSTEM, group=sales, subscription=subscription, add=[scarce, e3])
+    group_members_change(by=SYSTEM, group=sales, add=list(User.objects.filter(department="Sales")))
+    return sales
+
+
+def with_group(params: dict, sales: Group) -> dict:
+    return {name: value.format(sales=sales.pk) for name, value in params.items()}
 
 
 def signed_in_to_the_demo(users: int) -> tuple[Client, str]:
     """The demo organisation completed to `users` users, a client signed in as its Global Administrator, and the
     URL of the list."""
     seed_demo(users=users)
+    sales_licensed_by_group()
     client = Client()
     client.force_login(User.objects.get(email=ADMINS[0].email))
     subscription = Subscription.objects.get(name="Contoso Enterprise")
@@ -62,7 +92,9 @@ def queries_of(client: Client, url: str, params: dict, headers: dict | None = No
 def test_queries_per_page_do_not_grow_with_the_rows_shown(db):
     client, url = signed_in_to_the_demo(1000)
     fragment = {**HTMX, "HX-Target": "user-results"}
+    sales = Group.objects.get(name="Sales")
     for name, params in VARIANTS.items():
+        params = with_group(params, sales)
         for rows in (10, 50, 100):
             assert queries_of(client, url, {**params, "per_page": str(rows)}) == (FULL_PAGE_QUERIES, rows), name
             assert queries_of(client, url, {**params, "per_page": str(rows)}, fragment) == (FRAGMENT_QUERIES, rows), (
@@ -74,11 +106,25 @@ def test_queries_per_page_do_not_grow_with_the_organisation(db):
     counts = {}
     for users in (12, 1000):  # seed_demo completes the organisation: first a dozen users, then 1,000
         client, url = signed_in_to_the_demo(users)
+        sales = Group.objects.get(name="Sales")
         for name, params in VARIANTS.items():
-            queries, shown = queries_of(client, url, {**params, "per_page": "10"})
+            queries, shown = queries_of(client, url, {**with_group(params, sales), "per_page": "10"})
             assert shown > 0, name
             counts[name, users] = queries
     assert set(counts.values()) == {FULL_PAGE_QUERIES}
+
+
+def test_the_rows_show_sources_and_states_within_those_queries(db):
+    client, url = signed_in_to_the_demo(1000)
+    response = client.get(url, {"state": "pending", "per_page": "100"})
+    html = response.content.decode()
+    people = response.context["page"].object_list
+    assert len(people) == 100
+    assert all(any(license.sources.pending for license in person.subscription_licenses) for person in people)
+    assert html.count('<span class="badge badge-pending">Pending</span>') >= 100
+    assert "from Sales" in html
+    assert "Direct · from Sales" in html  # E3 held directly and from the group
+    assert '<option value="group:' in html and ">Group Sales</option>" in html
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def test_licenses_cell_lists_only_this_subscriptions_licenses_comma_separated(or
         r'<td class="licenses">(.*?)</td>', row_html(client.get(users_url(org)).content.decode(), org.alex)
     )
     text = re.sub(r"<[^>]+>", "", cell.group(1))
-    assert text == "OfficeSeries E3, OfficeSeries E5"
+    assert text == "OfficeSeries E3 Direct, OfficeSeries E5 Direct"
 
 
 def test_pool_summary_shows_availability_per_product(org: Org, client):
