@@ -97,7 +97,8 @@ class UserViewSet(
         return self._with_licenses(super().paginate_queryset(queryset))
 
     def retrieve(self, request, *args, **kwargs):
-        return self._user_response(self.get_object())
+        [user] = self._with_licenses([self.get_object()])
+        return Response(UserSerializer(user).data)
 
     def _user_response(self, user: User, status_code: int = status.HTTP_200_OK) -> Response:
         [user] = self._with_licenses([self.get_queryset().get(pk=user.pk)])

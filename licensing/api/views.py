@@ -110,7 +110,7 @@ class AssignmentViewSet(
             404: [],  # the user, subscription or product
             409: ["not_enough_licenses", "subscription_not_active"],
         },
-        "destroy": {409: ["license_inherited"]},  # a license the user also has only from groups
+        "destroy": {409: ["license_inherited"]},  # a license the user has only from groups
     }
 
     def get_queryset(self):

@@ -133,9 +133,9 @@ class UserLicense:
 
     user_id: int
     pool: LicensePool
-    sources: LicenseSources
     assignment: LicenseAssignment | None = None
     waiting: PendingLicense | None = None
+    sources: LicenseSources = field(default_factory=LicenseSources)
 
     @property
     def state(self) -> str:
@@ -160,11 +160,11 @@ def users_licenses(*, user_ids: Collection[int], actor: User | None) -> dict[int
     waiting = PendingLicense.objects.filter(user_id__in=user_ids).select_related("pool__product", "pool__subscription")
     if scope is not None:
         waiting = scope.filter_subscriptions(waiting, "pool__subscription_id")
-    entries = [(row.user_id, row.pool, {"assignment": row}) for row in held]
-    entries += [(row.user_id, row.pool, {"waiting": row}) for row in waiting]
-    pools = {pool.pk: pool for _, pool, _ in entries}
-    sources = license_sources(user_ids=user_ids, pools=pools.values())
+    entries = [UserLicense(row.user_id, row.pool, assignment=row) for row in held]
+    entries += [UserLicense(row.user_id, row.pool, waiting=row) for row in waiting]
+    sources = license_sources(user_ids=user_ids, pools={entry.pool.pk: entry.pool for entry in entries}.values())
     listed: dict[int, list[UserLicense]] = {user_id: [] for user_id in user_ids}
-    for user_id, pool, row in sorted(entries, key=lambda entry: (entry[1].subscription.name, entry[1].product.name)):
-        listed[user_id].append(UserLicense(user_id, pool, sources.get((user_id, pool.pk), LicenseSources()), **row))
+    for entry in sorted(entries, key=lambda entry: (entry.pool.subscription.name, entry.pool.product.name)):
+        entry.sources = sources.get((entry.user_id, entry.pool.pk), entry.sources)
+        listed[entry.user_id].append(entry)
     return listed
