@@ -224,6 +224,18 @@ MATRIX: dict[str, list[Case]] = {
             api=True,
         ),
     ],
+    # Every admin reads a group's licenses (a Subscription Administrator those of their subscriptions); whoever may
+    # assign licenses in S changes the group's products there.
+    "licensing-api:group-licenses": [
+        Case("get", lambda w: f"/api/v1/groups/{w.group.pk}/licenses/", API_ANY_ADMIN, api=True),
+        Case(
+            "post",
+            lambda w: f"/api/v1/groups/{w.group.pk}/licenses/",
+            API_SEE_S,
+            lambda w: {"subscription": w.s.pk, "add": [w.e5.sku_part_number]},
+            api=True,
+        ),
+    ],
     "api-schema": [Case("get", lambda w: "/api/v1/schema/", API_ANY_ADMIN, api=True)],
     "api-docs": [Case("get", lambda w: "/api/v1/docs/", API_ANY_ADMIN, api=True)],
     "api-catch-all": [Case("get", lambda w: "/api/v1/no-such-thing/", NOWHERE, api=True)],

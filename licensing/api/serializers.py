@@ -1,11 +1,19 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserBriefSerializer
-from accounts.models import User
+from accounts.models import Group, User
 from core.ids import id_field
 from core.models import AuditEvent
 from licensing.choices import SubscriptionStatus
-from licensing.models import LicenseAssignment, LicensePool, Product, Subscription
+from licensing.models import GroupLicense, LicenseAssignment, LicensePool, Product, Subscription
+from licensing.selectors.groups import pending_reason
+
+LICENSE_STATES = [("active", "Held."), ("pending", "Waiting in the pool's line.")]
+PENDING_REASONS = [
+    ("not_enough_licenses", "The pool has no free license."),
+    ("subscription_not_active", "The subscription is suspended or expired."),
+]
 
 # Bounds one request's product list; a subscription holds a few dozen products at most.
 MAX_PRODUCTS = 100
@@ -67,25 +75,58 @@ class SubscriptionStatusSerializer(serializers.Serializer):
     )
 
 
-class LicenseSerializer(serializers.ModelSerializer):
-    """A license held by a user: the assignment seen from the user's side."""
+class AssignmentSerializer(serializers.ModelSerializer):
+    """A license assignment: a license held by a user."""
 
+    user = UserBriefSerializer(read_only=True)
     subscription = SubscriptionBriefSerializer(source="pool.subscription", read_only=True)
     product = ProductBriefSerializer(source="pool.product", read_only=True)
     assigned_by = UserBriefSerializer(read_only=True, allow_null=True, help_text="Empty when the system assigned it.")
 
     class Meta:
         model = LicenseAssignment
-        fields = ["id", "subscription", "product", "assigned_at", "assigned_by"]
-        read_only_fields = fields
-
-
-class AssignmentSerializer(LicenseSerializer):
-    user = UserBriefSerializer(read_only=True)
-
-    class Meta(LicenseSerializer.Meta):
         fields = ["id", "user", "subscription", "product", "assigned_at", "assigned_by"]
         read_only_fields = fields
+
+
+class GroupBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Group
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class LicenseSourcesSerializer(serializers.Serializer):
+    direct = serializers.BooleanField(read_only=True, help_text="Assigned to the user directly.")
+    groups = GroupBriefSerializer(
+        many=True, read_only=True, help_text="The groups, holding the pool, through which the user has it."
+    )
+
+
+class UserLicenseSerializer(serializers.Serializer):
+    """A license a user holds (`active`) or waits for in the pool's line (`pending`), and where it comes from
+    (licensing.selectors.groups.UserLicense)."""
+
+    id = serializers.IntegerField(
+        source="assignment.pk", read_only=True, allow_null=True, help_text="The assignment's id; empty while pending."
+    )
+    subscription = SubscriptionBriefSerializer(source="pool.subscription", read_only=True)
+    product = ProductBriefSerializer(source="pool.product", read_only=True)
+    state = serializers.ChoiceField(choices=LICENSE_STATES, read_only=True)
+    reason = serializers.ChoiceField(
+        choices=PENDING_REASONS, read_only=True, allow_null=True, help_text="Why the user waits; empty when active."
+    )
+    sources = LicenseSourcesSerializer(read_only=True)
+    assigned_at = serializers.DateTimeField(source="assignment.assigned_at", read_only=True, allow_null=True)
+    assigned_by = UserBriefSerializer(
+        source="assignment.assigned_by",
+        read_only=True,
+        allow_null=True,
+        help_text="Empty when the system assigned it, or while pending.",
+    )
+    waiting_since = serializers.DateTimeField(
+        source="waiting.since", read_only=True, allow_null=True, help_text="When the user joined the line."
+    )
 
 
 class AssignmentCreateSerializer(serializers.Serializer):
@@ -120,8 +161,8 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    licenses = LicenseSerializer(
-        source="visible_licenses", many=True, read_only=True, help_text="In the subscriptions the caller may see."
+    licenses = UserLicenseSerializer(
+        source="licenses_listed", many=True, read_only=True, help_text="In the subscriptions the caller may see."
     )
 
     class Meta:
@@ -148,7 +189,8 @@ def _products_field(help_text: str, **kwargs) -> serializers.ListField:
 
 
 class LicensesChangeSerializer(serializers.Serializer):
-    """One atomic change of a user's licenses in one subscription (like Microsoft Graph's assignLicense)."""
+    """One atomic change of a user's or a group's licenses in one subscription (like Microsoft Graph's
+    assignLicense)."""
 
     subscription = id_field("Subscription id.")
     add = _products_field("Products to assign, by sku id or sku part number.", default=list)
@@ -164,4 +206,51 @@ class LicensesSetSerializer(serializers.Serializer):
 
 class UserLicensesSerializer(serializers.Serializer):
     user = UserBriefSerializer(read_only=True)
-    licenses = LicenseSerializer(many=True, read_only=True, help_text="In every subscription the caller may see.")
+    licenses = UserLicenseSerializer(
+        many=True, read_only=True, help_text="Held or waited for, in every subscription the caller may see."
+    )
+
+
+class GroupLicenseSerializer(serializers.ModelSerializer):
+    """A pool a group holds (licensing.selectors.groups.group_licenses_counted): the pool's counters, and how many
+    of the group's members hold its license or wait for one."""
+
+    subscription = SubscriptionBriefSerializer(source="pool.subscription", read_only=True)
+    product = ProductBriefSerializer(source="pool.product", read_only=True)
+    quantity = serializers.IntegerField(source="pool.quantity", read_only=True)
+    assigned = serializers.IntegerField(source="pool.assigned", read_only=True)
+    available = serializers.IntegerField(source="pool.available", read_only=True, help_text="quantity - assigned")
+    waiting = serializers.IntegerField(
+        source="pool.pending", read_only=True, help_text="Members of any group waiting in the pool's line."
+    )
+    reason = serializers.SerializerMethodField(help_text="Why the pool's line waits; empty when nobody waits.")
+    members_holding = serializers.IntegerField(read_only=True, help_text="The group's members who hold the license.")
+    members_waiting = serializers.IntegerField(read_only=True, help_text="The group's members who wait for one.")
+
+    class Meta:
+        model = GroupLicense
+        fields = [
+            "pool",
+            "subscription",
+            "product",
+            "quantity",
+            "assigned",
+            "available",
+            "waiting",
+            "reason",
+            "members_holding",
+            "members_waiting",
+            "added_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=PENDING_REASONS, allow_null=True))
+    def get_reason(self, license: GroupLicense) -> str | None:
+        return pending_reason(license.pool) if license.pool.pending else None
+
+
+class GroupLicensesSerializer(serializers.Serializer):
+    group = GroupBriefSerializer(read_only=True)
+    licenses = GroupLicenseSerializer(
+        many=True, read_only=True, help_text="The pools the group holds, in the subscriptions the caller may see."
+    )

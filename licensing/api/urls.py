@@ -1,6 +1,6 @@
 from officeseries.api.routers import Router
 
-from . import users, views
+from . import groups, users, views
 
 app_name = "licensing-api"
 
@@ -11,5 +11,6 @@ router.register("pools", views.PoolViewSet, basename="pool")
 router.register("assignments", views.AssignmentViewSet, basename="assignment")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
 router.register("users", users.UserViewSet, basename="user")
+router.register("groups", groups.GroupLicensesViewSet, basename="group")  # only groups/{id}/licenses/
 
 urlpatterns = router.urls

@@ -1,7 +1,6 @@
 """REST endpoints of the organisation's users, each with the licenses the caller may see, and of one user's
 licenses (`users/{id}/licenses/`, with an ETag that a write may send back as If-Match)."""
 
-from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -17,7 +16,8 @@ from core.choices import Source
 from core.ids import id_field
 from licensing.filtersets import UserLicenseFilterSet
 from licensing.models import Subscription
-from licensing.selectors.assignments import assignments_for_export, user_licenses, user_licenses_version
+from licensing.selectors.assignments import user_licenses_version
+from licensing.selectors.groups import users_licenses
 from licensing.selectors.products import products_resolve
 from licensing.selectors.subscriptions import subscription_get
 from licensing.services.assignments import user_licenses_change, user_licenses_set
@@ -65,8 +65,8 @@ class UserViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """The organisation's users (every admin sees all of them), each with the licenses the caller may see.
-    Global and User Administrators create and edit users."""
+    """The organisation's users (every admin sees all of them), each with the licenses the caller may see, held or
+    waited for, with their sources. Global and User Administrators create and edit users."""
 
     serializer_class = UserSerializer
     filter_backends = [UserFilterBackend]
@@ -74,7 +74,7 @@ class UserViewSet(
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
     _license_change_errors = {
         400: ["product_not_in_subscription"],
-        409: ["not_enough_licenses", "subscription_not_active"],
+        409: ["license_inherited", "not_enough_licenses", "subscription_not_active"],
         412: [],
     }
     error_codes = {
@@ -84,14 +84,25 @@ class UserViewSet(
     }
 
     def get_queryset(self):
-        users = User.objects.all()
-        if self.action == "licenses":
-            return users
-        visible = assignments_for_export(actor=self.request.user)
-        return users.prefetch_related(Prefetch("license_assignments", queryset=visible, to_attr="visible_licenses"))
+        return User.objects.all()
+
+    def _with_licenses(self, users: list[User]) -> list[User]:
+        """`users`, each with `licenses_listed`: the licenses they hold or wait for that the caller may see."""
+        listed = users_licenses(user_ids=[user.pk for user in users], actor=self.request.user)
+        for user in users:
+            user.licenses_listed = listed[user.pk]
+        return users
+
+    def paginate_queryset(self, queryset):
+        return self._with_licenses(super().paginate_queryset(queryset))
+
+    def retrieve(self, request, *args, **kwargs):
+        [user] = self._with_licenses([self.get_object()])
+        return Response(UserSerializer(user).data)
 
     def _user_response(self, user: User, status_code: int = status.HTTP_200_OK) -> Response:
-        return Response(UserSerializer(self.get_queryset().get(pk=user.pk)).data, status=status_code)
+        [user] = self._with_licenses([self.get_queryset().get(pk=user.pk)])
+        return Response(UserSerializer(user).data, status=status_code)
 
     @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
     def create(self, request, *args, **kwargs):
@@ -134,9 +145,12 @@ class UserViewSet(
         user = self.get_object()
         if request.method != "GET":
             self._change_licenses(request, user)
-        licenses = list(user_licenses(user=user, actor=request.user))
+        # The version first: a change between the two reads leaves it older than the body, never newer, so an
+        # If-Match with it is refused (412) rather than applied to licenses the caller has not seen.
+        version = user_licenses_version(user=user, actor=request.user)
+        licenses = users_licenses(user_ids=[user.pk], actor=request.user)[user.pk]
         response = Response(UserLicensesSerializer({"user": user, "licenses": licenses}).data)
-        response["ETag"] = user_licenses_version(licenses)
+        response["ETag"] = version
         return response
 
     def _change_licenses(self, request, user: User) -> None:

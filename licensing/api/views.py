@@ -99,7 +99,8 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 class AssignmentViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):
-    """The licenses assigned in the subscriptions the caller may see. POST assigns one, DELETE unassigns it."""
+    """The licenses assigned in the subscriptions the caller may see. POST assigns one, DELETE unassigns it (or
+    only its direct source, when the user also has it from a group)."""
 
     serializer_class = AssignmentSerializer
     filterset_class = AssignmentFilterSet
@@ -108,7 +109,8 @@ class AssignmentViewSet(
             400: ["product_not_in_subscription"],
             404: [],  # the user, subscription or product
             409: ["not_enough_licenses", "subscription_not_active"],
-        }
+        },
+        "destroy": {409: ["license_inherited"]},  # a license the user has only from groups
     }
 
     def get_queryset(self):

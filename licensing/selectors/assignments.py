@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from accounts.models import User
 from accounts.permissions import AdminScope, admin_scope
 
-from ..models import LicenseAssignment, LicensePool, Subscription
+from ..models import LicenseAssignment, LicensePool, PendingLicense, Subscription
 
 
 def scope_of(actor: User | None) -> AdminScope | None:
@@ -55,16 +55,19 @@ def user_licenses(*, user: User, actor: User | None = None) -> QuerySet[LicenseA
     )
 
 
-def user_licenses_version(licenses: Iterable[LicenseAssignment]) -> str:
-    """The version of a user's licenses as one admin sees them (the API's ETag). Assignment ids are never reused,
-    so the set of ids changes with every assignment and unassignment; the direct flag with every direct
-    assignment added to, or removed from, a license the user also has from a group."""
-    ids = ",".join(f"{license.pk}{'d' if license.direct else 'g'}" for license in sorted(licenses, key=_pk))
-    return f'"{hashlib.sha256(ids.encode()).hexdigest()[:32]}"'
-
-
-def _pk(license: LicenseAssignment) -> int:
-    return license.pk
+def user_licenses_version(*, user: User, actor: User | None = None) -> str:
+    """The version of a user's licenses as one admin sees them (the API's ETag): those they hold and those they
+    wait for. Assignment and pending ids are never reused, so the version changes with every assignment,
+    unassignment, place taken in a line or left; the direct flag with every direct assignment added to, or
+    removed from, a license the user also has from a group. Two queries."""
+    held = user_licenses(user=user, actor=actor).order_by().values_list("pk", "direct")
+    waiting = PendingLicense.objects.filter(user=user)
+    scope = scope_of(actor)
+    if scope is not None:
+        waiting = scope.filter_subscriptions(waiting, "pool__subscription_id")
+    ids = [f"{pk}{'d' if direct else 'g'}" for pk, direct in sorted(held)]
+    ids += [f"p{pk}" for pk in sorted(waiting.values_list("pk", flat=True))]
+    return f'"{hashlib.sha256(",".join(ids).encode()).hexdigest()[:32]}"'
 
 
 def assignments_for_export(*, actor: User | None, subscription: Subscription | None = None) -> QuerySet:

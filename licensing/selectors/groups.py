@@ -3,15 +3,17 @@ waits in which line (README, "Group licenses")."""
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import (
     Aggregate,
     BigIntegerField,
     Case,
+    Count,
     Exists,
     Func,
+    IntegerField,
     JSONField,
     OuterRef,
     QuerySet,
@@ -20,12 +22,13 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 
 from accounts.models import Group, GroupMembership, User
 
 from ..choices import ASSIGNABLE_STATUSES
 from ..models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense
-from .assignments import pool_rows_visible, scope_of
+from .assignments import assignments_visible, pool_rows_visible, scope_of
 
 
 def group_licenses(*, group: Group, actor: User | None) -> QuerySet[GroupLicense]:
@@ -35,6 +38,26 @@ def group_licenses(*, group: Group, actor: User | None) -> QuerySet[GroupLicense
     if scope is not None:
         licenses = scope.filter_subscriptions(licenses, "pool__subscription_id")
     return licenses.order_by("pool__subscription__name", "pool__product__name")
+
+
+def group_licenses_counted(*, group: Group, actor: User | None) -> QuerySet[GroupLicense]:
+    """`group_licenses`, each with how many of the group's members hold the pool's license (`members_holding`) and
+    how many wait for one (`members_waiting`): one query, two index probes per pool."""
+    return group_licenses(group=group, actor=actor).annotate(
+        members_holding=_members_count(LicenseAssignment), members_waiting=_members_count(PendingLicense)
+    )
+
+
+def _members_count(model: type[LicenseAssignment] | type[PendingLicense]) -> Coalesce:
+    """The number of the outer group's members with a row of `model` in the outer pool."""
+    rows = (
+        model.objects.filter(pool_id=OuterRef("pool_id"), user__group_memberships__group_id=OuterRef("group_id"))
+        .order_by()
+        .values("pool_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
 def group_licenses_version(group: Group) -> str:
@@ -277,3 +300,47 @@ def _groups_giving(pools: Sequence[LicensePool]) -> Subquery:
         .values("groups")
     )
     return Subquery(given, output_field=JSONField())
+
+
+@dataclass
+class UserLicense:
+    """A license a user holds (`assignment`) or waits for (`waiting`, their place in the pool's line), with its
+    sources: one entry of a user's licenses as the API lists them."""
+
+    user_id: int
+    pool: LicensePool
+    assignment: LicenseAssignment | None = None
+    waiting: PendingLicense | None = None
+    sources: LicenseSources = field(default_factory=LicenseSources)
+
+    @property
+    def state(self) -> str:
+        return "active" if self.assignment is not None else "pending"
+
+    @property
+    def reason(self) -> str | None:
+        """Why the user waits (pending_reason); None for a license they hold."""
+        return None if self.assignment is not None else pending_reason(self.pool)
+
+
+def users_licenses(*, user_ids: Collection[int], actor: User | None) -> dict[int, list[UserLicense]]:
+    """Every license these users hold or wait for in the subscriptions `actor` may see, by user id (every id is a
+    key), each list by subscription and product name. Six queries whatever the number of users: the assignments,
+    the places in lines, and license_sources."""
+    scope = scope_of(actor)
+    held = (
+        assignments_visible(scope=scope)
+        .filter(user_id__in=user_ids)
+        .select_related("pool__product", "pool__subscription", "assigned_by")
+    )
+    waiting = PendingLicense.objects.filter(user_id__in=user_ids).select_related("pool__product", "pool__subscription")
+    if scope is not None:
+        waiting = scope.filter_subscriptions(waiting, "pool__subscription_id")
+    entries = [UserLicense(row.user_id, row.pool, assignment=row) for row in held]
+    entries += [UserLicense(row.user_id, row.pool, waiting=row) for row in waiting]
+    sources = license_sources(user_ids=user_ids, pools={entry.pool.pk: entry.pool for entry in entries}.values())
+    listed: dict[int, list[UserLicense]] = {user_id: [] for user_id in user_ids}
+    for entry in sorted(entries, key=lambda entry: (entry.pool.subscription.name, entry.pool.product.name)):
+        entry.sources = sources.get((entry.user_id, entry.pool.pk), entry.sources)
+        listed[entry.user_id].append(entry)
+    return listed

@@ -21,7 +21,7 @@ from core.errors import (
 
 from ..choices import ASSIGNABLE_STATUSES
 from ..models import GroupLicense, LicenseAssignment, LicensePool, Product, Subscription
-from ..selectors.assignments import user_licenses, user_licenses_version
+from ..selectors.assignments import user_licenses_version
 from .holders import counters_add, line_serve
 from .locks import pools_lock, users_lock
 
@@ -54,7 +54,7 @@ def _require_version(by: Actor, user: User, expected_versions: Collection[str] |
     `expected_versions` (checked under the user's lock, so the change applies to exactly that state)."""
     if expected_versions is None:
         return
-    current = user_licenses_version(user_licenses(user=user, actor=by.user))
+    current = user_licenses_version(user=user, actor=by.user)
     if current not in expected_versions:
         raise PreconditionFailed(
             "The licenses changed since you read them: read them again and retry.",

@@ -7,12 +7,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from accounts.services.groups import group_members_change
 from core.audit import Actor
 from core.choices import Source
 from licensing.models import Subscription
 from licensing.services.assignments import user_licenses_change
+from licensing.services.group_licenses import group_licenses_change
 from tests.api.conftest import bearer_client
-from tests.factories import LicensePoolFactory, ProductFactory, SubscriptionFactory, UserFactory
+from tests.factories import GroupFactory, LicensePoolFactory, ProductFactory, SubscriptionFactory, UserFactory
 
 LISTS = [
     "/api/v1/users/",
@@ -26,6 +28,9 @@ LISTS = [
 ]
 # Authentication (token, roles), count, page, and at most two prefetches.
 MAX_QUERIES = 7
+# The users lists: authentication, count, page (a subscription filter reads the subscription and its pools), then
+# users_licenses: the licenses held, the places in lines, and license_sources' four queries.
+USERS_QUERIES = {"/api/v1/users/": 10, "/api/v1/users/?subscription={big}&licensed=true": 12}
 
 
 @dataclass
@@ -36,12 +41,18 @@ class Many:
 
 @pytest.fixture
 def many(org) -> Many:
-    """Every list longer than a page of 25: 30 users holding licenses in one big subscription, 30 more
-    subscriptions of two products each, and 30 tokens of the caller."""
+    """Every list longer than a page of 25: 30 users holding licenses in one big subscription, directly and from
+    two groups, and waiting for a scarce product; 30 more subscriptions of two products each, and 30 tokens of the
+    caller."""
     users = UserFactory.create_batch(30)
     big = LicensePoolFactory(quantity=100)
+    by = Actor(None, Source.CLI)
     for user in users:
-        user_licenses_change(user=user, subscription=big.subscription, add=[big.product], by=Actor(None, Source.CLI))
+        user_licenses_change(user=user, subscription=big.subscription, add=[big.product], by=by)
+    scarce = LicensePoolFactory(subscription=big.subscription, quantity=1)
+    for group in GroupFactory.create_batch(2):
+        group_members_change(group=group, add=users, by=by)
+        group_licenses_change(group=group, subscription=big.subscription, add=[big.product, scarce.product], by=by)
     for _ in range(30):
         subscription = SubscriptionFactory()
         for product in ProductFactory.create_batch(2):
@@ -65,8 +76,29 @@ def queries(client: APIClient, url: str, limit: int) -> int:
 
 @pytest.mark.parametrize("url", LISTS)
 def test_list_queries_do_not_grow_with_page_size(many, url):
-    url = url.format(big=many.big.pk)
-    small = queries(many.client, url, 2)
-    large = queries(many.client, url, 25)
+    small = queries(many.client, url.format(big=many.big.pk), 2)
+    large = queries(many.client, url.format(big=many.big.pk), 25)
     assert small == large
-    assert large <= MAX_QUERIES
+    assert large == USERS_QUERIES[url] if url in USERS_QUERIES else large <= MAX_QUERIES
+
+
+def detail_queries(client: APIClient, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    return len(captured)
+
+
+def test_a_users_licenses_cost_the_same_however_many_they_hold_wait_for_or_inherit(org, many):
+    """Authentication, the user, the version (two), users_licenses (six)."""
+    [busy] = many.big.pools.get(quantity=100).assignments.order_by("pk")[:1].values_list("user_id", flat=True)
+    assert detail_queries(many.client, f"/api/v1/users/{org.henrietta.pk}/licenses/") == 11  # one license
+    assert detail_queries(many.client, f"/api/v1/users/{busy}/licenses/") == 11  # direct, two groups, a line
+
+
+def test_a_groups_licenses_cost_the_same_however_many_pools_and_members(org, many):
+    """Authentication, the group, the version, the pools with their members' counts."""
+    lone, crowded = GroupFactory(), many.big.pools.first().group_licenses.first().group
+    group_licenses_change(group=lone, subscription=org.s, add=[org.e3], by=Actor(None, Source.CLI))
+    assert detail_queries(many.client, f"/api/v1/groups/{lone.pk}/licenses/") == 5
+    assert detail_queries(many.client, f"/api/v1/groups/{crowded.pk}/licenses/") == 5

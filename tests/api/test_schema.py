@@ -40,6 +40,7 @@ OPERATIONS = {
     "/api/v1/groups/": {"get", "post"},
     "/api/v1/groups/{id}/": {"get", "patch", "delete"},
     "/api/v1/groups/{id}/members/": {"get", "post"},
+    "/api/v1/groups/{id}/licenses/": {"get", "post"},
 }
 
 
@@ -81,6 +82,7 @@ def test_schema_documents_the_error_responses(openapi):
     for method in ("post", "put"):
         assert {"400", "404", "409", "412"} <= set(licenses[method]["responses"])
         assert "not_enough_licenses" in licenses[method]["responses"]["409"]["description"]
+        assert "license_inherited" in licenses[method]["responses"]["409"]["description"]
         assert [p["name"] for p in licenses[method]["parameters"] if p["in"] == "header"] == ["If-Match"]
     assert "ETag" in licenses["get"]["responses"]["200"]["headers"]
     members = openapi["paths"]["/api/v1/groups/{id}/members/"]
@@ -88,6 +90,14 @@ def test_schema_documents_the_error_responses(openapi):
     assert [p["name"] for p in members["post"]["parameters"] if p["in"] == "header"] == ["If-Match"]
     assert "ETag" in members["get"]["responses"]["200"]["headers"]
     assert {"limit", "offset"} <= {p["name"] for p in members["get"]["parameters"]}
+    group_licenses = openapi["paths"]["/api/v1/groups/{id}/licenses/"]
+    assert {"400", "404", "412"} <= set(group_licenses["post"]["responses"])
+    assert "409" not in group_licenses["post"]["responses"]  # lacking licenses, members wait: never an error
+    assert "product_not_in_subscription" in group_licenses["post"]["responses"]["400"]["description"]
+    assert [p["name"] for p in group_licenses["post"]["parameters"] if p["in"] == "header"] == ["If-Match"]
+    assert "ETag" in group_licenses["get"]["responses"]["200"]["headers"]
+    unassign = openapi["paths"]["/api/v1/assignments/{id}/"]["delete"]
+    assert "license_inherited" in unassign["responses"]["409"]["description"]
     assert (
         "quantity_below_assigned" in openapi["paths"]["/api/v1/pools/{id}/"]["patch"]["responses"]["409"]["description"]
     )

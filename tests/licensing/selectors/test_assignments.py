@@ -1,13 +1,17 @@
-"""licensing.selectors.assignments: a user's licenses as each admin sees them, and their version (the ETag)."""
+"""licensing.selectors.assignments: a user's licenses as each admin sees them, and their version (the ETag), which
+follows the places in lines too."""
 
 import itertools
 
 import pytest
 
+from accounts.services.groups import group_members_change
 from core.audit import Actor
 from core.choices import Source
 from licensing.selectors.assignments import user_licenses, user_licenses_version
 from licensing.services.assignments import user_licenses_change
+from licensing.services.group_licenses import group_licenses_change
+from tests.factories import GroupFactory
 
 
 def held(licenses) -> set[tuple[str, str]]:
@@ -38,7 +42,7 @@ def test_an_operator_sees_every_license(org):
 
 def test_the_version_changes_with_every_change(org):
     def version() -> str:
-        return user_licenses_version(user_licenses(user=org.adele))
+        return user_licenses_version(user=org.adele)
 
     by = Actor(None, Source.SYSTEM)
     versions = [version()]
@@ -60,6 +64,30 @@ def test_the_version_changes_with_every_change(org):
 
 
 def test_the_version_is_a_quoted_etag(org):
-    version = user_licenses_version(user_licenses(user=org.alex))
+    version = user_licenses_version(user=org.alex)
 
     assert version.startswith('"') and version.endswith('"') and len(version) == 34
+
+
+def test_the_version_changes_when_the_user_joins_or_leaves_a_line(org):
+    by = Actor(None, Source.SYSTEM)
+    group = GroupFactory()
+    group_licenses_change(group=group, subscription=org.s, add=[org.visio], by=by)  # exhausted: members wait
+    before = user_licenses_version(user=org.adele)
+    group_members_change(group=group, add=[org.adele], by=by)
+    waiting = user_licenses_version(user=org.adele)
+    group_members_change(group=group, remove=[org.adele], by=by)
+
+    assert before != waiting
+    assert user_licenses_version(user=org.adele) == before
+
+
+def test_the_version_counts_only_what_the_admin_sees(org, out_of_scope_admin):
+    by = Actor(None, Source.SYSTEM)
+    group = GroupFactory()
+    group_members_change(group=group, add=[org.adele], by=by)
+    before = user_licenses_version(user=org.adele, actor=out_of_scope_admin)
+    group_licenses_change(group=group, subscription=org.s, add=[org.visio, org.e3], by=by)
+
+    assert user_licenses_version(user=org.adele, actor=out_of_scope_admin) == before
+    assert user_licenses_version(user=org.adele) != before
