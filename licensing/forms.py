@@ -182,3 +182,16 @@ class GroupMembersForm(forms.Form):
             email = self.cleaned_data["email"].strip()
             return [email] if email else []
         return _values(self.cleaned_data["emails"], EMAIL_SEPARATORS)
+
+
+class GroupLicenseForm(forms.Form):
+    """A product to give a group, as the pool of a subscription: `pools` are those the admin may assign in."""
+
+    pool = IdChoiceField(
+        queryset=LicensePool.objects.none(),
+        error_messages={"required": "Choose a product.", "invalid_choice": "Choose one of the products offered."},
+    )
+
+    def __init__(self, *args, pools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pool"].queryset = pools
