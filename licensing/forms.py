@@ -185,13 +185,10 @@ class GroupMembersForm(forms.Form):
 
 
 class GroupLicenseForm(forms.Form):
-    """A product to give a group, as the pool of a subscription: `pools` are those the admin may assign in."""
+    """A product to give a group, as the pool of a subscription. Any pool is accepted here, so one outside the
+    admin's scope reaches the service and is refused there (NotFound), as through the API."""
 
     pool = IdChoiceField(
-        queryset=LicensePool.objects.none(),
+        queryset=LicensePool.objects.select_related("product", "subscription"),
         error_messages={"required": "Choose a product.", "invalid_choice": "Choose one of the products offered."},
     )
-
-    def __init__(self, *args, pools, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["pool"].queryset = pools

@@ -2,7 +2,8 @@
 members waiting in a pool.
 
 Every admin may open it; it shows and offers only the pools of the subscriptions the admin may see, and the
-service (licensing.services.group_licenses) checks the admin may assign licenses there. A refused change is the
+service (licensing.services.group_licenses) checks the admin may assign licenses there: another subscription's
+pool is the 404 page, as elsewhere. A refused change is the
 page again with its error (400), nothing written.
 """
 
@@ -47,7 +48,7 @@ class GroupLicensesView(GroupViewMixin, TemplateView):
         pools = [license.pool for license in licenses]
         members = group_pools_members(group=self.group, pools=pools)
         held = {pool.pk for pool in pools}
-        offered = [pool for pool in self.assignable_pools() if pool.pk not in held]
+        offered = [pool for pool in pools_visible(actor=self.request.user) if pool.pk not in held]
         context = self.get_context_data(
             tab="licenses",
             rows=[(pool, members[pool.pk]) for pool in pools],
@@ -57,15 +58,12 @@ class GroupLicensesView(GroupViewMixin, TemplateView):
         )
         return self.render_to_response(context, status=status)
 
-    def assignable_pools(self):
-        return pools_visible(actor=self.request.user)
-
     def get(self, request, *args, **kwargs):
         return self.page()
 
     def post(self, request, *args, **kwargs):
         group = self.group  # an unknown group is the 404 page, not a form error
-        form = GroupLicenseForm(request.POST, pools=self.assignable_pools())
+        form = GroupLicenseForm(request.POST)
         try:
             if not form.is_valid():
                 raise ValidationFailed(" ".join(error for errors in form.errors.values() for error in errors))
