@@ -182,3 +182,13 @@ class GroupMembersForm(forms.Form):
             email = self.cleaned_data["email"].strip()
             return [email] if email else []
         return _values(self.cleaned_data["emails"], EMAIL_SEPARATORS)
+
+
+class GroupLicenseForm(forms.Form):
+    """A product to give a group, as the pool of a subscription. Any pool is accepted here, so one outside the
+    admin's scope reaches the service and is refused there (NotFound), as through the API."""
+
+    pool = IdChoiceField(
+        queryset=LicensePool.objects.select_related("product", "subscription"),
+        error_messages={"required": "Choose a product.", "invalid_choice": "Choose one of the products offered."},
+    )

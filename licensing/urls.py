@@ -49,4 +49,13 @@ urlpatterns = [
     path("groups/<int:group_id>/", views.GroupDetailView.as_view(), name="group_detail"),
     path("groups/<int:group_id>/edit/", views.GroupEditView.as_view(), name="group_edit"),
     path("groups/<int:group_id>/delete/", views.GroupDeleteView.as_view(), name="group_delete"),
+    path("groups/<int:group_id>/licenses/", views.GroupLicensesView.as_view(), name="group_licenses"),
+    path(
+        "groups/<int:group_id>/licenses/<int:pool_id>/remove/",
+        views.GroupLicenseRemoveView.as_view(),
+        name="group_license_remove",
+    ),
+    path(
+        "groups/<int:group_id>/licenses/<int:pool_id>/line/", views.GroupPoolLineView.as_view(), name="group_pool_line"
+    ),
 ]

@@ -10,6 +10,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from accounts.models import Group
+from core.audit import Actor
+from core.choices import Source
+from licensing.services.group_licenses import group_licenses_change
 from tests.factories import GroupFactory
 from tests.world import Org
 
@@ -44,7 +47,7 @@ API_QUANTITY_S = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, OK, NOT_FOU
 API_GLOBAL_ADMIN_S = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND)
 API_MANAGE_USERS = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
 API_MANAGE_GROUPS = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
-WEB_MANAGE_GROUPS = outcomes(SIGN_IN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)  # the Groups section, reads too
+WEB_MANAGE_GROUPS = outcomes(SIGN_IN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)  # changing groups and members
 EVERYONE = outcomes(OK, OK, OK, OK, OK, OK)
 SIGNED_OUT = outcomes(*[SIGN_IN] * 6)  # signing out always lands on the sign-in page
 NOWHERE = outcomes(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
@@ -89,7 +92,7 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "licensing:subscription_audit": [Case("get", lambda w: f"{s(w)}/audit/", WEB_SEE_S)],
     "licensing:user_profile": [Case("get", lambda w: f"/users/{w.alex.pk}/", WEB_ANY_ADMIN)],
-    "licensing:groups": [Case("get", lambda w: "/groups/", WEB_MANAGE_GROUPS)],
+    "licensing:groups": [Case("get", lambda w: "/groups/", WEB_ANY_ADMIN)],
     "licensing:group_create": [
         Case("get", lambda w: "/groups/new/", WEB_MANAGE_GROUPS),
         Case("post", lambda w: "/groups/new/", WEB_MANAGE_GROUPS, lambda w: {"name": "New", "kind": "assigned"}),
@@ -98,7 +101,7 @@ MATRIX: dict[str, list[Case]] = {
         Case("get", lambda w: "/groups/rule-preview/?department=Sales", WEB_MANAGE_GROUPS)
     ],
     "licensing:group_detail": [
-        Case("get", lambda w: f"/groups/{w.group.pk}/", WEB_MANAGE_GROUPS),
+        Case("get", lambda w: f"/groups/{w.group.pk}/", WEB_ANY_ADMIN),
         Case(
             "post",
             lambda w: f"/groups/{w.group.pk}/",
@@ -109,6 +112,17 @@ MATRIX: dict[str, list[Case]] = {
     "licensing:group_edit": [
         Case("get", lambda w: f"/groups/{w.group.pk}/edit/", WEB_MANAGE_GROUPS),
         Case("post", lambda w: f"/groups/{w.group.pk}/edit/", WEB_MANAGE_GROUPS, lambda w: {"name": "Sales"}),
+    ],
+    "licensing:group_licenses": [
+        Case("get", lambda w: f"/groups/{w.group.pk}/licenses/", WEB_ANY_ADMIN),
+        Case("post", lambda w: f"/groups/{w.group.pk}/licenses/", WEB_SEE_S, lambda w: {"pool": w.pool_e5.pk}),
+    ],
+    "licensing:group_license_remove": [
+        Case("get", lambda w: f"/groups/{w.group.pk}/licenses/{w.pool_e3.pk}/remove/", WEB_SEE_S),
+        Case("post", lambda w: f"/groups/{w.group.pk}/licenses/{w.pool_e3.pk}/remove/", WEB_SEE_S),
+    ],
+    "licensing:group_pool_line": [
+        Case("get", lambda w: f"/groups/{w.group.pk}/licenses/{w.pool_e3.pk}/line/", WEB_SEE_S)
     ],
     "licensing:group_delete": [
         Case("get", lambda w: f"/groups/{w.group.pk}/delete/", WEB_MANAGE_GROUPS),
@@ -285,7 +299,7 @@ def outcome_of(response) -> str:
 @dataclass
 class MatrixWorld:
     """The shared organisation, and one group for the group endpoints (kept out of the shared world, whose tests
-    count groups)."""
+    count groups), holding S's E3 pool."""
 
     org: Org
     group: Group
@@ -296,7 +310,9 @@ class MatrixWorld:
 
 @pytest.mark.parametrize(("name", "index", "principal"), CASES)
 def test_matrix(org, out_of_scope_admin, name, index, principal):
-    org = MatrixWorld(org, GroupFactory(name="Sales team"))
+    group = GroupFactory(name="Sales team")
+    group_licenses_change(by=Actor(None, Source.SYSTEM), group=group, subscription=org.s, add=[org.pool_e3.product])
+    org = MatrixWorld(org, group)
     case = MATRIX[name][index]
     client = APIClient(enforce_csrf_checks=False)
     if principal != "anonymous":

@@ -9,6 +9,7 @@ in one place, `mixins.AdminViewMixin.dispatch`; the list pages share `lists.Filt
 from .audit import SubscriptionAuditView
 from .bulk import BulkLicensesView
 from .dialog import UserLicensesView
+from .group_licenses import GroupLicenseRemoveView, GroupLicensesView, GroupPoolLineView
 from .groups import (
     GroupCreateView,
     GroupDeleteView,
@@ -28,7 +29,10 @@ __all__ = [
     "GroupDeleteView",
     "GroupDetailView",
     "GroupEditView",
+    "GroupLicenseRemoveView",
+    "GroupLicensesView",
     "GroupListView",
+    "GroupPoolLineView",
     "GroupRulePreviewView",
     "HomeView",
     "PoolQuantityView",

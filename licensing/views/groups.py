@@ -1,11 +1,11 @@
 """Groups (README, "Groups"): the list, creating and editing a group (a dynamic group's rule with a live preview),
 deleting one, and a group's page with its members.
 
-The section is Global and User Administrators' (accounts.permissions.require_group_management): other admins get
-the 403 page and no menu entry. It lives in licensing, not accounts, because a group's page will also show the
-licenses the group holds. Views are thin: they read through accounts.selectors, write only through
-accounts.services.groups with source=web, and show a refused change's DomainError as the form's error, with
-nothing written.
+Every admin reads the section; changing groups and members is Global and User Administrators'
+(accounts.permissions.require_group_management), the 403 page for others. It lives in licensing, not accounts,
+because a group's page also shows the licenses the group holds (views.group_licenses). Views are thin: they read
+through accounts.selectors, write only through accounts.services.groups with source=web, and show a refused
+change's DomainError as the form's error, with nothing written.
 """
 
 from django.contrib import messages
@@ -18,7 +18,7 @@ from accounts.choices import GroupKind
 from accounts.filtersets import GroupFilterSet, UserFilterSet
 from accounts.group_rules import rule_filter, rule_validated
 from accounts.models import Group, User
-from accounts.permissions import require_group_management
+from accounts.permissions import admin_scope, require_group_management
 from accounts.selectors import (
     departments_list,
     group_get,
@@ -32,6 +32,7 @@ from core.audit import Actor
 from core.choices import Source
 from core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from licensing.forms import GroupCreateForm, GroupForm, GroupMembersForm
+from licensing.selectors.groups import licenses_freed_by_group_delete
 
 from .lists import FilteredListView
 from .mixins import AdminViewMixin
@@ -48,8 +49,8 @@ class _GroupManagersOnly:
         return super().dispatch(request, *args, **kwargs)
 
 
-class GroupsViewMixin(AdminViewMixin, _GroupManagersOnly):
-    """A page of the Groups section: marks its entry of the top menu."""
+class GroupsViewMixin(AdminViewMixin):
+    """A page of the Groups section, which every admin may read: marks its entry of the top menu."""
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(top_section="groups", **kwargs)
@@ -121,7 +122,7 @@ def form_with_error(form: GroupForm, error: DomainError) -> GroupForm:
     return form
 
 
-class GroupFormViewMixin(GroupsViewMixin):
+class GroupFormViewMixin(GroupsViewMixin, _GroupManagersOnly):
     """Create and edit share one template: the fields, the rule editor with its preview, and the error."""
 
     template_name = "licensing/groups/form.html"
@@ -203,7 +204,7 @@ class GroupEditView(GroupViewMixin, GroupFormViewMixin, TemplateView):
         return redirect(self.get_return_url())
 
 
-class GroupRulePreviewView(GroupsViewMixin, TemplateView):
+class GroupRulePreviewView(GroupsViewMixin, _GroupManagersOnly, TemplateView):
     """GET (htmx, as the rule editor's fields change): how many users the rule of the fields matches."""
 
     template_name = "licensing/groups/partials/rule_preview.html"
@@ -214,10 +215,14 @@ class GroupRulePreviewView(GroupsViewMixin, TemplateView):
         return self.render_to_response(self.get_context_data(preview=preview))
 
 
-class GroupDeleteView(GroupViewMixin, TemplateView):
-    """GET: the confirmation, which says how many members leave the group. POST: delete it (the users stay)."""
+class GroupDeleteView(GroupViewMixin, _GroupManagersOnly, TemplateView):
+    """GET: the confirmation, which says how many members leave the group and how many licenses return to their
+    pools. POST: delete it (the users stay)."""
 
     template_name = "licensing/groups/delete.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(licenses_freed=licenses_freed_by_group_delete(self.group), **kwargs)
 
     def post(self, request, *args, **kwargs):
         group = self.group
@@ -232,7 +237,8 @@ class GroupDeleteView(GroupViewMixin, TemplateView):
 class GroupDetailView(GroupViewMixin, FilteredListView):
     """A group's page, on its Members tab: the members (search, filters, sorting, pages) and, for an assigned
     group, adding one by email or a pasted list of emails and removing the checked ones or one. A dynamic group's
-    members are read-only: its rule decides. Each change is one call of group_members_change, all or nothing."""
+    members are read-only: its rule decides, and only those who manage groups change members. Each change is one
+    call of group_members_change, all or nothing."""
 
     template_name = "licensing/groups/detail.html"
     results_template_name = "licensing/groups/partials/member_results.html"
@@ -252,13 +258,14 @@ class GroupDetailView(GroupViewMixin, FilteredListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             tab="members",
-            editable=self.group.kind == GroupKind.ASSIGNED,
+            editable=self.group.kind == GroupKind.ASSIGNED and admin_scope(self.request.user).can_manage_groups,
             rule_lines=_rule_lines(self.group.rule) if self.group.kind == GroupKind.DYNAMIC else [],
             return_to=self.request.get_full_path(),
             **kwargs,
         )
 
     def post(self, request, *args, **kwargs):
+        require_group_management(request.user)
         group = self.group  # an unknown group is the 404 page, not a form error
         form = GroupMembersForm(request.POST)
         try:

@@ -1,10 +1,14 @@
 """The Groups section in the browser: a dynamic group made from the rule editor while its preview counts the users
-it matches, and an assigned group whose members are pasted as a list of emails, then removed."""
+it matches, an assigned group whose members are pasted as a list of emails, then removed, and a product given to a
+group with more members than free licenses."""
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from accounts.choices import GroupKind
 from accounts.models import Group, GroupMembership
+from accounts.services.groups import group_create, group_members_change
+from core.audit import Actor
 from core.choices import AuditAction, Source
 from core.models import AuditEvent
 from tests.browser.conftest import sign_in
@@ -104,8 +108,26 @@ def test_an_assigned_group_with_pasted_members(page: Page, org: Org, people):
     assert {event.source for event in events} == {Source.WEB}
 
 
-def test_a_subscription_administrator_has_no_groups_menu(page: Page, org: Org):
-    sign_in(page, org.users["subscription_admin"])
-    expect(page.get_by_role("navigation", name="Sections").get_by_role("link", name="Groups")).to_have_count(0)
-    page.goto("/groups/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("You can't do that here")
+def test_a_group_with_more_members_than_free_licenses_has_a_line(page: Page, org: Org):
+    group = group_create(name="Visio users", kind=GroupKind.ASSIGNED, by=Actor(None, Source.SYSTEM))
+    group_members_change(group=group, add=[org.adele, org.alex], by=Actor(None, Source.SYSTEM))
+    sign_in(page, org.users["subscription_admin"])  # Groups is in every admin's menu; S's pools are theirs
+    open_groups(page)
+    expect(page.get_by_role("link", name="Add a group")).to_have_count(0)
+    page.get_by_role("link", name="Visio users").click()
+    page.get_by_role("link", name="Licenses").click()
+
+    page.get_by_label("Add a product").select_option(str(org.pool_visio.pk))  # its one license is Henrietta's
+    page.get_by_role("button", name="Add", exact=True).click()
+
+    expect(page.locator("#messages")).to_contain_text("Visio users now has")
+    row = page.locator(f"#group-license-{org.pool_visio.pk}")
+    expect(row).to_contain_text("0 of 1 available")
+    expect(row).to_contain_text("0 hold it · 2 wait")
+    row.get_by_role("link", name="2 waiting").click()
+
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text(org.adele.email)
+    expect(rows.nth(1)).to_contain_text(org.alex.email)
+    expect(page.get_by_text("Not enough licenses", exact=False)).to_be_visible()
