@@ -83,10 +83,10 @@ class Worker(Client):
         if self.outside_scope() and self.admin.subscription_id is not None:
             weights["out_of_scope"] = 5
         if self.plan.groups:
-            weights["group_members"] = 10 if self.admin.role in ("global_admin", "user_admin") else 2
-            weights["group_direct"] = 8
+            weights["group_members"] = 6 if self.admin.role in ("global_admin", "user_admin") else 2
+            weights["group_direct"] = 4
             if self.shared.group_licenses_endpoint:
-                weights["group_licenses"] = 5
+                weights["group_licenses"] = 3
         return weights
 
     def run(self, deadline: float, budget: "Budget") -> None:
