@@ -24,7 +24,7 @@ from core.choices import AuditAction
 from core.models import AuditEvent
 
 from .choices import ASSIGNABLE_STATUSES
-from .models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense
+from .models import LicenseAssignment, LicensePool, PendingLicense
 
 REPLAYED_ACTIONS = (
     AuditAction.LICENSE_ASSIGNED,
@@ -113,18 +113,18 @@ def source_problems(pool_ids: Iterable[int] | None = None) -> list[str]:
         .exclude(from_group)
         .values_list("pool_id", "user_id")
     ]
-    # One row per (member, pool of their group): the checks refer to that row's pool by name, so that each
-    # reference does not join the group's pools afresh (a group holding several pools would pair them wrongly).
-    member_pools = GroupLicense.objects.filter(pool__in=pools).annotate(member_id=F("group__memberships__user_id"))
-    held = Exists(LicenseAssignment.objects.filter(user_id=OuterRef("member_id"), pool_id=OuterRef("pool_id")))
-    waits = Exists(PendingLicense.objects.filter(user_id=OuterRef("member_id"), pool_id=OuterRef("pool_id")))
+    held = Exists(
+        LicenseAssignment.objects.filter(user_id=OuterRef("user_id"), pool_id=OuterRef("group__licenses__pool"))
+    )
+    waits = Exists(
+        PendingLicense.objects.filter(user_id=OuterRef("user_id"), pool_id=OuterRef("group__licenses__pool"))
+    )
     problems += [
         f"pool {pool_id}, user {user_id}: a group member who neither holds nor waits for the license"
-        for pool_id, user_id in member_pools.filter(member_id__isnull=False)
-        .alias(held=held, waits=waits)
-        .filter(held=False, waits=False)
-        .values_list("pool_id", "member_id")
-        .order_by("pool_id", "member_id")
+        for user_id, pool_id in GroupMembership.objects.filter(group__licenses__pool__in=pools)
+        .exclude(held)
+        .exclude(waits)
+        .values_list("user_id", "group__licenses__pool")
         .distinct()
     ]
     problems += [

@@ -5,17 +5,15 @@ event rather than deleting one.)"""
 import pytest
 from django.db.models import F
 
-from accounts.services.groups import group_members_change
 from core.audit import SYSTEM, audit_record_one
 from core.choices import AuditAction
 from core.models import AuditEvent
-from licensing.integrity import Baseline, audit_replay_problems, counter_problems, integrity_problems, source_problems
-from licensing.models import LicenseAssignment, LicensePool, PendingLicense
+from licensing.integrity import Baseline, audit_replay_problems, counter_problems, integrity_problems
+from licensing.models import LicenseAssignment, LicensePool
 from licensing.services.assignments import user_licenses_change
 from licensing.services.bulk import licenses_bulk_assign
-from licensing.services.group_licenses import group_licenses_change
 from licensing.services.pools import pool_create, pool_set_quantity
-from tests.factories import GroupFactory, LicensePoolFactory, ProductFactory, SubscriptionFactory, UserFactory
+from tests.factories import LicensePoolFactory, ProductFactory, SubscriptionFactory, UserFactory
 
 
 @pytest.fixture
@@ -125,21 +123,3 @@ def test_only_the_pools_asked_for_are_checked(world):
     assert integrity_problems([other.pk]) == [
         "the audit log replays to 2 assignments, there are 1 rows (1 only in the log, 0 only in the table)"
     ]
-
-
-def test_a_member_who_holds_one_pool_of_their_group_and_waits_for_another_is_fine(db):
-    """A group holding two pools, one with a license free, the other full: each member is checked against each
-    pool of the group on its own (the check once paired one pool's license with another pool's line)."""
-    subscription = SubscriptionFactory()
-    roomy = pool_create(by=SYSTEM, subscription=subscription, product=ProductFactory(), quantity=2)
-    full = pool_create(by=SYSTEM, subscription=subscription, product=ProductFactory(), quantity=0)
-    group, members = GroupFactory(), UserFactory.create_batch(2)
-    group_members_change(by=SYSTEM, group=group, add=members)
-    group_licenses_change(by=SYSTEM, group=group, subscription=subscription, add=[roomy.product, full.product])
-    assert LicenseAssignment.objects.filter(pool=roomy).count() == 2 and PendingLicense.objects.count() == 2
-
-    assert source_problems() == []
-
-    PendingLicense.objects.filter(user=members[1]).delete()  # out of the line behind the services' back
-    problem = f"pool {full.pk}, user {members[1].pk}: a group member who neither holds nor waits for the license"
-    assert source_problems() == [problem]
