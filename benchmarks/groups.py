@@ -6,6 +6,7 @@ change before every run so that runs are comparable, and deletes the group at th
 seed_demo made it, apart from the bench's own products and pools, which later runs reuse.
 """
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from accounts.choices import GroupKind
@@ -51,7 +52,7 @@ def _pool(bench: "Bench", sku: str, quantity: int) -> LicensePool:
     return pool
 
 
-def _measured(bench: "Bench", name: str, change, undo, repeat: int) -> None:
+def _measured(bench: "Bench", name: str, change: Callable[[], object], undo: Callable[[], object], repeat: int) -> None:
     """`change`'s time over `repeat` runs, `undo` (untimed) before each, then its statements in one more run."""
     samples = timed(change, repeat, setup=lambda run: undo())
     undo()
