@@ -17,7 +17,6 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 
 from django.core.management import call_command
 from django.db import connection
@@ -32,61 +31,10 @@ from licensing.models import LicensePool, Product, Subscription
 from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
 from licensing.services.pools import pool_create, pool_set_quantity
 
+from . import groups
+from .measure import Result, count_queries, timed
+
 BULK_PRODUCT = "BENCH_BULK"
-
-
-@dataclass
-class Result:
-    name: str
-    samples_ms: list[float]
-    queries: int | None = None
-    floor_ms: float | None = None
-    rows_ms: float | None = None
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def p50(self) -> float:
-        return statistics.median(self.samples_ms)
-
-    @property
-    def p95(self) -> float:
-        ordered = sorted(self.samples_ms)
-        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-    def as_dict(self) -> dict:
-        data = asdict(self)
-        data.update(p50_ms=round(self.p50, 2), p95_ms=round(self.p95, 2), runs=len(self.samples_ms))
-        if self.floor_ms:
-            data["floor_ratio"] = round(self.p50 / self.floor_ms, 2)
-            data["floor_ms"] = round(self.floor_ms, 2)
-        if self.rows_ms:
-            data["rows_ms"] = round(self.rows_ms, 2)
-        del data["samples_ms"]
-        return data
-
-
-def timed(action: Callable[[], object], repeat: int, *, setup: Callable[[int], object] | None = None) -> list[float]:
-    samples = []
-    for run in range(repeat):
-        if setup is not None:
-            setup(run)
-        start = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
-
-
-def count_queries(action: Callable[[], object]) -> int:
-    """How many statements `action` sends to the database."""
-    statements = []
-
-    def record(execute, sql, params, many, context):
-        statements.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        action()
-    return len(statements)
 
 
 class Bench:
@@ -156,13 +104,18 @@ class Bench:
         """Page 500 of 50 rows, or the last full page of a smaller organisation."""
         return max(1, min(500, User.objects.count() // 50))
 
-    def dialog(self) -> None:
-        user = User.objects.filter(email__startswith="kenji.").first()
+    def dialog_open(self, name: str, user: User) -> str:
+        """The license dialog of `user`: its server time and query count. Returns its URL."""
         url = f"/subscriptions/{self.subscription.pk}/users/{user.pk}/licenses/"
         self.get(url, HX_Request="true")
         queries = count_queries(lambda: self.get(url, HX_Request="true"))
         samples = timed(lambda: self.get(url, HX_Request="true"), self.repeat)
-        self.results.append(Result("dialog: open", samples, queries=queries))
+        self.results.append(Result(name, samples, queries=queries))
+        return url
+
+    def dialog(self) -> None:
+        user = User.objects.filter(email__startswith="kenji.").first()
+        url = self.dialog_open("dialog: open", user)
         pools = list(LicensePool.objects.filter(subscription=self.subscription).select_related("product"))
         held = set(user.license_assignments.filter(pool__in=pools).values_list("pool__product_id", flat=True))
         spare = next(p.product for p in pools if p.product_id not in held and p.available > self.repeat)
@@ -272,6 +225,10 @@ def run(*, users: int, repeat: int, bulk_size: int) -> dict:
     bench.api()
     bench.bulk_assign(min(bulk_size, User.objects.count()))
     bench.import_users(bulk_size)
+    groups.group_license_add(bench, min(bulk_size, User.objects.count()))
+    groups.group_member_add(bench)
+    groups.group_rule_recompute(bench)
+    groups.sources_page(bench)
     return {
         "database": connection.vendor,
         "users": User.objects.count(),

@@ -15,8 +15,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from html import unescape
 
-# The audit actions a change made by the clients produces; Tally.changes counts them.
+# The audit actions a change made by the clients produces; Tally.changes counts them (the license changes of the
+# single and bulk users, the memberships of the plan's groups).
 CHANGE_ACTIONS = ("license_assigned", "license_unassigned", "quantity_changed")
+MEMBER_ACTIONS = ("group_member_added", "group_member_removed")
 REQUEST_TIMEOUT = 60
 
 
@@ -33,6 +35,7 @@ class Tally:
     server_errors: list[str] = field(default_factory=list)
     transport_errors: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the run left out, and why
     seconds: float = 0.0
 
     def merge(self, other: "Tally") -> None:
@@ -43,6 +46,7 @@ class Tally:
         self.server_errors += other.server_errors
         self.transport_errors += other.transport_errors
         self.unexpected += other.unexpected
+        self.notes += other.notes
 
     @property
     def client_errors(self) -> int:

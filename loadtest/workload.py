@@ -15,6 +15,14 @@ Administrator), some of it impossible on purpose:
 - `suspended`: assign in a suspended subscription (`subscription_not_active`).
 - `out_of_scope`: a Subscription Administrator acting in another subscription (`not_found`).
 - `foreign_product`: a product the subscription has no pool of (`product_not_in_subscription`).
+- `group_members`: POST groups/{id}/members/, adding and removing a few users of the group cohort; the answer says
+  who joined and who left (each one audit event), and their licenses follow, or they join a pool's line. Refused:
+  a dynamic group's members (`validation_error`), and a Subscription Administrator (`permission_denied`).
+- `group_licenses`: POST groups/{id}/licenses/, adding or removing a product of one subscription for a group;
+  only when the server has that endpoint (`drive` asks it first).
+- `group_direct`: a direct change of a group member's licenses (POST users/{id}/licenses/): removing a license
+  they have only from groups is refused (`license_inherited`), adding one where members wait is refused
+  (`not_enough_licenses`).
 
 Pools are small, so `not_enough_licenses` is frequent. Users are split in two cohorts. The ETag-guarded changes
 touch only the "single" users, which every path that changes them locks, so a 200 means exactly the change
@@ -22,6 +30,9 @@ computed from the read. The bulk services lock the pool but not the users: a bul
 between an If-Match check and the change it guards, which then answers 200 for a change that did not happen
 as asked, and the count would be off. So the web's bulk form works on the "bulk" users, which
 `assignment_post` (exact from its status alone) also targets, racing the bulk form for the same users and pools.
+Only the third cohort, the "group" users, are members of groups: their licenses change with memberships and
+lines, which no client can count, so the invariants count the license events of the other two cohorts exactly
+and check the group users' licenses through the sources, the counters and the lines (loadtest.invariants).
 """
 
 import http.client
@@ -71,6 +82,11 @@ class Worker(Client):
             weights["bulk"] = 15
         if self.outside_scope() and self.admin.subscription_id is not None:
             weights["out_of_scope"] = 5
+        if self.plan.groups:
+            weights["group_members"] = 6 if self.admin.role in ("global_admin", "user_admin") else 2
+            weights["group_direct"] = 4
+            if self.shared.group_licenses_endpoint:
+                weights["group_licenses"] = 3
         return weights
 
     def run(self, deadline: float, budget: "Budget") -> None:
@@ -201,6 +217,63 @@ class Worker(Client):
                 self.tally.ok["quantity"] += 1
                 self.tally.changes["quantity_changed"] += 1
 
+    def op_group_members(self) -> None:
+        group = self.rng.choice(self.plan.groups)
+        users = self.rng.sample(self.plan.group_users, self.rng.randint(1, 8))
+        cut = self.rng.randint(0, len(users))
+        data = {"add": users[:cut], "remove": users[cut:]}
+        reply = self.request("POST", f"/api/v1/groups/{group.id}/members/", data=data)
+        if self.admin.role not in ("global_admin", "user_admin"):
+            self.expect(reply, "group_members", {403: {"permission_denied"}})
+            return
+        if group.kind == "dynamic":
+            self.expect(reply, "group_members", {400: {"validation_error"}})
+            return
+        self.expect(reply, "group_members", {200: None})
+        change = reply.json()
+        self.tally.ok["group_members"] += 1
+        self.tally.changes["group_member_added"] += len(change["added"])
+        self.tally.changes["group_member_removed"] += len(change["removed"])
+
+    def op_group_licenses(self) -> None:
+        group = self.rng.choice(self.plan.groups)
+        subscription_id = self.rng.choice(self.scope())
+        sku = self.rng.choice(self.plan.pools_of(subscription_id)).sku
+        change = "add" if self.rng.random() < 0.5 else "remove"
+        data = {"subscription": subscription_id, "add": [], "remove": [], change: [sku]}
+        reply = self.request("POST", f"/api/v1/groups/{group.id}/licenses/", data=data)
+        self.expect(reply, "group_licenses", {200: None})
+        self.tally.ok[f"group_licenses {change}"] += 1
+
+    def op_group_direct(self) -> None:
+        """Remove a license a group member holds (refused when they have it only from groups), or add one they
+        do not hold (refused while members wait)."""
+        user_id = self.rng.choice(self.plan.group_users)
+        path = f"/api/v1/users/{user_id}/licenses/"
+        reply = self.request("GET", path)
+        self.expect(reply, "licenses GET", {200: None})
+        held = [
+            (license["subscription"]["id"], license["product"]["sku_part_number"])
+            for license in reply.json()["licenses"]
+            if license.get("state", "active") == "active" and license["subscription"]["id"] in self.scope()
+        ]
+        if held and self.rng.random() < 0.6:
+            subscription_id, sku = self.rng.choice(held)
+            data = {"subscription": subscription_id, "add": [], "remove": [sku]}
+            reply = self.request("POST", path, data=data)
+            self.expect(reply, "group_direct remove", {200: None, 409: {"license_inherited"}})
+            self.tally.ok["group_direct remove"] += reply.status == 200
+            return
+        subscription_id = self.pick_subscription()
+        free = sorted({pool.sku for pool in self.plan.pools_of(subscription_id)} - {sku for _, sku in held})
+        if not free:
+            return
+        data = {"subscription": subscription_id, "add": [self.rng.choice(free)], "remove": []}
+        reply = self.request("POST", path, data=data)
+        refusal = "not_enough_licenses" if self.plan.assignable(subscription_id) else "subscription_not_active"
+        self.expect(reply, "group_direct add", {200: None, 409: {refusal}})
+        self.tally.ok["group_direct add"] += reply.status == 200
+
     def _bulk_post(self, subscription_id: int, pool: Pool, action: str, users: list[int]) -> Reply:
         form = {
             "action": action,
@@ -250,10 +323,20 @@ class Budget:
 
 @dataclass
 class Shared:
-    """What the clients share: the quantity of each pool, and a lock per pool for changing it."""
+    """What the clients share: the quantity of each pool, a lock per pool for changing it, and whether the server
+    has the endpoint of a group's licenses."""
 
     quantities: dict[int, int]
     pool_locks: dict[int, threading.Lock]
+    group_licenses_endpoint: bool = False
+
+
+def group_licenses_endpoint(base_url: str, plan: Plan) -> bool:
+    """Whether the server answers GET groups/{id}/licenses/ (the endpoint came after the load test's groups)."""
+    if not plan.groups:
+        return False
+    reply = Client(base_url, plan.admins[0].token).request("GET", f"/api/v1/groups/{plan.groups[0].id}/licenses/")
+    return reply.status == 200
 
 
 def drive(
@@ -272,6 +355,7 @@ def drive(
     shared = Shared(
         quantities={pool.id: pool.quantity for pool in plan.pools},
         pool_locks={pool.id: threading.Lock() for pool in plan.pools},
+        group_licenses_endpoint=group_licenses_endpoint(base_url, plan),
     )
     workers = [
         Worker(base_url, plan.admins[index % len(plan.admins)], plan, shared, seed * 1000 + index)
@@ -289,6 +373,8 @@ def drive(
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()) + REQUEST_TIMEOUT + 5)
     total = Tally(seconds=time.monotonic() - started)
+    if plan.groups and not shared.group_licenses_endpoint:
+        total.notes.append("no POST groups/{id}/licenses/ on this server: group_licenses left out")
     for worker in workers:
         total.merge(worker.tally)
     if any(thread.is_alive() for thread in threads):

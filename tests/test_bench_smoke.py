@@ -26,7 +26,13 @@ SCENARIOS = [
     "api: assign one license",
     "licenses_bulk_assign of 20 users",
     "import_users of 20 rows",
+    "group_licenses_change: one product to 20 members",
+    "group_members_change: one member, 5 products",
+    "group_update: a rule matching 12 users",  # 20,000 at 100,000 users
+    "list: page 1, group sources and pending",
+    "dialog: open, a member waiting",
 ]
+GROUP_CHANGES = SCENARIOS[17:20]
 
 
 def test_the_bench_measures_every_scenario_and_writes_its_report(tmp_path):
@@ -56,5 +62,10 @@ def test_the_bench_measures_every_scenario_and_writes_its_report(tmp_path):
     lists = [row for row in report["results"] if row["name"].startswith("list: ")]
     assert lists[0]["queries"] == 8 and all(row["queries"] <= 8 for row in lists)
     assert all(row["floor_ms"] > 0 for row in lists) and lists[0]["rows_ms"] > 0
+    changes = {row["name"]: row for row in report["results"] if row["name"] in GROUP_CHANGES}
+    assert all(row["queries"] > 0 for row in changes.values()), changes  # measured once more, counted
+    assert changes[GROUP_CHANGES[0]]["runs"] == 1 and changes[GROUP_CHANGES[1]]["runs"] == 2
+    page = next(row for row in report["results"] if row["name"] == "list: page 1, group sources and pending")
+    assert page["extra"] == {"members": 64, "holding": 50, "waiting": 14}  # every user: all of page 1 is a member
     assert bench.stdout.count("\n| ") == len(SCENARIOS) + 1  # the table: its header, then one line per scenario
     assert f"Written to {output}" in bench.stdout
