@@ -26,7 +26,7 @@ from ..models import Group, GroupMembership, User
 from ..signals import memberships_changed
 from .locks import groups_hold
 
-_changes: ContextVar[dict[int, set[int]] | None] = ContextVar("membership_changes", default=None)
+_changes: ContextVar[dict[Group, set[int]] | None] = ContextVar("membership_changes", default=None)
 
 
 @contextmanager
@@ -39,18 +39,23 @@ def memberships_changing(by: Actor) -> Iterator[None]:
     token = _changes.set(defaultdict(set))
     try:
         yield
-        changes = {group_id: sorted(user_ids) for group_id, user_ids in sorted(_changes.get().items()) if user_ids}
+        changed = {group: user_ids for group, user_ids in _changes.get().items() if user_ids}
     finally:
         _changes.reset(token)
-    if changes:
-        memberships_changed.send(sender=GroupMembership, by=by, changes=changes)
+    if changed:
+        memberships_changed.send(
+            sender=GroupMembership,
+            by=by,
+            changes={group.pk: sorted(user_ids) for group, user_ids in changed.items()},
+            groups={group.pk: group for group in changed},
+        )
 
 
 def _changed(group: Group, user_ids: Collection[int]) -> None:
     changes = _changes.get()
     if changes is None:
         raise RuntimeError("Memberships change only inside memberships_changing, so that their licenses follow.")
-    changes[group.pk].update(user_ids)
+    changes[group].update(user_ids)
 
 
 def group_details(group: Group) -> dict:

@@ -71,25 +71,26 @@ def group_licenses_change(
             for pool in changed
         ]
     )
-    members = list(GroupMembership.objects.filter(group=group).values_list("user_id", flat=True))
-    for pool in sorted(to_add + to_remove, key=lambda pool: pool.pk):
-        group_sources_sync(by=by, pool=pool, user_ids=members, details=details)
+    if to_add or to_remove:
+        members = list(GroupMembership.objects.filter(group=group).values_list("user_id", flat=True))
+        group_sources_sync(by=by, pools=to_add + to_remove, user_ids=members, details=details)
     return LicenseChange(added=[pool.product for pool in to_add], removed=[pool.product for pool in to_remove])
 
 
-def memberships_licenses_follow(*, by: Actor, changes: Mapping[int, Sequence[int]], **signal: object) -> None:
+def memberships_licenses_follow(
+    *, by: Actor, changes: Mapping[int, Sequence[int]], groups: Mapping[int, Group], **signal: object
+) -> None:
     """The receiver of accounts.signals.memberships_changed: the users who joined or left groups get or lose the
-    licenses of the groups' pools, each pool locked once, in primary-key order (the one lock order)."""
+    licenses of the groups' pools, every pool locked once, in primary-key order (the one lock order)."""
     group_pools = list(GroupLicense.objects.filter(group_id__in=changes).values_list("group_id", "pool_id"))
     if not group_pools:
         return
-    groups = Group.objects.in_bulk({group_id for group_id, _ in group_pools})
-    groups_of_pool: dict[int, list[int]] = defaultdict(list)
-    for group_id, pool_id in sorted(group_pools):
-        groups_of_pool[pool_id].append(group_id)
-    for pool in pools_lock_all(LicensePool.objects.filter(pk__in=groups_of_pool)):
-        for group_id in groups_of_pool[pool.pk]:
-            group_sources_sync(by=by, pool=pool, user_ids=changes[group_id], details=group_details(groups[group_id]))
+    pools = {pool.pk: pool for pool in pools_lock_all(LicensePool.objects.filter(pk__in={pk for _, pk in group_pools}))}
+    pools_of_group: dict[int, list[LicensePool]] = defaultdict(list)
+    for group_id, pool_id in group_pools:
+        pools_of_group[group_id].append(pools[pool_id])
+    for group_id, its_pools in sorted(pools_of_group.items()):
+        group_sources_sync(by=by, pools=its_pools, user_ids=changes[group_id], details=group_details(groups[group_id]))
 
 
 @transaction.atomic
@@ -104,6 +105,6 @@ def pools_reprocess(*, by: Actor, pools: QuerySet[LicensePool]) -> dict[LicenseP
         held = LicenseAssignment.objects.filter(pool=pool, direct=False).values_list("user_id", flat=True)
         waiting = PendingLicense.objects.filter(pool=pool).values_list("user_id", flat=True)
         users = sorted({*sourced, *held, *waiting})
-        lost, gained = group_sources_sync(by=by, pool=pool, user_ids=users, details={"reprocess": True})
+        lost, gained = group_sources_sync(by=by, pools=[pool], user_ids=users, details={"reprocess": True})
         outcomes[pool] = (len(lost), len(gained))
     return outcomes

@@ -8,19 +8,23 @@ the pool. Group members for whom no license is free wait in the pool's line (Pen
 served; `line_serve` gives the licenses that free up to the first of them, in the transaction that frees them.
 """
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
 from django.utils import timezone
 
 from accounts.models import GroupMembership, User
-from core.audit import Actor, audit_record_for_users, chunks
+from core.audit import Actor, audit_event_new, audit_record, audit_record_for_users, chunks
 from core.choices import AuditAction
 
 from ..choices import ASSIGNABLE_STATUSES
-from ..models import LicenseAssignment, LicensePool, PendingLicense, Subscription
+from ..models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense, Subscription
+
+# Up to this many rows, a change builds them as objects in one statement across pools; past it, set-based per pool.
+FEW = 500
 
 
 def pool_assignable(pool: LicensePool) -> bool:
@@ -35,22 +39,64 @@ def group_sourced(pool: LicensePool, user_ref: str = "user_id") -> Exists:
 
 def counters_add(pool: LicensePool, *, assigned: int = 0, pending: int = 0) -> None:
     """Move the pool's counters, in the database and on the locked object."""
-    if assigned or pending:
-        LicensePool.objects.filter(pk=pool.pk).update(assigned=F("assigned") + assigned, pending=F("pending") + pending)
+    counters_add_many({pool: (assigned, pending)})
+
+
+def counters_add_many(deltas: Mapping[LicensePool, tuple[int, int]]) -> None:
+    """Move the counters of several pools by (assigned, pending) each, in one statement and on the locked
+    objects."""
+    deltas = {pool: delta for pool, delta in deltas.items() if any(delta)}
+    if not deltas:
+        return
+
+    def moved(index: int) -> Case:
+        return Case(
+            *(When(pk=pool.pk, then=Value(delta[index])) for pool, delta in deltas.items()),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+
+    LicensePool.objects.filter(pk__in=[pool.pk for pool in deltas]).update(
+        assigned=F("assigned") + moved(0), pending=F("pending") + moved(1)
+    )
+    for pool, (assigned, pending) in deltas.items():
         pool.assigned += assigned
         pool.pending += pending
 
 
 def _audit(action: str, by: Actor, pool: LicensePool, user_ids: Sequence[int], details: dict[str, Any]) -> None:
-    if user_ids:
-        audit_record_for_users(
-            action,
-            actor=by,
-            user_ids=user_ids,
-            details=details,
-            subscription=pool.subscription,
-            product=pool.product,
-        )
+    _audit_many(action, by, {pool: user_ids}, details)
+
+
+def _audit_many(action: str, by: Actor, users_of: Mapping[LicensePool, Sequence[int]], details: dict[str, Any]) -> None:
+    """One event of `action` per pool and user: built as objects in one statement when there are few (a member
+    joining a group with several products), set-based per pool when there are many."""
+    users_of = {pool: users for pool, users in users_of.items() if users}
+    if sum(map(len, users_of.values())) > FEW:
+        for pool, users in users_of.items():
+            audit_record_for_users(
+                action, actor=by, user_ids=users, details=details, subscription=pool.subscription, product=pool.product
+            )
+        return
+    if not users_of:
+        return
+    emails = dict(
+        User.objects.filter(pk__in={user for users in users_of.values() for user in users}).values_list("pk", "email")
+    )
+    audit_record(
+        [
+            audit_event_new(
+                action,
+                actor=by,
+                details=details,
+                subject_user=User(pk=user_id, email=emails[user_id]),
+                subscription=pool.subscription,
+                product=pool.product,
+            )
+            for pool, users in users_of.items()
+            for user_id in users
+        ]
+    )
 
 
 def assignments_insert(pool: LicensePool, user_ids: Sequence[int], by: Actor, *, direct: bool) -> None:
@@ -85,57 +131,103 @@ def line_serve(*, by: Actor, pool: LicensePool) -> list[int]:
 
 
 def group_sources_sync(
-    *, by: Actor, pool: LicensePool, user_ids: Sequence[int], details: dict[str, Any]
+    *, by: Actor, pools: Sequence[LicensePool], user_ids: Sequence[int], details: dict[str, Any]
 ) -> tuple[list[int], list[int]]:
-    """Bring the licenses of `pool` in line with the group sources of `user_ids` after their memberships or the
-    groups' licenses changed: a user who lost their last source loses the license (or their place in the line), a
-    user who gained one gets a license if one is free, or else joins the line. The licenses freed go to the line
-    first, so newcomers never pass anyone waiting. `details` (naming the group that caused it) go into the audit
-    events. Returns the ids of the users who lost a license and of those who got one or joined the line."""
-    lost: list[int] = []
-    cancelled: list[int] = []
-    gained: list[int] = []
+    """Bring the licenses of `pools` (locked) in line with the group sources of `user_ids` after their memberships
+    or the groups' licenses changed: a user who lost their last source of a pool loses its license (or their place
+    in its line), a user who gained one gets a license if one is free, or else joins the line. The licenses freed
+    go to the line first, so newcomers never pass anyone waiting. `details` (naming the group that caused it) go
+    into the audit events. A few statements per chunk of users whatever the number of pools, and a few more per
+    pool that changed. Returns the ids of the users who lost a license and of those who got one or joined a line."""
+    lost: dict[LicensePool, list[int]] = defaultdict(list)
+    cancelled: dict[LicensePool, list[int]] = defaultdict(list)
+    gained: dict[LicensePool, list[int]] = defaultdict(list)
+    by_id = {pool.pk: pool for pool in pools}
     for chunk in chunks(sorted(set(user_ids))):
-        no_source = LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk, direct=False).exclude(
-            group_sourced(pool)
+        sourced = set(
+            GroupLicense.objects.filter(pool__in=by_id, group__memberships__user_id__in=chunk).values_list(
+                "pool_id", "group__memberships__user_id"
+            )
         )
-        chunk_lost = list(no_source.values_list("user_id", flat=True))
-        LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk_lost).delete()
-        lost += chunk_lost
-        left_line = PendingLicense.objects.filter(pool=pool, user_id__in=chunk).exclude(group_sourced(pool))
-        chunk_cancelled = list(left_line.values_list("user_id", flat=True))
-        PendingLicense.objects.filter(pool=pool, user_id__in=chunk_cancelled).delete()
-        cancelled += chunk_cancelled
-        newcomers = (
-            User.objects.filter(pk__in=chunk)
-            .filter(group_sourced(pool, "pk"))
-            .exclude(Exists(LicenseAssignment.objects.filter(pool=pool, user_id=OuterRef("pk"))))
-            .exclude(Exists(PendingLicense.objects.filter(pool=pool, user_id=OuterRef("pk"))))
+        held = {
+            (pool_id, user_id): direct
+            for pool_id, user_id, direct in LicenseAssignment.objects.filter(
+                pool__in=by_id, user_id__in=chunk
+            ).values_list("pool_id", "user_id", "direct")
+        }
+        waiting = set(
+            PendingLicense.objects.filter(pool__in=by_id, user_id__in=chunk).values_list("pool_id", "user_id")
         )
-        gained += newcomers.order_by("pk").values_list("pk", flat=True)
-    counters_add(pool, assigned=-len(lost), pending=-len(cancelled))
-    _audit(AuditAction.LICENSE_UNASSIGNED, by, pool, lost, details)
-    _audit(AuditAction.LICENSE_PENDING_CANCELLED, by, pool, cancelled, details)
-    line_serve(by=by, pool=pool)
-    newcomers_admit(by=by, pool=pool, user_ids=sorted(gained), details=details)
-    return lost, gained
+        for (pool_id, user_id), direct in held.items():
+            if not direct and (pool_id, user_id) not in sourced:
+                lost[by_id[pool_id]].append(user_id)
+        for pool_id, user_id in waiting - sourced:
+            cancelled[by_id[pool_id]].append(user_id)
+        for pool_id, user_id in sourced - held.keys() - waiting:
+            gained[by_id[pool_id]].append(user_id)
+    for pool, users in lost.items():
+        for chunk in chunks(users):
+            LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk).delete()
+    for pool, users in cancelled.items():
+        for chunk in chunks(users):
+            PendingLicense.objects.filter(pool=pool, user_id__in=chunk).delete()
+    counters_add_many({pool: (-len(lost[pool]), -len(cancelled[pool])) for pool in {*lost, *cancelled}})
+    _audit_many(AuditAction.LICENSE_UNASSIGNED, by, lost, details)
+    _audit_many(AuditAction.LICENSE_PENDING_CANCELLED, by, cancelled, details)
+    for pool in lost:
+        line_serve(by=by, pool=pool)
+    newcomers_admit(by=by, newcomers={pool: sorted(users) for pool, users in gained.items()}, details=details)
+    return sorted({user for users in lost.values() for user in users}), sorted(
+        {user for users in gained.values() for user in users}
+    )
 
 
-def newcomers_admit(*, by: Actor, pool: LicensePool, user_ids: Sequence[int], details: dict[str, Any]) -> None:
-    """Give licenses to users who gained a group source and neither hold nor wait for one: as many as are free
-    (none while others wait or the subscription does not allow assignment); the rest join the end of the line."""
-    if not user_ids:
+def newcomers_admit(*, by: Actor, newcomers: Mapping[LicensePool, Sequence[int]], details: dict[str, Any]) -> None:
+    """Give licenses to users who gained a group source of a pool and neither hold nor wait for its license: as
+    many as are free (none while others wait or the subscription does not allow assignment); the rest join the
+    end of the line."""
+    newcomers = {pool: users for pool, users in newcomers.items() if users}
+    if not newcomers:
         return
-    assignable = pool_assignable(pool)
-    free = max(pool.available, 0) if pool.pending == 0 and assignable else 0
-    admitted, waiting = list(user_ids[:free]), list(user_ids[free:])
-    assignments_insert(pool, admitted, by, direct=False)
-    if waiting:
-        since = timezone.now()
-        PendingLicense.objects.bulk_create(
-            [PendingLicense(pool=pool, user_id=user_id, since=since) for user_id in waiting], batch_size=2000
+    statuses = dict(
+        Subscription.objects.filter(pk__in={pool.subscription_id for pool in newcomers}).values_list("pk", "status")
+    )
+    admitted: dict[LicensePool, list[int]] = {}
+    waiting: dict[LicensePool, list[int]] = {}
+    for pool, users in newcomers.items():
+        assignable = statuses[pool.subscription_id] in ASSIGNABLE_STATUSES
+        free = max(pool.available, 0) if pool.pending == 0 and assignable else 0
+        admitted[pool], waiting[pool] = list(users[:free]), list(users[free:])
+    if sum(map(len, admitted.values())) <= FEW:
+        LicenseAssignment.objects.bulk_create(
+            [
+                LicenseAssignment(pool=pool, user_id=user_id, assigned_by=by.user, direct=False)
+                for pool, users in admitted.items()
+                for user_id in users
+            ]
         )
-    counters_add(pool, assigned=len(admitted), pending=len(waiting))
-    _audit(AuditAction.LICENSE_ASSIGNED, by, pool, admitted, details)
-    reason = "not_enough_licenses" if assignable else "subscription_not_active"
-    _audit(AuditAction.LICENSE_PENDING, by, pool, waiting, {**details, "reason": reason})
+    else:
+        for pool, users in admitted.items():
+            assignments_insert(pool, users, by, direct=False)
+    since = timezone.now()
+    PendingLicense.objects.bulk_create(
+        [
+            PendingLicense(pool=pool, user_id=user_id, since=since)
+            for pool, users in waiting.items()
+            for user_id in users
+        ],
+        batch_size=2000,
+    )
+    counters_add_many({pool: (len(admitted[pool]), len(waiting[pool])) for pool in newcomers})
+    _audit_many(AuditAction.LICENSE_ASSIGNED, by, admitted, details)
+    for reason, assignable in (("not_enough_licenses", True), ("subscription_not_active", False)):
+        _audit_many(
+            AuditAction.LICENSE_PENDING,
+            by,
+            {
+                pool: users
+                for pool, users in waiting.items()
+                if (statuses[pool.subscription_id] in ASSIGNABLE_STATUSES) == assignable
+            },
+            {**details, "reason": reason},
+        )

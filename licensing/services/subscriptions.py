@@ -54,7 +54,9 @@ def subscription_set_status(*, by: Actor, subscription: Subscription, status: st
     )
     locked.status, locked.ends_on = status, ends_on
     if status in ASSIGNABLE_STATUSES and old_status not in ASSIGNABLE_STATUSES:
-        for pool in pools_lock_all(LicensePool.objects.filter(subscription=locked, pending__gt=0)):
+        # Every pool, not only those with members waiting when this statement began: a change that held a pool's
+        # lock may have added to its line, having read the old status, and this lock returns the pool as it left it.
+        for pool in pools_lock_all(LicensePool.objects.filter(subscription=locked)):
             line_serve(by=by, pool=pool)
     return locked
 

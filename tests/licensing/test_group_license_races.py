@@ -70,7 +70,7 @@ def test_everything_at_once_keeps_every_invariant():
             group_licenses_change, by=OPERATOR, group=group, subscription=subscription, **{direction: [small.product]}
         )
 
-    for _ in range(6):
+    for _ in range(12):
         outcomes = run_at_once([operation() for _ in range(10)])
         assert unexpected(outcomes) == []
         assert set(codes(outcomes)) <= {"ok"} | REFUSALS
