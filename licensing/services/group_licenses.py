@@ -82,13 +82,20 @@ def memberships_licenses_follow(
 ) -> None:
     """The receiver of accounts.signals.memberships_changed: the users who joined or left groups get or lose the
     licenses of the groups' pools, every pool locked once, in primary-key order (the one lock order)."""
-    group_pools = list(GroupLicense.objects.filter(group_id__in=changes).values_list("group_id", "pool_id"))
-    if not group_pools:
+    held = GroupLicense.objects.filter(group_id__in=changes)
+    pools = pools_lock_all(LicensePool.objects.filter(pk__in=held.values("pool_id")))
+    if not pools:
         return
-    pools = {pool.pk: pool for pool in pools_lock_all(LicensePool.objects.filter(pk__in={pk for _, pk in group_pools}))}
+    by_id = {pool.pk: pool for pool in pools}
+    # One group changed (the usual case): it holds every pool locked, and needs no second query to say which.
+    pairs = (
+        held.values_list("group_id", "pool_id")
+        if len(changes) > 1
+        else [(group_id, pk) for group_id in changes for pk in by_id]
+    )
     pools_of_group: dict[int, list[LicensePool]] = defaultdict(list)
-    for group_id, pool_id in group_pools:
-        pools_of_group[group_id].append(pools[pool_id])
+    for group_id, pool_id in pairs:
+        pools_of_group[group_id].append(by_id[pool_id])
     for group_id, its_pools in sorted(pools_of_group.items()):
         group_sources_sync(by=by, pools=its_pools, user_ids=changes[group_id], details=group_details(groups[group_id]))
 

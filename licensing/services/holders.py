@@ -10,10 +10,11 @@ served; `line_serve` gives the licenses that free up to the first of them, in th
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import GroupMembership, User
@@ -44,21 +45,22 @@ def counters_add(pool: LicensePool, *, assigned: int = 0, pending: int = 0) -> N
 
 def counters_add_many(deltas: Mapping[LicensePool, tuple[int, int]]) -> None:
     """Move the counters of several pools by (assigned, pending) each, in one statement and on the locked
-    objects."""
+    objects. Hand-written SQL: the ORM's CASE expression took longer to build than the update to run."""
     deltas = {pool: delta for pool, delta in deltas.items() if any(delta)}
     if not deltas:
         return
-
-    def moved(index: int) -> Case:
-        return Case(
-            *(When(pk=pool.pk, then=Value(delta[index])) for pool, delta in deltas.items()),
-            default=Value(0),
-            output_field=IntegerField(),
+    cases = " ".join(["WHEN %s THEN %s"] * len(deltas))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(LicensePool._meta.db_table)}"
+            f" SET assigned = assigned + CASE id {cases} END, pending = pending + CASE id {cases} END"
+            f" WHERE id IN ({', '.join(['%s'] * len(deltas))})",
+            [
+                *(value for pool, (assigned, _) in deltas.items() for value in (pool.pk, assigned)),
+                *(value for pool, (_, pending) in deltas.items() for value in (pool.pk, pending)),
+                *(pool.pk for pool in deltas),
+            ],
         )
-
-    LicensePool.objects.filter(pk__in=[pool.pk for pool in deltas]).update(
-        assigned=F("assigned") + moved(0), pending=F("pending") + moved(1)
-    )
     for pool, (assigned, pending) in deltas.items():
         pool.assigned += assigned
         pool.pending += pending
@@ -143,21 +145,11 @@ def group_sources_sync(
     cancelled: dict[LicensePool, list[int]] = defaultdict(list)
     gained: dict[LicensePool, list[int]] = defaultdict(list)
     by_id = {pool.pk: pool for pool in pools}
+    assignable: dict[int, bool] = {}
     for chunk in chunks(sorted(set(user_ids))):
-        sourced = set(
-            GroupLicense.objects.filter(pool__in=by_id, group__memberships__user_id__in=chunk).values_list(
-                "pool_id", "group__memberships__user_id"
-            )
-        )
-        held = {
-            (pool_id, user_id): direct
-            for pool_id, user_id, direct in LicenseAssignment.objects.filter(
-                pool__in=by_id, user_id__in=chunk
-            ).values_list("pool_id", "user_id", "direct")
-        }
-        waiting = set(
-            PendingLicense.objects.filter(pool__in=by_id, user_id__in=chunk).values_list("pool_id", "user_id")
-        )
+        found = _pool_rows(list(by_id), chunk)
+        sourced, held, waiting = found.sourced, found.held, found.waiting
+        assignable.update(found.assignable)
         for (pool_id, user_id), direct in held.items():
             if not direct and (pool_id, user_id) not in sourced:
                 lost[by_id[pool_id]].append(user_id)
@@ -176,27 +168,75 @@ def group_sources_sync(
     _audit_many(AuditAction.LICENSE_PENDING_CANCELLED, by, cancelled, details)
     for pool in lost:
         line_serve(by=by, pool=pool)
-    newcomers_admit(by=by, newcomers={pool: sorted(users) for pool, users in gained.items()}, details=details)
+    newcomers_admit(
+        by=by, newcomers={pool: sorted(users) for pool, users in gained.items()}, assignable=assignable, details=details
+    )
     return sorted({user for users in lost.values() for user in users}), sorted(
         {user for users in gained.values() for user in users}
     )
 
 
-def newcomers_admit(*, by: Actor, newcomers: Mapping[LicensePool, Sequence[int]], details: dict[str, Any]) -> None:
+@dataclass
+class _PoolRows:
+    """What a sync reads of its pools and users under the pools' locks, as (pool id, user id) pairs."""
+
+    sourced: set[tuple[int, int]] = field(default_factory=set)
+    held: dict[tuple[int, int], bool] = field(default_factory=dict)  # whether held directly
+    waiting: set[tuple[int, int]] = field(default_factory=set)
+    assignable: dict[int, bool] = field(default_factory=dict)  # by pool id: its subscription allows assignment
+
+
+def _pool_rows(pool_ids: list[int], user_ids: Sequence[int]) -> _PoolRows:
+    """The group sources, licenses held and places in the lines of these users in these pools, and whether each
+    pool's subscription allows assignment, in one round trip. Hand-written SQL: this runs for every membership
+    change, and the ORM took longer to build its querysets than the database to answer them."""
+    qn = connection.ops.quote_name
+    pools, users = ", ".join(["%s"] * len(pool_ids)), ", ".join(["%s"] * len(user_ids))
+    held, line = qn(LicenseAssignment._meta.db_table), qn(PendingLicense._meta.db_table)
+    sources, memberships = qn(GroupLicense._meta.db_table), qn(GroupMembership._meta.db_table)
+    pool_table, subscriptions = qn(LicensePool._meta.db_table), qn(Subscription._meta.db_table)
+    sql = (
+        f"SELECT pool_id, user_id, CASE WHEN direct THEN 'direct' ELSE 'inherited' END FROM {held}"
+        f" WHERE pool_id IN ({pools}) AND user_id IN ({users})"
+        f" UNION ALL SELECT pool_id, user_id, 'waiting' FROM {line} WHERE pool_id IN ({pools}) AND user_id IN ({users})"
+        f" UNION ALL SELECT source.pool_id, membership.user_id, 'sourced' FROM {sources} source"
+        f" JOIN {memberships} membership ON membership.group_id = source.group_id"
+        f" WHERE source.pool_id IN ({pools}) AND membership.user_id IN ({users})"
+        f" UNION ALL SELECT pool.id, NULL, subscription.status FROM {pool_table} pool"
+        f" JOIN {subscriptions} subscription ON subscription.id = pool.subscription_id WHERE pool.id IN ({pools})"
+    )
+    found = _PoolRows()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*pool_ids, *user_ids] * 3 + pool_ids)
+        for pool_id, user_id, kind in cursor.fetchall():
+            if kind == "sourced":
+                found.sourced.add((pool_id, user_id))
+            elif kind == "waiting":
+                found.waiting.add((pool_id, user_id))
+            elif user_id is not None:
+                found.held[pool_id, user_id] = kind == "direct"
+            else:
+                found.assignable[pool_id] = kind in ASSIGNABLE_STATUSES
+    return found
+
+
+def newcomers_admit(
+    *,
+    by: Actor,
+    newcomers: Mapping[LicensePool, Sequence[int]],
+    assignable: Mapping[int, bool],
+    details: dict[str, Any],
+) -> None:
     """Give licenses to users who gained a group source of a pool and neither hold nor wait for its license: as
-    many as are free (none while others wait or the subscription does not allow assignment); the rest join the
-    end of the line."""
+    many as are free (none while others wait or the pool's subscription does not allow assignment: `assignable`,
+    by pool id, read under the pools' locks); the rest join the end of the line."""
     newcomers = {pool: users for pool, users in newcomers.items() if users}
     if not newcomers:
         return
-    statuses = dict(
-        Subscription.objects.filter(pk__in={pool.subscription_id for pool in newcomers}).values_list("pk", "status")
-    )
     admitted: dict[LicensePool, list[int]] = {}
     waiting: dict[LicensePool, list[int]] = {}
     for pool, users in newcomers.items():
-        assignable = statuses[pool.subscription_id] in ASSIGNABLE_STATUSES
-        free = max(pool.available, 0) if pool.pending == 0 and assignable else 0
+        free = max(pool.available, 0) if pool.pending == 0 and assignable[pool.pk] else 0
         admitted[pool], waiting[pool] = list(users[:free]), list(users[free:])
     if sum(map(len, admitted.values())) <= FEW:
         LicenseAssignment.objects.bulk_create(
@@ -220,14 +260,10 @@ def newcomers_admit(*, by: Actor, newcomers: Mapping[LicensePool, Sequence[int]]
     )
     counters_add_many({pool: (len(admitted[pool]), len(waiting[pool])) for pool in newcomers})
     _audit_many(AuditAction.LICENSE_ASSIGNED, by, admitted, details)
-    for reason, assignable in (("not_enough_licenses", True), ("subscription_not_active", False)):
+    for reason, allowed in (("not_enough_licenses", True), ("subscription_not_active", False)):
         _audit_many(
             AuditAction.LICENSE_PENDING,
             by,
-            {
-                pool: users
-                for pool, users in waiting.items()
-                if (statuses[pool.subscription_id] in ASSIGNABLE_STATUSES) == assignable
-            },
+            {pool: users for pool, users in waiting.items() if assignable[pool.pk] == allowed},
             {**details, "reason": reason},
         )
