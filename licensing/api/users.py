@@ -17,8 +17,8 @@ from core.ids import id_field
 from licensing.filtersets import UserLicenseFilterSet
 from licensing.models import Subscription
 from licensing.selectors.assignments import user_licenses_version
-from licensing.selectors.groups import users_licenses
 from licensing.selectors.products import products_resolve
+from licensing.selectors.sources import users_licenses
 from licensing.selectors.subscriptions import subscription_get
 from licensing.services.assignments import user_licenses_change, user_licenses_set
 from officeseries.api.exceptions import if_match_versions

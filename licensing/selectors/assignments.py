@@ -1,5 +1,5 @@
 """Who holds which license: a user's licenses and their version, and exports (the list page's rows, with where
-each license comes from: selectors/groups.py)."""
+each license comes from: selectors/sources.py)."""
 
 import hashlib
 from collections.abc import Iterable

@@ -9,7 +9,7 @@ from accounts.permissions import admin_scope, require_subscription_visible
 from core.errors import NotFound, ProductNotInSubscription
 
 from ..models import LicensePool, Product, Subscription
-from .groups import groups_holding_pool
+from .sources import groups_holding_pool
 
 
 def _pools_by_product() -> QuerySet[LicensePool]:
@@ -20,7 +20,7 @@ def _pools_by_product() -> QuerySet[LicensePool]:
 def subscriptions_visible(*, actor: User | None, with_groups: bool = False) -> QuerySet[Subscription]:
     """The subscriptions `actor` may see, each with its pools and their products (`subscription.pools.all()`, read
     with the subscription: what a page shows); `with_groups` gives each pool `holding_groups` too (the groups that
-    hold it: selectors.groups.groups_holding_pool), in the same query."""
+    hold it: selectors.sources.groups_holding_pool), in the same query."""
     pools = _pools_by_product()
     if with_groups:
         pools = pools.annotate(holding_groups=groups_holding_pool())

@@ -14,7 +14,7 @@ from core.choices import Source
 from core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from licensing.forms import UserLicensesForm
 from licensing.selectors.assignments import user_licenses
-from licensing.selectors.groups import LicenseSources, license_sources, users_with_subscription_licenses
+from licensing.selectors.sources import LicenseSources, license_sources, users_with_subscription_licenses
 from licensing.selectors.subscriptions import pools_of_subscription
 from licensing.services.assignments import user_licenses_set
 

@@ -4,7 +4,7 @@ from django.views.generic import TemplateView
 
 from accounts.selectors import user_get
 from licensing.selectors.assignments import user_licenses
-from licensing.selectors.groups import LicenseSources, PoolLicense, license_sources, user_pending_licenses
+from licensing.selectors.sources import LicenseSources, PoolLicense, license_sources, user_pending_licenses
 from licensing.selectors.subscriptions import subscriptions_visible
 
 from .mixins import AdminViewMixin

@@ -3,8 +3,8 @@
 from accounts.models import User
 from accounts.selectors import departments_list
 from licensing.filtersets import SOURCE_DIRECT, SOURCE_GROUP, UserLicenseFilterSet
-from licensing.selectors.groups import groups_holding, users_with_subscription_licenses
 from licensing.selectors.products import pools_of_product
+from licensing.selectors.sources import groups_holding, users_with_subscription_licenses
 
 from .lists import COUNT_AHEAD, FilteredListView, ListTotalMixin
 from .mixins import SubscriptionViewMixin

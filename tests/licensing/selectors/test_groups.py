@@ -1,131 +1,78 @@
-"""licensing.selectors.groups, the page-level reads: a page of users with each license's sources and state in one
-query, the groups that hold a subscription's pools, and the licenses a user waits for as each admin sees them."""
+"""licensing.selectors.groups and .sources, the selectors the REST API adds: a group's pools with its members'
+counts, and users' licenses held or waited for, with their sources, at a fixed number of queries."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.choices import GroupKind
-from accounts.models import User
-from accounts.services.groups import group_create, group_members_change
+from accounts.services.groups import group_members_change
 from core.audit import Actor
 from core.choices import Source
-from licensing.models import PendingLicense
-from licensing.selectors.assignments import pool_rows_visible, scope_of
-from licensing.selectors.groups import groups_holding, user_pending_licenses, users_with_subscription_licenses
-from licensing.selectors.subscriptions import subscription_get
+from licensing.selectors.groups import group_licenses_counted
+from licensing.selectors.sources import users_licenses
 from licensing.services.assignments import user_licenses_change
 from licensing.services.group_licenses import group_licenses_change
-from tests.factories import LicensePoolFactory, UserFactory
+from tests.factories import GroupFactory, UserFactory
 
-SYSTEM = Actor(None, Source.CLI, label="test")
+SYSTEM = Actor(None, Source.SYSTEM)
 
 
-def group_with(org, name: str, *products, members=(), subscription=None):
-    group = group_create(by=SYSTEM, name=name, kind=GroupKind.ASSIGNED)
-    group_licenses_change(by=SYSTEM, group=group, subscription=subscription or org.s, add=list(products))
-    group_members_change(by=SYSTEM, group=group, add=list(members))
+@pytest.fixture
+def sales(org):
+    """Adele, Alex and Henrietta in one group holding E3 (plenty) and Visio (Henrietta holds the only one)."""
+    group = GroupFactory(name="Sales")
+    group_members_change(group=group, add=[org.adele, org.alex, org.henrietta], by=SYSTEM)
+    group_licenses_change(group=group, subscription=org.s, add=[org.e3, org.visio], by=SYSTEM)
     return group
 
 
-def page_of(org, *users, subscription=None) -> dict[str, list[tuple]]:
-    """users_with_subscription_licenses for `users`, as {display name: [(sku, direct, group names, pending,
-    reason)]}."""
-    subscription = subscription_get(actor=None, subscription_id=(subscription or org.s).pk)
-    rows = users_with_subscription_licenses(
-        users=User.objects.filter(pk__in=[user.pk for user in users]).order_by("display_name"),
-        pools=subscription.pools.all(),
-    )
-    return {
-        person.display_name: [
-            (
-                license.pool.product.sku_part_number,
-                license.sources.direct,
-                [group.name for group in license.sources.groups],
-                license.sources.pending,
-                license.reason,
-            )
-            for license in person.subscription_licenses
-        ]
-        for person in rows
+def test_a_groups_pools_count_its_members_holding_and_waiting(org, sales):
+    other = GroupFactory(name="Others")
+    group_members_change(group=other, add=[UserFactory()], by=SYSTEM)
+    group_licenses_change(group=other, subscription=org.s, add=[org.visio], by=SYSTEM)  # waits too, not a member
+
+    counted = {
+        license.pool.product.sku_part_number: (license.members_holding, license.members_waiting)
+        for license in group_licenses_counted(group=sales, actor=None)
     }
 
-
-def test_a_page_of_users_carries_every_source_and_state_in_one_query(org):
-    group_with(org, "sales", org.e3, org.visio, members=[org.adele, org.alex])
-    group_with(org, "Marketing", org.e3, members=[org.alex])
-    with CaptureQueriesContext(connection) as captured:
-        rows = page_of(org, org.adele, org.alex, org.henrietta, org.users["member"])
-    assert len(captured.captured_queries) == 3  # the subscription and its pools, then the page
-    assert rows == {
-        "Adele Vance": [
-            ("OFFICESERIES_E3", False, ["sales"], False, ""),
-            ("VISIO_P2", False, ["sales"], True, "not enough licenses"),
-        ],
-        "Alex Wilber": [
-            ("OFFICESERIES_E3", True, ["Marketing", "sales"], False, ""),  # by name, whatever the case
-            ("VISIO_P2", False, ["sales"], True, "not enough licenses"),
-        ],
-        "Henrietta Mueller": [("VISIO_P2", True, [], False, "")],
-        "Morgan Member": [],
-    }
+    assert counted == {"OFFICESERIES_E3": (3, 0), "VISIO_P2": (1, 2)}
 
 
-def test_a_group_of_another_subscription_is_no_source_here(org):
-    group_with(org, "Fabrikam", org.e3, members=[org.alex], subscription=org.t)
-    assert page_of(org, org.alex) == {"Alex Wilber": [("OFFICESERIES_E3", True, [], False, "")]}
-    assert page_of(org, org.alex, subscription=org.t) == {
-        "Alex Wilber": [("OFFICESERIES_E3", True, ["Fabrikam"], False, "")]
-    }
+def test_a_subscription_administrator_counts_only_their_subscriptions_pools(org, sales, out_of_scope_admin):
+    assert list(group_licenses_counted(group=sales, actor=out_of_scope_admin)) == []
 
 
-def test_more_pools_than_one_mask_holds(org):
-    """Past 62 pools the masks go on in a second one: the 63rd pool's license and line are found."""
-    pools = LicensePoolFactory.create_batch(63, subscription=org.t, quantity=1)
-    last = sorted(pools, key=lambda pool: pool.product.name)[-1]
-    user_licenses_change(by=SYSTEM, user=org.adele, subscription=org.t, add=[last.product])
-    group_with(org, "Late", last.product, members=[org.henrietta], subscription=org.t)
-    rows = page_of(org, org.adele, org.henrietta, subscription=org.t)
-    sku = last.product.sku_part_number
-    assert rows["Adele Vance"] == [(sku, True, [], False, "")]
-    assert rows["Henrietta Mueller"] == [(sku, False, ["Late"], True, "not enough licenses")]
+def test_users_licenses_lists_held_and_pending_with_their_sources(org, sales):
+    user_licenses_change(user=org.adele, subscription=org.s, add=[org.e5], by=SYSTEM)
+    nobody = UserFactory()
+
+    listed = users_licenses(user_ids=[org.adele.pk, nobody.pk], actor=None)
+
+    assert listed[nobody.pk] == []
+    entries = [
+        (entry.pool.product.sku_part_number, entry.state, entry.reason, entry.sources.direct, entry.sources.groups)
+        for entry in listed[org.adele.pk]
+    ]
+    assert entries == [
+        ("OFFICESERIES_E3", "active", None, False, [sales]),
+        ("OFFICESERIES_E5", "active", None, True, []),
+        ("VISIO_P2", "pending", "not_enough_licenses", False, [sales]),
+    ]
 
 
-def test_a_subscription_without_pools_gives_rows_without_licenses(org):
-    rows = users_with_subscription_licenses(users=User.objects.filter(pk=org.alex.pk), pools=[])
-    assert [person.subscription_licenses for person in rows] == [[]]
+def test_users_licenses_shows_only_what_the_admin_sees(org, sales, out_of_scope_admin):
+    listed = users_licenses(user_ids=[org.adele.pk, org.alex.pk], actor=out_of_scope_admin)
+
+    assert listed[org.adele.pk] == []  # her E3 and her place in Visio's line are in S
+    assert [entry.pool for entry in listed[org.alex.pk]] == [org.pool_t_e3]
 
 
-def test_the_groups_that_hold_the_pools_come_with_them_by_name_each_once(org):
-    group_with(org, "sales", org.e3, org.visio)
-    group_with(org, "Marketing", org.e5)
-    group_with(org, "Fabrikam", org.e3, subscription=org.t)
-    subscription = subscription_get(actor=None, subscription_id=org.s.pk, with_groups=True)
-    assert [group.name for group in groups_holding(subscription.pools.all())] == ["Marketing", "sales"]
-    bare = subscription_get(actor=None, subscription_id=org.t.pk, with_groups=True)
-    assert [group.name for group in groups_holding(bare.pools.all())] == ["Fabrikam"]
+def test_users_licenses_costs_six_queries_whatever_the_number_of_users(org, sales):
+    people = UserFactory.create_batch(20)
+    group_members_change(group=sales, add=people, by=SYSTEM)
 
-
-def test_the_licenses_a_user_waits_for_as_each_admin_sees_them(org, out_of_scope_admin):
-    group_with(org, "Sales", org.visio, members=[org.adele])
-    t_pool = LicensePoolFactory(subscription=org.t, quantity=0)
-    group_with(org, "Fabrikam", t_pool.product, members=[org.adele], subscription=org.t)
-
-    def waits(actor) -> list[str]:
-        return [wait.pool.product.name for wait in user_pending_licenses(user=org.adele, actor=actor)]
-
-    assert waits(None) == ["OfficeSeries Visio Plan 2", t_pool.product.name]  # by subscription name
-    assert waits(org.users["subscription_admin"]) == ["OfficeSeries Visio Plan 2"]
-    assert waits(out_of_scope_admin) == [t_pool.product.name]
-    assert waits(org.users["global_admin"]) == waits(None)
-
-
-@pytest.mark.parametrize("in_memory", [True, False])
-def test_pool_rows_visible_narrows_any_rows_of_a_pool_to_the_readers_scope(org, out_of_scope_admin, in_memory):
-    group_with(org, "Sales", org.visio, members=[org.adele, UserFactory()])
-    pools = [org.pool_visio, org.pool_t_e3] if in_memory else None
-    rows = PendingLicense.objects.all()
-    assert pool_rows_visible(rows, scope=scope_of(org.users["subscription_admin"]), pools=pools).count() == 2
-    assert pool_rows_visible(rows, scope=scope_of(org.users["user_admin"]), pools=pools).count() == 2
-    assert pool_rows_visible(rows, scope=None, pools=pools).count() == 2
-    assert pool_rows_visible(rows, scope=scope_of(out_of_scope_admin), pools=pools).count() == 0
+    for user_ids in ([org.adele.pk], [org.adele.pk, *[person.pk for person in people]]):
+        with CaptureQueriesContext(connection) as captured:
+            users_licenses(user_ids=user_ids, actor=None)
+        assert len(captured) == 6

@@ -16,7 +16,8 @@ from core.errors import LicenseInherited, NotEnoughLicenses, NotFound, Permissio
 from core.models import AuditEvent
 from licensing.choices import SubscriptionStatus
 from licensing.models import LicenseAssignment, LicensePool, PendingLicense
-from licensing.selectors.groups import license_sources, licenses_freed_by_group_delete, pool_line
+from licensing.selectors.groups import licenses_freed_by_group_delete, pool_line
+from licensing.selectors.sources import license_sources
 from licensing.services.group_licenses import group_licenses_change, pools_reprocess
 from licensing.services.subscriptions import subscription_set_status
 from tests.factories import GroupFactory, LicensePoolFactory, RoleAssignmentFactory, UserFactory

@@ -1,0 +1,271 @@
+"""Where each user's licenses come from, as the pages and the API show them: direct and from which groups, held
+or waited for (README, "Group licenses"), read at a fixed number of queries whatever the number of users."""
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Aggregate,
+    BigIntegerField,
+    Case,
+    Exists,
+    Func,
+    JSONField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+
+from accounts.models import Group, GroupMembership, User
+
+from ..models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense
+from .assignments import assignments_visible, pool_rows_visible, scope_of
+from .groups import PENDING_REASON_WORDS, pending_reason
+
+
+@dataclass
+class LicenseSources:
+    """Where one user's license of one pool comes from, and whether they hold it or wait for it."""
+
+    direct: bool = False
+    groups: list[Group] = field(default_factory=list)
+    pending: bool = False
+
+    @property
+    def inherited(self) -> bool:
+        return bool(self.groups)
+
+
+def license_sources(*, user_ids: Iterable[int], pools: Iterable[LicensePool]) -> dict[tuple[int, int], LicenseSources]:
+    """The sources and state of every license these users hold or wait for in these pools, by (user id, pool id):
+    four queries whatever the number of users and pools."""
+    user_ids, pool_ids = list(user_ids), [pool.pk for pool in pools]
+    sources: dict[tuple[int, int], LicenseSources] = defaultdict(LicenseSources)
+    for user_id, pool_id in LicenseAssignment.objects.filter(
+        user_id__in=user_ids, pool_id__in=pool_ids, direct=True
+    ).values_list("user_id", "pool_id"):
+        sources[user_id, pool_id].direct = True
+    memberships = GroupMembership.objects.filter(user_id__in=user_ids).filter(
+        Exists(GroupLicense.objects.filter(group_id=OuterRef("group_id"), pool_id__in=pool_ids))
+    )
+    groups_of_user: dict[int, list[int]] = defaultdict(list)
+    for user_id, group_id in memberships.values_list("user_id", "group_id"):
+        groups_of_user[user_id].append(group_id)
+    pools_of_group: dict[int, list[int]] = defaultdict(list)
+    group_licenses_of = GroupLicense.objects.filter(pool_id__in=pool_ids, group_id__in=memberships.values("group_id"))
+    groups = {}
+    for license in group_licenses_of.select_related("group").order_by("group__name"):
+        pools_of_group[license.group_id].append(license.pool_id)
+        groups[license.group_id] = license.group
+    for user_id, group_ids in groups_of_user.items():
+        for group in sorted((groups[pk] for pk in group_ids if pk in groups), key=lambda group: group.name.lower()):
+            for pool_id in pools_of_group[group.pk]:
+                sources[user_id, pool_id].groups.append(group)
+    for user_id, pool_id in PendingLicense.objects.filter(user_id__in=user_ids, pool_id__in=pool_ids).values_list(
+        "user_id", "pool_id"
+    ):
+        sources[user_id, pool_id].pending = True
+    return dict(sources)
+
+
+def user_pending_licenses(*, user: User, actor: User | None) -> QuerySet[PendingLicense]:
+    """The licenses `user` waits for, in the subscriptions `actor` may see, with their pool's product and
+    subscription."""
+    return (
+        pool_rows_visible(PendingLicense.objects.filter(user=user), scope=scope_of(actor))
+        .select_related("pool__product", "pool__subscription")
+        .order_by("pool__subscription__name", "pool__product__name")
+    )
+
+
+class JSONList(Aggregate):
+    """The values as one JSON array (PostgreSQL's JSONB_AGG, SQLite's JSON_GROUP_ARRAY), so that a row carries
+    the many rows of another table it relates to in its own query. NULL over no rows."""
+
+    function = "JSONB_AGG"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
+
+
+class JSONRow(Func):
+    """Its arguments as one JSON array. Django's JSONObject would do, but on SQLite its first use on a connection
+    probes the JSON support with queries of its own, which would make a page's query count depend on what ran
+    before it."""
+
+    function = "JSONB_BUILD_ARRAY"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSON_ARRAY", **extra_context)
+
+
+def groups_holding_pool() -> Subquery:
+    """The groups that hold the outer pool, as a JSON list of [id, name] (NULL when none): an annotation of a
+    page's pools, for the choices of a filter by source without a query of its own."""
+    holders = (
+        GroupLicense.objects.filter(pool=OuterRef("pk"))
+        .order_by()
+        .values("pool")
+        .annotate(groups=JSONList(JSONRow("group_id", "group__name")))
+        .values("groups")
+    )
+    return Subquery(holders, output_field=JSONField())
+
+
+def groups_holding(pools: Iterable[LicensePool]) -> list[Group]:
+    """The groups that hold any of `pools` (annotated with groups_holding_pool), by name, each once (with their id
+    and name only)."""
+    names = {group_id: name for pool in pools for group_id, name in pool.holding_groups or ()}
+    return _by_name(Group(pk=group_id, name=name) for group_id, name in names.items())
+
+
+def _by_name(groups: Iterable[Group]) -> list[Group]:
+    return sorted(groups, key=lambda group: (group.name.lower(), group.pk))
+
+
+@dataclass
+class PoolLicense:
+    """One license a user holds or waits for, in a list of their licenses: its pool and where it comes from."""
+
+    pool: LicensePool
+    sources: LicenseSources
+
+    @property
+    def reason(self) -> str:
+        """Why it waits, in words ("" when it is held)."""
+        return PENDING_REASON_WORDS[pending_reason(self.pool)] if self.sources.pending else ""
+
+
+# Pools per bit mask: a mask is a sum of distinct powers of two, and must fit a signed 64-bit integer.
+POOLS_PER_MASK = 62
+
+
+def users_with_subscription_licenses(*, users: QuerySet[User], pools: Sequence[LicensePool]) -> list[User]:
+    """The rows of `users` (a page: a sliced queryset), each with `subscription_licenses`: a PoolLicense for each
+    pool of `pools` (one subscription's, in display order, loaded with their subscription) whose license the user
+    holds or waits for, with its sources.
+
+    One query whatever the page size: the page's ids are chosen in a subquery, and each of those rows carries bit
+    masks of the pools it holds, holds directly and waits for, each summed by a correlated subquery over its own
+    rows (an index probe on (user, pool)), and the JSON list of the groups that give it those pools. An aggregate
+    cannot be turned into a hash of a whole pool's holders, so the work is per row shown.
+    """
+    pools = list(pools)
+    if not pools:
+        people = list(users)
+        for person in people:
+            person.subscription_licenses = []
+        return people
+    chunks = [pools[start : start + POOLS_PER_MASK] for start in range(0, len(pools), POOLS_PER_MASK)]
+    kinds = {
+        "held": LicenseAssignment.objects.all(),
+        "direct": LicenseAssignment.objects.filter(direct=True),
+        "pending": PendingLicense.objects.all(),
+    }
+    masks = {
+        f"{kind}_{number}": _pool_mask(rows, chunk)
+        for kind, rows in kinds.items()
+        for number, chunk in enumerate(chunks)
+    }
+    rows = (
+        User.objects.filter(pk__in=users.values("pk"))
+        .annotate(**masks, license_groups=_groups_giving(pools))
+        .order_by(*users.query.order_by)
+    )
+    people = list(rows)
+    for person in people:
+        groups_of_pool: dict[int, list[Group]] = defaultdict(list)
+        for pool_id, group_id, name in person.license_groups or ():
+            groups_of_pool[pool_id].append(Group(pk=group_id, name=name))
+        person.subscription_licenses = []
+        for number, chunk in enumerate(chunks):
+            held, direct, pending = (getattr(person, f"{kind}_{number}") or 0 for kind in kinds)
+            for bit, pool in enumerate(chunk):
+                if (held | pending) >> bit & 1:
+                    sources = LicenseSources(
+                        direct=bool(direct >> bit & 1),
+                        groups=_by_name(groups_of_pool[pool.pk]),
+                        pending=bool(pending >> bit & 1),
+                    )
+                    person.subscription_licenses.append(PoolLicense(pool=pool, sources=sources))
+    return people
+
+
+def _pool_mask(rows: QuerySet, pools: Sequence[LicensePool]) -> Subquery:
+    """The sum of 2**i over the pools[i] of which `rows` (of a model with user and pool) has one of the outer user
+    (NULL when none)."""
+    bits = Case(
+        *(When(pool_id=pool.pk, then=Value(1 << bit)) for bit, pool in enumerate(pools)),
+        output_field=BigIntegerField(),
+    )
+    mask = (
+        rows.filter(user=OuterRef("pk"), pool__in=pools)
+        .order_by()
+        .values("user")
+        .annotate(mask=Sum(bits))
+        .values("mask")
+    )
+    return Subquery(mask, output_field=BigIntegerField())
+
+
+def _groups_giving(pools: Sequence[LicensePool]) -> Subquery:
+    """The groups of the outer user that hold any of `pools`, as a JSON list of [pool id, group id, group name]
+    (NULL when none)."""
+    given = (
+        GroupMembership.objects.filter(user=OuterRef("pk"), group__licenses__pool__in=pools)
+        .order_by()
+        .values("user")
+        .annotate(groups=JSONList(JSONRow("group__licenses__pool_id", "group_id", "group__name")))
+        .values("groups")
+    )
+    return Subquery(given, output_field=JSONField())
+
+
+@dataclass
+class UserLicense:
+    """A license a user holds (`assignment`) or waits for (`waiting`, their place in the pool's line), with its
+    sources: one entry of a user's licenses as the API lists them."""
+
+    user_id: int
+    pool: LicensePool
+    assignment: LicenseAssignment | None = None
+    waiting: PendingLicense | None = None
+    sources: LicenseSources = field(default_factory=LicenseSources)
+
+    @property
+    def state(self) -> str:
+        return "active" if self.assignment is not None else "pending"
+
+    @property
+    def reason(self) -> str | None:
+        """Why the user waits (pending_reason); None for a license they hold."""
+        return None if self.assignment is not None else pending_reason(self.pool)
+
+
+def users_licenses(*, user_ids: Collection[int], actor: User | None) -> dict[int, list[UserLicense]]:
+    """Every license these users hold or wait for in the subscriptions `actor` may see, by user id (every id is a
+    key), each list by subscription and product name. Six queries whatever the number of users: the assignments,
+    the places in lines, and license_sources."""
+    scope = scope_of(actor)
+    held = (
+        assignments_visible(scope=scope)
+        .filter(user_id__in=user_ids)
+        .select_related("pool__product", "pool__subscription", "assigned_by")
+    )
+    waiting = PendingLicense.objects.filter(user_id__in=user_ids).select_related("pool__product", "pool__subscription")
+    if scope is not None:
+        waiting = scope.filter_subscriptions(waiting, "pool__subscription_id")
+    entries = [UserLicense(row.user_id, row.pool, assignment=row) for row in held]
+    entries += [UserLicense(row.user_id, row.pool, waiting=row) for row in waiting]
+    sources = license_sources(user_ids=user_ids, pools={entry.pool.pk: entry.pool for entry in entries}.values())
+    listed: dict[int, list[UserLicense]] = {user_id: [] for user_id in user_ids}
+    for entry in sorted(entries, key=lambda entry: (entry.pool.subscription.name, entry.pool.product.name)):
+        entry.sources = sources.get((entry.user_id, entry.pool.pk), entry.sources)
+        listed[entry.user_id].append(entry)
+    return listed

@@ -1,0 +1,131 @@
+"""licensing.selectors.sources, the page-level reads: a page of users with each license's sources and state in one
+query, the groups that hold a subscription's pools, and the licenses a user waits for as each admin sees them."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.choices import GroupKind
+from accounts.models import User
+from accounts.services.groups import group_create, group_members_change
+from core.audit import Actor
+from core.choices import Source
+from licensing.models import PendingLicense
+from licensing.selectors.assignments import pool_rows_visible, scope_of
+from licensing.selectors.sources import groups_holding, user_pending_licenses, users_with_subscription_licenses
+from licensing.selectors.subscriptions import subscription_get
+from licensing.services.assignments import user_licenses_change
+from licensing.services.group_licenses import group_licenses_change
+from tests.factories import LicensePoolFactory, UserFactory
+
+SYSTEM = Actor(None, Source.CLI, label="test")
+
+
+def group_with(org, name: str, *products, members=(), subscription=None):
+    group = group_create(by=SYSTEM, name=name, kind=GroupKind.ASSIGNED)
+    group_licenses_change(by=SYSTEM, group=group, subscription=subscription or org.s, add=list(products))
+    group_members_change(by=SYSTEM, group=group, add=list(members))
+    return group
+
+
+def page_of(org, *users, subscription=None) -> dict[str, list[tuple]]:
+    """users_with_subscription_licenses for `users`, as {display name: [(sku, direct, group names, pending,
+    reason)]}."""
+    subscription = subscription_get(actor=None, subscription_id=(subscription or org.s).pk)
+    rows = users_with_subscription_licenses(
+        users=User.objects.filter(pk__in=[user.pk for user in users]).order_by("display_name"),
+        pools=subscription.pools.all(),
+    )
+    return {
+        person.display_name: [
+            (
+                license.pool.product.sku_part_number,
+                license.sources.direct,
+                [group.name for group in license.sources.groups],
+                license.sources.pending,
+                license.reason,
+            )
+            for license in person.subscription_licenses
+        ]
+        for person in rows
+    }
+
+
+def test_a_page_of_users_carries_every_source_and_state_in_one_query(org):
+    group_with(org, "sales", org.e3, org.visio, members=[org.adele, org.alex])
+    group_with(org, "Marketing", org.e3, members=[org.alex])
+    with CaptureQueriesContext(connection) as captured:
+        rows = page_of(org, org.adele, org.alex, org.henrietta, org.users["member"])
+    assert len(captured.captured_queries) == 3  # the subscription and its pools, then the page
+    assert rows == {
+        "Adele Vance": [
+            ("OFFICESERIES_E3", False, ["sales"], False, ""),
+            ("VISIO_P2", False, ["sales"], True, "not enough licenses"),
+        ],
+        "Alex Wilber": [
+            ("OFFICESERIES_E3", True, ["Marketing", "sales"], False, ""),  # by name, whatever the case
+            ("VISIO_P2", False, ["sales"], True, "not enough licenses"),
+        ],
+        "Henrietta Mueller": [("VISIO_P2", True, [], False, "")],
+        "Morgan Member": [],
+    }
+
+
+def test_a_group_of_another_subscription_is_no_source_here(org):
+    group_with(org, "Fabrikam", org.e3, members=[org.alex], subscription=org.t)
+    assert page_of(org, org.alex) == {"Alex Wilber": [("OFFICESERIES_E3", True, [], False, "")]}
+    assert page_of(org, org.alex, subscription=org.t) == {
+        "Alex Wilber": [("OFFICESERIES_E3", True, ["Fabrikam"], False, "")]
+    }
+
+
+def test_more_pools_than_one_mask_holds(org):
+    """Past 62 pools the masks go on in a second one: the 63rd pool's license and line are found."""
+    pools = LicensePoolFactory.create_batch(63, subscription=org.t, quantity=1)
+    last = sorted(pools, key=lambda pool: pool.product.name)[-1]
+    user_licenses_change(by=SYSTEM, user=org.adele, subscription=org.t, add=[last.product])
+    group_with(org, "Late", last.product, members=[org.henrietta], subscription=org.t)
+    rows = page_of(org, org.adele, org.henrietta, subscription=org.t)
+    sku = last.product.sku_part_number
+    assert rows["Adele Vance"] == [(sku, True, [], False, "")]
+    assert rows["Henrietta Mueller"] == [(sku, False, ["Late"], True, "not enough licenses")]
+
+
+def test_a_subscription_without_pools_gives_rows_without_licenses(org):
+    rows = users_with_subscription_licenses(users=User.objects.filter(pk=org.alex.pk), pools=[])
+    assert [person.subscription_licenses for person in rows] == [[]]
+
+
+def test_the_groups_that_hold_the_pools_come_with_them_by_name_each_once(org):
+    group_with(org, "sales", org.e3, org.visio)
+    group_with(org, "Marketing", org.e5)
+    group_with(org, "Fabrikam", org.e3, subscription=org.t)
+    subscription = subscription_get(actor=None, subscription_id=org.s.pk, with_groups=True)
+    assert [group.name for group in groups_holding(subscription.pools.all())] == ["Marketing", "sales"]
+    bare = subscription_get(actor=None, subscription_id=org.t.pk, with_groups=True)
+    assert [group.name for group in groups_holding(bare.pools.all())] == ["Fabrikam"]
+
+
+def test_the_licenses_a_user_waits_for_as_each_admin_sees_them(org, out_of_scope_admin):
+    group_with(org, "Sales", org.visio, members=[org.adele])
+    t_pool = LicensePoolFactory(subscription=org.t, quantity=0)
+    group_with(org, "Fabrikam", t_pool.product, members=[org.adele], subscription=org.t)
+
+    def waits(actor) -> list[str]:
+        return [wait.pool.product.name for wait in user_pending_licenses(user=org.adele, actor=actor)]
+
+    assert waits(None) == ["OfficeSeries Visio Plan 2", t_pool.product.name]  # by subscription name
+    assert waits(org.users["subscription_admin"]) == ["OfficeSeries Visio Plan 2"]
+    assert waits(out_of_scope_admin) == [t_pool.product.name]
+    assert waits(org.users["global_admin"]) == waits(None)
+
+
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_pool_rows_visible_narrows_any_rows_of_a_pool_to_the_readers_scope(org, out_of_scope_admin, in_memory):
+    group_with(org, "Sales", org.visio, members=[org.adele, UserFactory()])
+    pools = [org.pool_visio, org.pool_t_e3] if in_memory else None
+    rows = PendingLicense.objects.all()
+    assert pool_rows_visible(rows, scope=scope_of(org.users["subscription_admin"]), pools=pools).count() == 2
+    assert pool_rows_visible(rows, scope=scope_of(org.users["user_admin"]), pools=pools).count() == 2
+    assert pool_rows_visible(rows, scope=None, pools=pools).count() == 2
+    assert pool_rows_visible(rows, scope=scope_of(out_of_scope_admin), pools=pools).count() == 0
