@@ -16,7 +16,7 @@ from core.choices import Source
 from core.ids import id_field
 from licensing.filtersets import UserLicenseFilterSet
 from licensing.models import Subscription
-from licensing.selectors.assignments import user_licenses_version
+from licensing.selectors.assignments import licenses_version
 from licensing.selectors.products import products_resolve
 from licensing.selectors.sources import users_licenses
 from licensing.selectors.subscriptions import subscription_get
@@ -145,12 +145,13 @@ class UserViewSet(
         user = self.get_object()
         if request.method != "GET":
             self._change_licenses(request, user)
-        # The version first: a change between the two reads leaves it older than the body, never newer, so an
-        # If-Match with it is refused (412) rather than applied to licenses the caller has not seen.
-        version = user_licenses_version(user=user, actor=request.user)
         licenses = users_licenses(user_ids=[user.pk], actor=request.user)[user.pk]
         response = Response(UserLicensesSerializer({"user": user, "licenses": licenses}).data)
-        response["ETag"] = version
+        # The version of exactly the rows in the body: an If-Match with it is refused (412) if anything changed.
+        response["ETag"] = licenses_version(
+            held=[(entry.assignment.pk, entry.assignment.direct) for entry in licenses if entry.assignment],
+            waiting=[entry.waiting.pk for entry in licenses if entry.waiting],
+        )
         return response
 
     def _change_licenses(self, request, user: User) -> None:

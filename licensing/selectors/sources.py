@@ -49,6 +49,18 @@ def license_sources(*, user_ids: Iterable[int], pools: Iterable[LicensePool]) ->
         user_id__in=user_ids, pool_id__in=pool_ids, direct=True
     ).values_list("user_id", "pool_id"):
         sources[user_id, pool_id].direct = True
+    for key, groups in groups_giving_pools(user_ids=user_ids, pool_ids=pool_ids).items():
+        sources[key].groups = groups
+    for user_id, pool_id in PendingLicense.objects.filter(user_id__in=user_ids, pool_id__in=pool_ids).values_list(
+        "user_id", "pool_id"
+    ):
+        sources[user_id, pool_id].pending = True
+    return dict(sources)
+
+
+def groups_giving_pools(*, user_ids: list[int], pool_ids: list[int]) -> dict[tuple[int, int], list[Group]]:
+    """The groups through which each of these users has each of these pools, by (user id, pool id), by name: two
+    queries."""
     memberships = GroupMembership.objects.filter(user_id__in=user_ids).filter(
         Exists(GroupLicense.objects.filter(group_id=OuterRef("group_id"), pool_id__in=pool_ids))
     )
@@ -61,15 +73,12 @@ def license_sources(*, user_ids: Iterable[int], pools: Iterable[LicensePool]) ->
     for license in group_licenses_of.select_related("group").order_by("group__name"):
         pools_of_group[license.group_id].append(license.pool_id)
         groups[license.group_id] = license.group
+    giving: dict[tuple[int, int], list[Group]] = defaultdict(list)
     for user_id, group_ids in groups_of_user.items():
         for group in sorted((groups[pk] for pk in group_ids if pk in groups), key=lambda group: group.name.lower()):
             for pool_id in pools_of_group[group.pk]:
-                sources[user_id, pool_id].groups.append(group)
-    for user_id, pool_id in PendingLicense.objects.filter(user_id__in=user_ids, pool_id__in=pool_ids).values_list(
-        "user_id", "pool_id"
-    ):
-        sources[user_id, pool_id].pending = True
-    return dict(sources)
+                giving[user_id, pool_id].append(group)
+    return giving
 
 
 def user_pending_licenses(*, user: User, actor: User | None) -> QuerySet[PendingLicense]:
@@ -250,8 +259,8 @@ class UserLicense:
 
 def users_licenses(*, user_ids: Collection[int], actor: User | None) -> dict[int, list[UserLicense]]:
     """Every license these users hold or wait for in the subscriptions `actor` may see, by user id (every id is a
-    key), each list by subscription and product name. Six queries whatever the number of users: the assignments,
-    the places in lines, and license_sources."""
+    key), each list by subscription and product name. Four queries whatever the number of users: the assignments,
+    the places in lines, and the groups that give them."""
     scope = scope_of(actor)
     held = (
         assignments_visible(scope=scope)
@@ -263,9 +272,13 @@ def users_licenses(*, user_ids: Collection[int], actor: User | None) -> dict[int
         waiting = scope.filter_subscriptions(waiting, "pool__subscription_id")
     entries = [UserLicense(row.user_id, row.pool, assignment=row) for row in held]
     entries += [UserLicense(row.user_id, row.pool, waiting=row) for row in waiting]
-    sources = license_sources(user_ids=user_ids, pools={entry.pool.pk: entry.pool for entry in entries}.values())
+    giving = groups_giving_pools(user_ids=list(user_ids), pool_ids=list({entry.pool.pk for entry in entries}))
     listed: dict[int, list[UserLicense]] = {user_id: [] for user_id in user_ids}
     for entry in sorted(entries, key=lambda entry: (entry.pool.subscription.name, entry.pool.product.name)):
-        entry.sources = sources.get((entry.user_id, entry.pool.pk), entry.sources)
+        entry.sources = LicenseSources(
+            direct=entry.assignment is not None and entry.assignment.direct,
+            groups=giving.get((entry.user_id, entry.pool.pk), []),
+            pending=entry.waiting is not None,
+        )
         listed[entry.user_id].append(entry)
     return listed
