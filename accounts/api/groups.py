@@ -1,7 +1,7 @@
 """REST endpoints of groups and their members (README, "Groups"): every admin reads them, Global and User
 Administrators change them. A group's members come with an ETag that a change may send back as If-Match."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -21,16 +21,9 @@ from accounts.services.groups import group_create, group_delete, group_members_c
 from core.audit import Actor
 from core.choices import Source
 from officeseries.api.exceptions import if_match_versions
+from officeseries.api.schema import version_headers
 
-ETAG = OpenApiParameter(
-    "ETag", str, OpenApiParameter.HEADER, response=[200], description="The version of the group's members."
-)
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    description="An ETag from a GET: the change is refused with 412 if the members have changed since.",
-)
+ETAG, IF_MATCH = version_headers("the group's members")
 
 
 class GroupViewSet(

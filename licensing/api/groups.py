@@ -3,7 +3,7 @@ a group holds, which its members hold or wait for. It lives in licensing, which 
 serves the rest of `groups/`, never imports licensing."""
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -17,18 +17,11 @@ from licensing.selectors.products import products_resolve
 from licensing.selectors.subscriptions import subscription_get
 from licensing.services.group_licenses import group_licenses_change
 from officeseries.api.exceptions import if_match_versions
+from officeseries.api.schema import version_headers
 
 from .serializers import GroupLicensesSerializer, LicensesChangeSerializer
 
-ETAG = OpenApiParameter(
-    "ETag", str, OpenApiParameter.HEADER, response=[200], description="The version of the group's licenses."
-)
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    description="An ETag from a GET: the change is refused with 412 if the group's licenses have changed since.",
-)
+ETAG, IF_MATCH = version_headers("the group's licenses")
 
 
 class GroupLicensesViewSet(viewsets.GenericViewSet):

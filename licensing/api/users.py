@@ -2,7 +2,7 @@
 licenses (`users/{id}/licenses/`, with an ETag that a write may send back as If-Match)."""
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -22,20 +22,13 @@ from licensing.selectors.sources import users_licenses
 from licensing.selectors.subscriptions import subscription_get
 from licensing.services.assignments import user_licenses_change, user_licenses_set
 from officeseries.api.exceptions import if_match_versions
+from officeseries.api.schema import version_headers
 
 from .serializers import LicensesChangeSerializer, LicensesSetSerializer, UserLicensesSerializer, UserSerializer
 
 _subscription_id = id_field("Subscription id.")
 
-ETAG = OpenApiParameter(
-    "ETag", str, OpenApiParameter.HEADER, response=[200], description="The version of the user's licenses."
-)
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    description="An ETag from a GET: the change is refused with 412 if the licenses have changed since.",
-)
+ETAG, IF_MATCH = version_headers("the user's licenses")
 
 
 class UserFilterBackend(DjangoFilterBackend):

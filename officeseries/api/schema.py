@@ -2,7 +2,7 @@
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 
 from .authentication import BearerTokenAuthentication
@@ -74,3 +74,18 @@ class AutoSchema(openapi.AutoSchema):
                 ),
             )
         return responses
+
+
+def version_headers(versioned: str) -> tuple[OpenApiParameter, OpenApiParameter]:
+    """The `ETag` header a read of `versioned` ("the user's licenses") returns, and the `If-Match` a write may send
+    back with it."""
+    etag = OpenApiParameter(
+        "ETag", str, OpenApiParameter.HEADER, response=[200], description=f"The version of {versioned}."
+    )
+    if_match = OpenApiParameter(
+        "If-Match",
+        str,
+        OpenApiParameter.HEADER,
+        description=f"An ETag from a GET: the change is refused with 412 if {versioned} have changed since.",
+    )
+    return etag, if_match
