@@ -55,13 +55,7 @@ class Baseline:
 
 def pool_drifts(pools: Sequence[LicensePool]) -> list[PoolDrift]:
     """The pools, as the caller loaded (and perhaps locked) them, whose counter is not their number of rows."""
-    rows = dict(
-        LicenseAssignment.objects.filter(pool__in=[pool.pk for pool in pools])
-        .order_by()
-        .values("pool_id")
-        .annotate(rows=Count("pk"))
-        .values_list("pool_id", "rows")
-    )
+    rows = _rows_per_pool(LicenseAssignment, pools)
     return [
         PoolDrift(pool=pool, recorded=pool.assigned, actual=rows.get(pool.pk, 0))
         for pool in pools
@@ -79,13 +73,7 @@ def counter_problems(pool_ids: Iterable[int] | None = None) -> list[str]:
             problems.append(f"pool {pool.pk}: {pool.assigned} assigned of {pool.quantity}")
         if pool.pk in drifts:
             problems.append(f"pool {pool.pk}: counter {pool.assigned}, {drifts[pool.pk].actual} assignment rows")
-    waiting = dict(
-        PendingLicense.objects.filter(pool__in=[pool.pk for pool in pools])
-        .order_by()
-        .values("pool_id")
-        .annotate(rows=Count("pk"))
-        .values_list("pool_id", "rows")
-    )
+    waiting = _rows_per_pool(PendingLicense, pools)
     problems += [
         f"pool {pool.pk}: pending counter {pool.pending}, {waiting.get(pool.pk, 0)} waiting"
         for pool in pools
@@ -193,6 +181,17 @@ def integrity_problems(pool_ids: Iterable[int] | None = None, *, since: Baseline
     """Every check of this module."""
     pool_ids = list(pool_ids) if pool_ids is not None else None
     return counter_problems(pool_ids) + source_problems(pool_ids) + audit_replay_problems(pool_ids, since=since)
+
+
+def _rows_per_pool(model: type[LicenseAssignment] | type[PendingLicense], pools: Sequence[LicensePool]) -> dict:
+    """How many rows of `model` (assignments, or places in the line) each of `pools` has, by pool id."""
+    return dict(
+        model.objects.filter(pool__in=[pool.pk for pool in pools])
+        .order_by()
+        .values("pool_id")
+        .annotate(rows=Count("pk"))
+        .values_list("pool_id", "rows")
+    )
 
 
 def _pools(pool_ids: Iterable[int] | None):

@@ -45,6 +45,17 @@ def require_assignable(subscription: Subscription) -> None:
         raise SubscriptionNotActive(subscription=subscription.name, status=status)
 
 
+def product_ids_apart(add: Iterable[Product], remove: Iterable[Product]) -> tuple[set[int], set[int]]:
+    """The ids of the products to add and to remove; a product on both lists is a validation_error."""
+    add_ids = {product.pk for product in add}
+    remove_ids = {product.pk for product in remove}
+    if add_ids & remove_ids:
+        raise ValidationFailed(
+            "A product cannot be both added and removed in one change.", skus=product_skus(add_ids & remove_ids)
+        )
+    return add_ids, remove_ids
+
+
 def product_skus(product_ids: Iterable[int]) -> list[str]:
     return sorted(Product.objects.filter(pk__in=product_ids).values_list("sku_part_number", flat=True))
 
@@ -84,12 +95,7 @@ def user_licenses_change(
     those versions (`selectors.assignments.user_licenses_version`).
     """
     require_license_management(by.user, subscription.pk)
-    add_ids = {product.pk for product in add}
-    remove_ids = {product.pk for product in remove}
-    if add_ids & remove_ids:
-        raise ValidationFailed(
-            "A product cannot be both added and removed in one change.", skus=product_skus(add_ids & remove_ids)
-        )
+    add_ids, remove_ids = product_ids_apart(add, remove)
     if not add_ids and not remove_ids and expected_versions is None:
         return LicenseChange()
     users_lock([user.pk])

@@ -13,11 +13,11 @@ from accounts.services.locks import group_lock, groups_write_lock
 from accounts.services.memberships import group_details
 from core.audit import Actor, audit_event_new, audit_record
 from core.choices import AuditAction
-from core.errors import PreconditionFailed, ProductNotInSubscription, ValidationFailed
+from core.errors import PreconditionFailed, ProductNotInSubscription
 
 from ..models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense, Product, Subscription
 from ..selectors.groups import group_licenses_version
-from .assignments import LicenseChange, product_skus
+from .assignments import LicenseChange, product_ids_apart, product_skus
 from .holders import group_sources_sync
 from .locks import pools_lock, pools_lock_all
 
@@ -37,12 +37,7 @@ def group_licenses_change(
     source, and the licenses freed go to the line. Adding a product the group has, or removing one it hasn't,
     changes nothing."""
     require_license_management(by.user, subscription.pk)
-    add_ids = {product.pk for product in add}
-    remove_ids = {product.pk for product in remove}
-    if add_ids & remove_ids:
-        raise ValidationFailed(
-            "A product cannot be both added and removed in one change.", skus=product_skus(add_ids & remove_ids)
-        )
+    add_ids, remove_ids = product_ids_apart(add, remove)
     groups_write_lock()  # memberships of dynamic groups change under the groups' SHARE lock: see each other
     group = group_lock(group.pk)
     if expected_versions is not None and (current := group_licenses_version(group)) not in expected_versions:
