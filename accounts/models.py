@@ -5,7 +5,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 
 from .choices import GroupKind, Role
 from .emails import normalize_email, validate_email_domain
@@ -40,7 +40,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person of the organisation: may hold licenses, and may be an admin (see RoleAssignment)."""
 
     # Stored in its normal form (see save()): one account per address, whatever case or form of domain is typed.
-    email = models.EmailField("email", max_length=254, unique=True, validators=[validate_email_domain])
+    # Empty (NULL) only for a user provisioned over SCIM without an address: kept, licensable, but cannot sign in.
+    email = models.EmailField(
+        "email", max_length=254, unique=True, null=True, blank=True, validators=[validate_email_domain]
+    )
+    # The identity provider's userName (SCIM), as it sent it; NULL for users it did not provision. A user's SCIM
+    # identity is this, or else the email (`identity`), unique without case across both.
+    user_name = models.CharField(max_length=254, null=True, blank=True)
+    external_id = models.CharField(
+        max_length=255, blank=True, default="", help_text="The identity provider's id of the user (SCIM externalId)."
+    )
     display_name = models.CharField(max_length=200, blank=True)
     department = models.CharField(max_length=100, blank=True)
     job_title = models.CharField(max_length=100, blank=True)
@@ -53,6 +62,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True, help_text="May sign in.")
     is_staff = models.BooleanField(default=False, help_text="May use the Django admin site.")
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    disabled_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the account was disabled; its licenses are reclaimed "
+        "a grace period later (settings.LICENSE_RECLAIM_GRACE_DAYS).",
+    )
+    licenses_reclaimed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the reclaim job took a disabled account's licenses: from then on no group gives it any.",
+    )
     session_epoch = models.PositiveIntegerField(
         default=0, editable=False, help_text="Raised when the account is disabled, which ends its sessions."
     )
@@ -67,18 +90,35 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["display_name", "email"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+            models.UniqueConstraint(Lower(Coalesce("user_name", "email")), name="user_identity_unique_ci"),
+            models.CheckConstraint(
+                condition=models.Q(email__isnull=False) | models.Q(user_name__isnull=False),
+                name="user_has_identity",
+            ),
         ]
         indexes = [
+            models.Index(fields=["external_id"], name="user_external_id_idx"),
             models.Index(fields=["display_name", "email"], name="user_name_idx"),
             models.Index(fields=["department"], name="user_department_idx"),
             models.Index(fields=["is_active"], name="user_active_idx"),
         ]
 
     def __str__(self) -> str:
-        return self.display_name or self.email
+        return self.display_name or self.label
+
+    @property
+    def identity(self) -> str:
+        """The SCIM userName: what the identity provider sent, or else the email."""
+        return self.user_name or self.email or ""
+
+    @property
+    def label(self) -> str:
+        """How the admin center names the user where a name is not enough (lists, the audit log): the email, or
+        the user name of one provisioned without an address."""
+        return self.email or self.user_name or ""
 
     def save(self, *args, **kwargs) -> None:
-        self.email = UserManager.normalize_email(self.email)
+        self.email = UserManager.normalize_email(self.email) or None
         super().save(*args, **kwargs)
 
     def get_session_auth_hash(self) -> str:
@@ -95,7 +135,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return f"{password_hash}:{self.session_epoch}" if self.session_epoch else password_hash
 
     def get_full_name(self) -> str:
-        return self.display_name or self.email
+        return self.display_name or self.label
 
     def get_short_name(self) -> str:
         return self.get_full_name()
@@ -155,7 +195,11 @@ class Group(models.Model):
     kind = models.CharField(max_length=16, choices=GroupKind.choices)
     rule = models.JSONField(default=dict, blank=True, help_text="A dynamic group's rule; empty for assigned groups.")
     members = models.ManyToManyField(User, through="GroupMembership", related_name="member_groups")
+    external_id = models.CharField(
+        max_length=255, blank=True, default="", help_text="The identity provider's id of the group (SCIM externalId)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name", "pk"]

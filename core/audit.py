@@ -23,7 +23,9 @@ BATCH_SIZE = 2000
 ID_CHUNK = 5000
 
 # The attribute of each subject that its event keeps as `<subject>_label`.
-SNAPSHOT = {"subject_user": "email", "subscription": "name", "product": "sku_part_number"}
+SNAPSHOT = {"subject_user": "label", "subscription": "name", "product": "sku_part_number"}
+# The same snapshot of a user in SQL (User.label), for the events written set-based.
+USER_LABEL_SQL = "COALESCE(email, user_name)"
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class Actor:
 
     @property
     def audit_label(self) -> str:
-        return self.user.email if self.user is not None else (self.label or "system")
+        return self.user.label if self.user is not None else (self.label or "system")
 
 
 SYSTEM = Actor(None, Source.SYSTEM)
@@ -97,7 +99,7 @@ def audit_record_for_users(
     qn = connection.ops.quote_name
     as_json = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     columns = ", ".join([*constant, "details", "subject_user_id", "subject_user_label"])
-    selected = ", ".join(["%s"] * len(constant) + [as_json, "id", qn(SNAPSHOT["subject_user"])])
+    selected = ", ".join(["%s"] * len(constant) + [as_json, "id", USER_LABEL_SQL])
     with connection.cursor() as cursor:
         for chunk in chunks(user_ids):
             cursor.execute(

@@ -9,17 +9,20 @@ class Source(models.TextChoices):
     CLI = "cli", "Command line"
     SYSTEM = "system", "System"
     ADMIN_SITE = "admin_site", "Django admin site"
+    SCIM = "scim", "SCIM provisioning"
 
 
 class AuditAction(models.TextChoices):
     LICENSE_ASSIGNED = "license_assigned", "License assigned"
     LICENSE_UNASSIGNED = "license_unassigned", "License unassigned"
+    LICENSE_RECLAIMED = "license_reclaimed", "License reclaimed from a disabled account"
     POOL_CREATED = "pool_created", "Product added to subscription"
     QUANTITY_CHANGED = "quantity_changed", "Quantity changed"
     POOL_RECONCILED = "pool_reconciled", "Pool counter reconciled"
     SUBSCRIPTION_STATUS_CHANGED = "subscription_status_changed", "Subscription status changed"
     USER_CREATED = "user_created", "User created"
     USER_UPDATED = "user_updated", "User updated"
+    USER_DELETED = "user_deleted", "User deleted"
     ROLE_GRANTED = "role_granted", "Role granted"
     ROLE_REVOKED = "role_revoked", "Role revoked"
     API_TOKEN_CREATED = "api_token_created", "API token created"

@@ -23,6 +23,10 @@ class ValidationFailed(DomainError):
     http_status = 400
 
 
+class AlreadyExists(ValidationFailed):
+    """A create or rename that would take an identity or name already in use (SCIM's `uniqueness`)."""
+
+
 class NotEnoughLicenses(DomainError):
     code = "not_enough_licenses"
     http_status = 409

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from core.audit import Actor, audit_record_one, chunks
 from core.choices import AuditAction
-from core.errors import PreconditionFailed, ValidationFailed
+from core.errors import AlreadyExists, PreconditionFailed, ValidationFailed
 
 from ..choices import GroupKind
 from ..group_rules import rule_validated
@@ -49,8 +49,8 @@ def _name_validated(name: str, *, other_than: int | None = None) -> str:
     return name
 
 
-def _name_taken(name: str) -> ValidationFailed:
-    return ValidationFailed(
+def _name_taken(name: str) -> AlreadyExists:
+    return AlreadyExists(
         f"A group named {name} already exists (names are compared without case).",
         fields={"name": ["Already in use."]},
         name=name,
@@ -135,7 +135,7 @@ def group_update(*, by: Actor, group: Group, **fields: Any) -> Group:
     old_details = group_details(group)
     for name, change in changes.items():
         setattr(group, name, change["new"])
-    _saved(group, update_fields=list(changes))
+    _saved(group, update_fields=[*changes, "updated_at"])
     audit_record_one(AuditAction.GROUP_UPDATED, actor=by, details={**old_details, "changes": changes})
     if "rule" in changes:
         with memberships_changing(by):

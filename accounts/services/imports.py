@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from core.audit import Actor, audit_event_new, audit_record
 from core.choices import AuditAction
@@ -97,8 +98,13 @@ def users_import(
         User.objects.bulk_create(new_users[start : start + BATCH_SIZE])
         progress(len(new_users[start : start + BATCH_SIZE]))
     changed_fields = sorted(
-        {name for _, changes in changed for name in changes} | ({"session_epoch"} if disabled else set())
+        {name for _, changes in changed for name in changes}
+        | {"updated_at"}
+        | ({"session_epoch"} if disabled else set())
     )
+    now = timezone.now()  # bulk_update leaves auto_now fields alone
+    for user, _ in changed:
+        user.updated_at = now
     for start in range(0, len(changed), BATCH_SIZE):
         batch = changed[start : start + BATCH_SIZE]
         User.objects.bulk_update([user for user, _ in batch], changed_fields)

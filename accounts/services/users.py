@@ -8,7 +8,7 @@ from django.db import transaction
 
 from core.audit import Actor, audit_event_new, audit_record, audit_record_one
 from core.choices import AuditAction
-from core.errors import ValidationFailed
+from core.errors import AlreadyExists, ValidationFailed
 
 from ..choices import Role
 from ..group_rules import RULE_ATTRIBUTES
@@ -52,8 +52,10 @@ def user_create(*, by: Actor, email: str, password: str | None = None, **fields:
     require_user_management(by.user)
     require_known_fields(fields)
     email = UserManager.normalize_email(email)
+    if not email:
+        raise ValidationFailed("An email address is required.", fields={"email": ["This field is required."]})
     if User.objects.filter(email=email).exists():
-        raise ValidationFailed(f"A user with email {email} already exists.", fields={"email": ["Already in use."]})
+        raise AlreadyExists(f"A user with email {email} already exists.", fields={"email": ["Already in use."]})
     user = User(email=email, **fields)
     user.set_password(password)
     _validated(user)
@@ -101,7 +103,7 @@ def user_update(*, by: Actor, user: User, **fields: Any) -> User:
     if disabled and Role.GLOBAL_ADMIN in roles:
         require_global_admin_left(leaving=disabled, active_global_admin_ids=active_global_admins_locked())
     token_events = access_ended(disabled, by=by)
-    user.save(update_fields=[*changes, *(["session_epoch"] if disabled else [])])
+    user.save(update_fields=[*changes, "updated_at", *(["session_epoch"] if disabled else [])])
     user_event = audit_event_new(
         actor=by,
         action=AuditAction.USER_UPDATED,
