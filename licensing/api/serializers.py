@@ -170,6 +170,8 @@ class UserSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "email",
+            "user_name",
+            "external_id",
             "display_name",
             "department",
             "job_title",

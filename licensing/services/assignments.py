@@ -117,7 +117,7 @@ def user_licenses_change(
         raise LicenseInherited(
             sku=inherited[0].product.sku_part_number,
             product=inherited[0].product.name,
-            user=user.email,
+            user=user.label,
             groups=groups_giving(user=user, pool=inherited[0]),
         )
     group_backed = _group_backed(user, removing)

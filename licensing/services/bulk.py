@@ -111,7 +111,7 @@ def licenses_bulk_unassign(
         raise LicenseInherited(
             sku=product.sku_part_number,
             product=product.name,
-            user=inherited[0].email,
+            user=inherited[0].label,
             groups=groups_giving(user=inherited[0], pool=pool),
         )
     removing = [user.pk for user in users if held.get(user.pk)]

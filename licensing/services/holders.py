@@ -82,16 +82,20 @@ def _audit_many(action: str, by: Actor, users_of: Mapping[LicensePool, Sequence[
         return
     if not users_of:
         return
-    emails = dict(
-        User.objects.filter(pk__in={user for users in users_of.values() for user in users}).values_list("pk", "email")
-    )
+    # The fields of User.label, the events' snapshot.
+    named = {
+        pk: {"email": email, "user_name": user_name}
+        for pk, email, user_name in User.objects.filter(
+            pk__in={user for users in users_of.values() for user in users}
+        ).values_list("pk", "email", "user_name")
+    }
     audit_record(
         [
             audit_event_new(
                 action,
                 actor=by,
                 details=details,
-                subject_user=User(pk=user_id, email=emails[user_id]),
+                subject_user=User(pk=user_id, **named[user_id]),
                 subscription=pool.subscription,
                 product=pool.product,
             )

@@ -54,7 +54,7 @@ class Command(AdminCommand):
             outcome = result.outcomes[user.pk]
             if dry_run:
                 outcome = f"would {self.verb}" if outcome.startswith(self.verb) else "unchanged"
-            self.stdout.write(f"{outcome}\t{user.email}")
+            self.stdout.write(f"{outcome}\t{user.label}")
         changed = "would change" if dry_run else "changed"
         self.stdout.write(
             f"{product.sku_part_number} in {scope.name}: {changed} {result.changed}, unchanged {result.unchanged}; "

@@ -25,7 +25,7 @@ class Command(AdminCommand):
         reason = pending_reason(pool)
         line = list(pool_line(pool))
         records = [
-            {"position": position, "email": entry.user.email, "since": entry.since.isoformat(), "reason": reason}
+            {"position": position, "email": entry.user.label, "since": entry.since.isoformat(), "reason": reason}
             for position, entry in enumerate(line, start=1)
         ]
         if format != "table":
@@ -37,7 +37,7 @@ class Command(AdminCommand):
         )
         if records:
             rows = [
-                (str(position), entry.user.email, entry.since.isoformat(timespec="seconds"), reason)
+                (str(position), entry.user.label, entry.since.isoformat(timespec="seconds"), reason)
                 for position, entry in enumerate(line, start=1)
             ]
             table_write(self.stdout, ("POSITION", "EMAIL", "SINCE", "REASON"), rows, numeric={0})
