@@ -43,8 +43,6 @@ def memberships_changing(by: Actor) -> Iterator[None]:
     finally:
         _changes.reset(token)
     if changed:
-        # A group's meta.lastModified (SCIM) and version change with its members.
-        Group.objects.filter(pk__in=[group.pk for group in changed]).update(updated_at=timezone.now())
         memberships_changed.send(
             sender=GroupMembership,
             by=by,
