@@ -1,5 +1,6 @@
 import datetime
 import hashlib
+import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -49,6 +50,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     user_name = models.CharField(max_length=254, null=True, blank=True)
     external_id = models.CharField(
         max_length=255, blank=True, default="", help_text="The identity provider's id of the user (SCIM externalId)."
+    )
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, help_text="Stable public id (the Graph endpoint's id)."
     )
     display_name = models.CharField(max_length=200, blank=True)
     department = models.CharField(max_length=100, blank=True)
@@ -197,6 +201,9 @@ class Group(models.Model):
     members = models.ManyToManyField(User, through="GroupMembership", related_name="member_groups")
     external_id = models.CharField(
         max_length=255, blank=True, default="", help_text="The identity provider's id of the group (SCIM externalId)."
+    )
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, help_text="Stable public id (the Graph endpoint's id)."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -10,12 +10,15 @@ class Source(models.TextChoices):
     SYSTEM = "system", "System"
     ADMIN_SITE = "admin_site", "Django admin site"
     SCIM = "scim", "SCIM provisioning"
+    GRAPH = "graph", "Microsoft Graph–compatible API"
 
 
 class AuditAction(models.TextChoices):
     LICENSE_ASSIGNED = "license_assigned", "License assigned"
     LICENSE_UNASSIGNED = "license_unassigned", "License unassigned"
     LICENSE_RECLAIMED = "license_reclaimed", "License reclaimed from a disabled account"
+    LICENSE_PLANS_CHANGED = "license_plans_changed", "Service plans of a license changed"
+    GROUP_LICENSE_PLANS_CHANGED = "group_license_plans_changed", "Service plans of a group license changed"
     POOL_CREATED = "pool_created", "Product added to subscription"
     QUANTITY_CHANGED = "quantity_changed", "Quantity changed"
     POOL_RECONCILED = "pool_reconciled", "Pool counter reconciled"

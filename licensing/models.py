@@ -6,14 +6,43 @@ from django.db import models
 from .choices import ASSIGNABLE_STATUSES, SubscriptionStatus
 
 
+class ServicePlan(models.Model):
+    """An app inside products (a service plan, in Microsoft's terms: mail, chat, storage…). One plan may be part of
+    several products: E3 and E5 both hold mail. A license may have plans switched off (`disabled_plans`)."""
+
+    service_plan_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, help_text="Stable public id (Graph's servicePlanId)."
+    )
+    name = models.CharField(max_length=64, unique=True, help_text="E.g. EXCHANGE_S_ENTERPRISE.")
+    friendly_name = models.CharField(max_length=200, help_text="E.g. Exchange Online (Plan 2).")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.friendly_name or self.name
+
+
+# The service_plan_id strings of the plans switched off on one source of a license, sorted; [] when all are on.
+# A database default too, so that the set-based INSERT … SELECT of licensing.services.holders may leave it out.
+def _disabled_plans_field(source: str) -> models.JSONField:
+    return models.JSONField(
+        default=list,
+        db_default=models.Value([], output_field=models.JSONField()),
+        blank=True,
+        help_text=f"Service plans switched off on {source} (service_plan_id strings, sorted).",
+    )
+
+
 class Product(models.Model):
-    """A licensable OfficeSeries product (a SKU)."""
+    """A licensable OfficeSeries product (a SKU) and the service plans it contains."""
 
     sku_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Stable public id.")
     sku_part_number = models.CharField(max_length=64, unique=True, help_text="E.g. OFFICESERIES_E3.")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
+    service_plans = models.ManyToManyField(ServicePlan, related_name="products", blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -107,6 +136,9 @@ class LicenseAssignment(models.Model):
     direct = models.BooleanField(
         default=True, db_default=True, help_text="Assigned to the user directly, not (only) through a group."
     )
+    # Of the direct source only (a group's are on its GroupLicense): the user's enabled plans are the union over
+    # every source of the product's plans less that source's disabled ones.
+    disabled_plans = _disabled_plans_field("the direct assignment")
 
     class Meta:
         ordering = ["pool_id", "user_id"]
@@ -132,6 +164,7 @@ class GroupLicense(models.Model):
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    disabled_plans = _disabled_plans_field("the members' licenses from this group")
 
     class Meta:
         ordering = ["group_id", "pool_id"]
