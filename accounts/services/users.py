@@ -152,9 +152,9 @@ def user_update(*, by: Actor, user: User, expected_version: str | None = None, *
     changes = apply_changes(user, _identity_normalized(fields))
     if not changes:
         return user
-    _validated(user)
     if changes.keys() & {"email", "user_name"}:
         _require_identity_free(user)
+    _validated(user)
     disabled = [user] if disables(changes) else []
     if disabled and Role.GLOBAL_ADMIN in roles:
         require_global_admin_left(leaving=disabled, active_global_admin_ids=active_global_admins_locked())
