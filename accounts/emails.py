@@ -10,6 +10,7 @@ import unicodedata
 
 import idna
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 
 def normalize_email(email: str | None) -> str:
@@ -42,6 +43,16 @@ def validate_email_domain(email: str) -> None:
             code="invalid",
             params={"domain": domain, "reason": error},
         ) from error
+
+
+def email_valid(email: str) -> bool:
+    """Is this (normalised) address one the User model accepts as an email?"""
+    try:
+        validate_email(email)
+        validate_email_domain(email)
+    except ValidationError:
+        return False
+    return True
 
 
 def email_search_form(fragment: str) -> str:

@@ -37,6 +37,11 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **fields)
 
 
+# A user's SCIM identity without case: the SQL of the `user_identity_unique_ci` constraint, which keeps it unique
+# and whose index serves a lookup by userName that compares exactly this to the lowered name.
+IDENTITY_KEY = Lower(Coalesce("user_name", "email", output_field=models.CharField()))
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person of the organisation: may hold licenses, and may be an admin (see RoleAssignment)."""
 

@@ -2,6 +2,7 @@
 departments for a filter, groups and their members, and the users of an operator's file (import_users,
 --users-file), each row checked as the User model would check it."""
 
+import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +123,20 @@ def group_named(*, actor: User | None, name: str) -> Group:
 def group_members(*, actor: User | None, group: Group) -> QuerySet[User]:
     require_admin(actor)
     return User.objects.filter(group_memberships__group=group)
+
+
+def user_version(user: User) -> str:
+    """The version of a user's account (SCIM's meta.version and ETag): when it last changed, to the microsecond."""
+    return _changed_version(user.updated_at)
+
+
+def group_version(group: Group) -> str:
+    """The version of a group, its name and its members (SCIM's meta.version): when it last changed."""
+    return _changed_version(group.updated_at)
+
+
+def _changed_version(updated_at: datetime.datetime) -> str:
+    return f"{updated_at.astimezone(datetime.timezone.utc):%Y%m%d%H%M%S%f}"
 
 
 def group_members_version(group: Group) -> str:

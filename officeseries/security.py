@@ -12,8 +12,8 @@ DEFAULT_CSP = (
 
 class SecurityHeadersMiddleware:
     """Adds Content-Security-Policy and Permissions-Policy to every response that has none, and forbids caching
-    (`Cache-Control: no-store`) of every API response and every response to a signed-in user: a shared or browser
-    cache must not keep an admin's pages or data. Static files (served before the session is read) and
+    (`Cache-Control: no-store`) of every API and SCIM response and every response to a signed-in user: a shared or
+    browser cache must not keep an admin's pages or data. Static files (served before the session is read) and
     anonymous pages stay cacheable."""
 
     def __init__(self, get_response):
@@ -31,4 +31,4 @@ class SecurityHeadersMiddleware:
     @staticmethod
     def is_private(request) -> bool:
         user = getattr(request, "user", None)  # absent on the static files that whitenoise answers first
-        return request.path_info.startswith("/api/") or (user is not None and user.is_authenticated)
+        return request.path_info.startswith(("/api/", "/scim/")) or (user is not None and user.is_authenticated)

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "core",
     "licensing",
+    "scim",
 ]
 
 MIDDLEWARE = [

@@ -17,4 +17,5 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", include(api_urlpatterns)),
+    path("scim/v2/", include("scim.urls")),
 ]

@@ -14,6 +14,7 @@ from core.audit import Actor
 from core.choices import Source
 from licensing.services.group_licenses import group_licenses_change
 from tests.factories import GroupFactory
+from tests.scim.conftest import token_of
 from tests.world import Org
 
 PRINCIPALS = ["anonymous", "member", "global_admin", "user_admin", "subscription_admin", "other_subscription_admin"]
@@ -48,6 +49,10 @@ API_GLOBAL_ADMIN_S = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, FORBIDD
 API_MANAGE_USERS = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
 API_MANAGE_GROUPS = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
 WEB_MANAGE_GROUPS = outcomes(SIGN_IN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)  # changing groups and members
+# SCIM: a bearer token of a Global or User Administrator (README, "Provisioning with SCIM").
+SCIM = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
+SCIM_SEARCH = outcomes(UNAUTHENTICATED, FORBIDDEN, "501", "501", FORBIDDEN, FORBIDDEN)
+GROUP_URN = "urn:ietf:params:scim:schemas:core:2.0:Group"
 EVERYONE = outcomes(OK, OK, OK, OK, OK, OK)
 SIGNED_OUT = outcomes(*[SIGN_IN] * 6)  # signing out always lands on the sign-in page
 NOWHERE = outcomes(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
@@ -61,6 +66,7 @@ class Case:
     expected: dict
     body: Callable[[Org], dict] | None = None
     api: bool = False
+    token: bool = False  # authenticates with a bearer token of the principal (SCIM takes no session)
 
 
 def s(w: Org) -> str:
@@ -253,6 +259,40 @@ MATRIX: dict[str, list[Case]] = {
     "api-schema": [Case("get", lambda w: "/api/v1/schema/", API_ANY_ADMIN, api=True)],
     "api-docs": [Case("get", lambda w: "/api/v1/docs/", API_ANY_ADMIN, api=True)],
     "api-catch-all": [Case("get", lambda w: "/api/v1/no-such-thing/", NOWHERE, api=True)],
+    "scim:users": [
+        Case("get", lambda w: "/scim/v2/Users", SCIM, token=True),
+        Case(
+            "post", lambda w: "/scim/v2/Users", SCIM, lambda w: {"userName": "new@example.test"}, api=True, token=True
+        ),
+    ],
+    "scim:user": [
+        Case("get", lambda w: f"/scim/v2/Users/{w.adele.pk}", SCIM, token=True),
+        Case("put", lambda w: f"/scim/v2/Users/{w.adele.pk}", SCIM, lambda w: {"userName": w.adele.email}, True, True),
+        Case(
+            "patch",
+            lambda w: f"/scim/v2/Users/{w.adele.pk}",
+            SCIM,
+            lambda w: {"Operations": [{"op": "replace", "value": {"title": "Buyer"}}]},
+            api=True,
+            token=True,
+        ),
+    ],
+    "scim:groups": [
+        Case("get", lambda w: "/scim/v2/Groups", SCIM, token=True),
+        Case("post", lambda w: "/scim/v2/Groups", SCIM, lambda w: {"displayName": "New"}, api=True, token=True),
+    ],
+    "scim:group": [
+        Case("get", lambda w: f"/scim/v2/Groups/{w.group.pk}", SCIM, token=True),
+        Case("delete", lambda w: f"/scim/v2/Groups/{w.group.pk}", SCIM, token=True),
+    ],
+    "scim:service-provider-config": [Case("get", lambda w: "/scim/v2/ServiceProviderConfig", SCIM, token=True)],
+    "scim:resource-types": [Case("get", lambda w: "/scim/v2/ResourceTypes", SCIM, token=True)],
+    "scim:resource-type": [Case("get", lambda w: "/scim/v2/ResourceTypes/User", SCIM, token=True)],
+    "scim:schemas": [Case("get", lambda w: "/scim/v2/Schemas", SCIM, token=True)],
+    "scim:schema": [Case("get", lambda w: f"/scim/v2/Schemas/{GROUP_URN}", SCIM, token=True)],
+    # Searching several resource types at once is not implemented (501), for whoever may provision.
+    "scim:search": [Case("post", lambda w: "/scim/v2/.search", SCIM_SEARCH, lambda w: {}, api=True, token=True)],
+    "scim:not-found": [Case("get", lambda w: "/scim/v2/Nothing", outcomes(*[NOT_FOUND] * 6), token=True)],
 }
 
 
@@ -315,8 +355,11 @@ def test_matrix(org, out_of_scope_admin, name, index, principal):
     org = MatrixWorld(org, group)
     case = MATRIX[name][index]
     client = APIClient(enforce_csrf_checks=False)
-    if principal != "anonymous":
-        client.force_login(out_of_scope_admin if principal == "other_subscription_admin" else org.users[principal])
+    user = out_of_scope_admin if principal == "other_subscription_admin" else org.users[principal]
+    if principal != "anonymous" and case.token:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_of(user)}")
+    elif principal != "anonymous":
+        client.force_login(user)
     body = case.body(org) if case.body else None
     request = getattr(client, case.method)
     response = request(case.path(org), body, format="json") if case.api else request(case.path(org), body)

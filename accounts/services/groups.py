@@ -28,6 +28,7 @@ from .memberships import (
 
 NAME_MAX = Group._meta.get_field("name").max_length
 DESCRIPTION_MAX = Group._meta.get_field("description").max_length
+EXTERNAL_ID_MAX = Group._meta.get_field("external_id").max_length
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,15 @@ def _description_validated(description: str) -> str:
     return description
 
 
+def _external_id_validated(external_id: str) -> str:
+    if len(external_id) > EXTERNAL_ID_MAX:
+        raise ValidationFailed(
+            f"An external id has at most {EXTERNAL_ID_MAX} characters.",
+            fields={"external_id": [f"At most {EXTERNAL_ID_MAX} characters."]},
+        )
+    return external_id
+
+
 def _rule_of(kind: str, rule: Any) -> dict:
     if kind == GroupKind.DYNAMIC:
         return rule_validated(rule)
@@ -85,24 +95,41 @@ def _saved(group: Group, **save_options: Any) -> None:
 
 
 @transaction.atomic
-def group_create(*, by: Actor, name: str, kind: str, description: str = "", rule: Any = None) -> Group:
-    """A new group; a dynamic group starts with the users its rule matches."""
+def group_create(
+    *,
+    by: Actor,
+    name: str,
+    kind: str,
+    description: str = "",
+    rule: Any = None,
+    external_id: str = "",
+    members: Sequence[User] = (),
+) -> Group:
+    """A new group; a dynamic group starts with the users its rule matches, an assigned group with `members`."""
     require_group_management(by.user)
     if kind not in GroupKind.values:
         raise ValidationFailed(f"Unknown kind {kind!r}.", fields={"kind": [f"One of {', '.join(GroupKind.values)}."]})
+    if members and kind == GroupKind.DYNAMIC:
+        raise ValidationFailed("A dynamic group's members follow its rule.", fields={"members": ["Must be empty."]})
+    users_lock([user.pk for user in members])  # users before groups, in the one lock order
     groups_write_lock()
     group = Group(
         name=_name_validated(name),
         kind=kind,
         description=_description_validated(description),
         rule=_rule_of(kind, rule),
+        external_id=_external_id_validated(external_id),
     )
     _saved(group)
     details = {"kind": group.kind, "description": group.description, "rule": group.rule}
+    if group.external_id:
+        details["external_id"] = group.external_id
     audit_record_one(AuditAction.GROUP_CREATED, actor=by, details={**group_details(group), **details})
-    if group.kind == GroupKind.DYNAMIC:
-        with memberships_changing(by):
+    with memberships_changing(by):
+        if group.kind == GroupKind.DYNAMIC:
             group_rule_recompute(by=by, group=group)
+        for chunk in chunks(sorted({user.pk for user in members})):
+            members_insert(by=by, group=group, users=User.objects.filter(pk__in=chunk))
     return group
 
 
@@ -111,7 +138,7 @@ def group_update(*, by: Actor, group: Group, **fields: Any) -> Group:
     """Change a group's name, description or (a dynamic group's) rule; a new rule recomputes the members. The kind
     is fixed at creation."""
     require_group_management(by.user)
-    unknown = sorted(set(fields) - {"name", "description", "rule", "kind"})
+    unknown = sorted(set(fields) - {"name", "description", "rule", "kind", "external_id"})
     if unknown:
         raise ValidationFailed(f"Unknown group fields: {', '.join(unknown)}.", fields=unknown)
     groups_write_lock()
@@ -124,6 +151,7 @@ def group_update(*, by: Actor, group: Group, **fields: Any) -> Group:
         "name": _name_validated(fields["name"], other_than=group.pk) if "name" in fields else group.name,
         "description": _description_validated(fields.get("description", group.description)),
         "rule": _rule_of(group.kind, fields["rule"]) if "rule" in fields else group.rule,
+        "external_id": _external_id_validated(fields.get("external_id", group.external_id)),
     }
     changes = {
         name: {"old": getattr(group, name), "new": value}
@@ -169,7 +197,7 @@ def group_members_change(
     one changes nothing; a user on both lists is refused. With `expected_versions` the change is refused
     (PreconditionFailed) unless the members are still at one of those versions (`group_members_version`)."""
     require_group_management(by.user)
-    both = sorted({user.email for user in add} & {user.email for user in remove})
+    both = sorted({user.label for user in add} & {user.label for user in remove})
     if both:
         raise ValidationFailed(f"Both added and removed: {', '.join(both)}.", users=both)
     users_lock([user.pk for user in (*add, *remove)])

@@ -4,29 +4,33 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from core.audit import Actor, audit_event_new, audit_record, audit_record_one
 from core.choices import AuditAction
-from core.errors import AlreadyExists, ValidationFailed
+from core.errors import AlreadyExists, PreconditionFailed, ValidationFailed
 
 from ..choices import Role
 from ..group_rules import RULE_ATTRIBUTES
-from ..models import RoleAssignment, User, UserManager
+from ..models import IDENTITY_KEY, RoleAssignment, User, UserManager
 from ..permissions import (
     require_global_admin_left,
     require_user_management,
     require_users_change,
 )
+from ..selectors import user_version
 from .locks import global_admin_roles_lock, user_locked
 from .memberships import dynamic_memberships_update, memberships_changing
 from .tokens import access_ended
 
 USER_FIELDS = ("display_name", "department", "job_title", "usage_location", "is_active")
+# Who the user is: the email, and what an identity provider names them by (SCIM's userName and externalId).
+IDENTITY_FIELDS = ("email", "user_name", "external_id")
 
 
-def require_known_fields(fields: Mapping[str, Any]) -> None:
-    unknown = set(fields) - set(USER_FIELDS)
+def require_known_fields(fields: Mapping[str, Any], known: tuple[str, ...] = USER_FIELDS) -> None:
+    unknown = set(fields) - set(known)
     if unknown:
         raise ValidationFailed(f"Unknown user fields: {', '.join(sorted(unknown))}.", fields=sorted(unknown))
 
@@ -47,24 +51,68 @@ def _validated(user: User) -> None:
         raise ValidationFailed("The user is not valid.", fields=error.message_dict) from error
 
 
+def _identity_normalized(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The email in its one normal form and the user name stripped, each None when empty."""
+    normal = dict(fields)
+    if "email" in normal:
+        normal["email"] = UserManager.normalize_email(normal["email"]) or None
+    if "user_name" in normal:
+        normal["user_name"] = (normal["user_name"] or "").strip() or None
+    return normal
+
+
+def _identity_taken(user: User) -> AlreadyExists:
+    if user.email and User.objects.exclude(pk=user.pk).filter(email=user.email).exists():
+        return AlreadyExists(f"A user with email {user.email} already exists.", fields={"email": ["Already in use."]})
+    return AlreadyExists(
+        f"A user named {user.identity} already exists (user names are compared without case).",
+        fields={"user_name": ["Already in use."]},
+    )
+
+
+def _require_identity_free(user: User) -> None:
+    """The user's email and SCIM identity (`User.identity`, without case) belong to nobody else: one query."""
+    if not user.identity:
+        raise ValidationFailed("An email address is required.", fields={"email": ["This field is required."]})
+    taken = Q(identity=user.identity.lower()) | (Q(email=user.email) if user.email else Q(pk__in=[]))
+    if User.objects.exclude(pk=user.pk).alias(identity=IDENTITY_KEY).filter(taken).exists():
+        raise _identity_taken(user)
+
+
+def _saved(user: User, **save_options: Any) -> None:
+    try:
+        with transaction.atomic():
+            user.save(**save_options)
+    except IntegrityError as error:  # the same identity taken concurrently (the unique constraints on it)
+        raise _identity_taken(user) from error
+
+
 @transaction.atomic
-def user_create(*, by: Actor, email: str, password: str | None = None, **fields: Any) -> User:
+def user_create(
+    *,
+    by: Actor,
+    email: str | None = None,
+    user_name: str | None = None,
+    external_id: str = "",
+    password: str | None = None,
+    **fields: Any,
+) -> User:
+    """A new user. An identity provider may name one by `user_name` alone (SCIM's userName, any string): without
+    an email the user is kept and licensable but cannot sign in."""
     require_user_management(by.user)
     require_known_fields(fields)
-    email = UserManager.normalize_email(email)
-    if not email:
-        raise ValidationFailed("An email address is required.", fields={"email": ["This field is required."]})
-    if User.objects.filter(email=email).exists():
-        raise AlreadyExists(f"A user with email {email} already exists.", fields={"email": ["Already in use."]})
-    user = User(email=email, **fields)
+    identity = _identity_normalized({"email": email, "user_name": user_name})
+    user = User(**identity, external_id=external_id, **fields)
+    _require_identity_free(user)
     user.set_password(password)
     _validated(user)
-    user.save()
+    _saved(user)
     audit_record_one(
         AuditAction.USER_CREATED,
         actor=by,
         subject_user=user,
-        details={name: getattr(user, name) for name in USER_FIELDS},
+        details={name: getattr(user, name) for name in USER_FIELDS}
+        | {name: value for name in ("user_name", "external_id") if (value := getattr(user, name))},
     )
     with memberships_changing(by):
         dynamic_memberships_update(by=by, user_ids=[user.pk])
@@ -89,21 +137,29 @@ def active_global_admins_locked() -> set[int]:
 
 
 @transaction.atomic
-def user_update(*, by: Actor, user: User, **fields: Any) -> User:
+def user_update(*, by: Actor, user: User, expected_version: str | None = None, **fields: Any) -> User:
+    """Change a user's account. With `expected_version` the change is refused (PreconditionFailed) unless the
+    account is still at that version (`user_version`, SCIM's If-Match)."""
     require_user_management(by.user)
-    require_known_fields(fields)
+    require_known_fields(fields, known=(*IDENTITY_FIELDS, *USER_FIELDS))
     user = user_locked(user.pk)
+    if expected_version is not None and (current := user_version(user)) != expected_version:
+        raise PreconditionFailed(
+            "The user changed since you read it: read it again and retry.", version=current, expected=expected_version
+        )
     roles = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
     require_users_change(by.user, admins=[user] if roles else [])
-    changes = apply_changes(user, fields)
+    changes = apply_changes(user, _identity_normalized(fields))
     if not changes:
         return user
+    if changes.keys() & {"email", "user_name"}:
+        _require_identity_free(user)
     _validated(user)
     disabled = [user] if disables(changes) else []
     if disabled and Role.GLOBAL_ADMIN in roles:
         require_global_admin_left(leaving=disabled, active_global_admin_ids=active_global_admins_locked())
     token_events = access_ended(disabled, by=by)
-    user.save(update_fields=[*changes, "updated_at", *(["session_epoch"] if disabled else [])])
+    _saved(user, update_fields=[*changes, "updated_at", *(["session_epoch"] if disabled else [])])
     user_event = audit_event_new(
         actor=by,
         action=AuditAction.USER_UPDATED,
