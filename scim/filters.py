@@ -1,21 +1,47 @@
-"""SCIM's `filter` (RFC 7644 §3.4.2.2) as a Django Q object: parsed by scim2-filter-parser, then each comparison
-made to fit the column it reads, so that the database can use its indexes (the userName lookup compares the lowered
-identity, `accounts.models.IDENTITY_KEY`, whose unique index serves it)."""
+"""SCIM's `filter` (RFC 7644 §3.4.2.2) as a Django Q object. scim2-models parses it (`ScimFilter(...).ast`, the
+same library as the resources and PATCH); this module walks the tree and makes each comparison fit the column it
+reads, so that the database can use its indexes (the userName lookup compares the lowered identity,
+`accounts.models.IDENTITY_KEY`, whose unique index serves it). An attribute or operator outside the table is an
+`invalidFilter`, never a comparison silently dropped (which would widen the result)."""
 
 import datetime
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import reduce
 
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
-from scim2_filter_parser.lexer import SCIMLexer
-from scim2_filter_parser.parser import SCIMParser, SCIMParserError
-from scim2_filter_parser.transpilers.django_q_object import Transpiler
-from scim2_models import InvalidFilterException
+from scim2_models import InvalidFilterException, ScimFilter
+from scim2_models.path import (
+    AttrPath,
+    CompareOperator,
+    Comparison,
+    FilterNode,
+    LogicalExpr,
+    LogicalOperator,
+    Not,
+    Present,
+    ValuePath,
+)
 
 from accounts.emails import normalize_email
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user"
+
+# SCIM's string operators on attributes that are not case-exact, as Django lookups.
+TEXT_LOOKUPS = {
+    CompareOperator.eq: "iexact",
+    CompareOperator.ne: "iexact",
+    CompareOperator.co: "icontains",
+    CompareOperator.sw: "istartswith",
+    CompareOperator.ew: "iendswith",
+    CompareOperator.gt: "gt",
+    CompareOperator.ge: "gte",
+    CompareOperator.lt: "lt",
+    CompareOperator.le: "lte",
+}
+ORDERED = {CompareOperator.gt, CompareOperator.ge, CompareOperator.lt, CompareOperator.le}
 
 
 @dataclass(frozen=True)
@@ -27,77 +53,72 @@ class Column:
     kind: str = "text"
 
 
-class UnknownAttribute(Exception):
-    pass
+Columns = Mapping[tuple[str, str | None, str | None], Column]
 
 
-class _Transpiler(Transpiler):
-    """The library's transpiler, refusing attributes it does not know instead of dropping their comparison (which
-    would widen the result)."""
-
-    def visit_AttrPath(self, node):
-        column = super().visit_AttrPath(node)
-        if column is None:
-            raise UnknownAttribute(
-                ".".join(part for part in (node.attr_name, getattr(node.sub_attr, "value", None)) if part)
-            )
-        return column
-
-
-def filter_q(scim_filter: str, columns: Mapping[tuple[str, str | None, str | None], Column]) -> Q:
-    """The Q object of a SCIM filter over `columns` (keyed by attribute, sub-attribute and schema URN, as
-    scim2-filter-parser's attribute map); InvalidFilterException for one that does not parse or names an attribute
-    that cannot be filtered on."""
-    by_field = {column.field: column for column in columns.values()}
+def filter_q(scim_filter: str, columns: Columns) -> Q:
+    """The Q object of a SCIM filter over `columns` (keyed by attribute, sub-attribute and schema URN);
+    InvalidFilterException for one that does not parse or asks what cannot be answered."""
+    tree = ScimFilter(scim_filter).ast  # InvalidFilterException when it does not parse
     try:
-        tree = SCIMParser().parse(SCIMLexer().tokenize(scim_filter))
-        if tree is None:
-            raise SCIMParserError("empty filter")
-        query = _Transpiler({key: column.field for key, column in columns.items()}).transpile(tree)
-        return _fitted(query, by_field)
-    except SCIMParserError as error:
-        raise InvalidFilterException(detail=f"The filter does not parse: {error}") from error
-    except UnknownAttribute as error:
-        raise InvalidFilterException(detail=f"Filtering on {error} is not supported.") from error
-    except (ValueError, NotImplementedError) as error:
-        raise InvalidFilterException(detail=str(error)) from error
+        return _q(tree, _lowered(columns), within=None)
+    except ValueError as error:
+        raise InvalidFilterException(filter=scim_filter, detail=str(error)) from error
 
 
-def _fitted(query: Q, by_field: Mapping[str, Column]) -> Q:
-    fitted = Q(
-        *(
-            _fitted(child, by_field) if isinstance(child, Q) else _comparison(*child, by_field)
-            for child in query.children
-        )
-    )
-    fitted.connector, fitted.negated = query.connector, query.negated
-    return fitted
+def _lowered(columns: Columns) -> dict:
+    return {tuple(part.lower() if part else None for part in key): column for key, column in columns.items()}
 
 
-def _comparison(key: str, value, by_field: Mapping[str, Column]) -> Q:
-    field, _, lookup = key.rpartition("__")
-    column = by_field[field]
-    if lookup == "isnull":  # `pr`: present, which an empty string is not
-        return ~Q(**{field: ""}) if column.kind == "text" else Q(**{key: False})
+def _q(node: FilterNode, columns: dict, *, within: str | None) -> Q:
+    if isinstance(node, LogicalExpr):
+        combine = operator.and_ if node.op == LogicalOperator.and_ else operator.or_
+        return reduce(combine, (_q(term, columns, within=within) for term in node.terms))
+    if isinstance(node, Not):
+        return ~_q(node.expr, columns, within=within)
+    if isinstance(node, ValuePath) and within is None:  # emails[value eq "…"]: the sub-attributes of emails
+        return _q(node.val_filter, columns, within=node.attr_path.attr)
+    if isinstance(node, Present):
+        return _present(_column(node.attr_path, columns, within))
+    if isinstance(node, Comparison):
+        return _comparison(_column(node.attr_path, columns, within), node.op, node.value)
+    raise ValueError(f"{node} cannot be used in a filter here.")
+
+
+def _column(path: AttrPath, columns: dict, within: str | None) -> Column:
+    attr, sub_attr = (within, path.attr) if within else (path.attr, path.sub_attr)
+    key = (attr.lower(), sub_attr.lower() if sub_attr else None, path.uri.lower() if path.uri else None)
+    if key not in columns:
+        raise ValueError(f"Filtering on {path if not within else f'{within}.{path}'} is not supported.")
+    return columns[key]
+
+
+def _present(column: Column) -> Q:
+    if column.kind == "text":
+        return ~Q(**{column.field: ""})
+    return Q(**{f"{column.field}__isnull": False})
+
+
+def _comparison(column: Column, op: CompareOperator, value) -> Q:
     if column.kind in ("boolean", "datetime", "id"):
-        return Q(**{f"{field}__{_exact(lookup)}": _typed(column, value)})
-    if not isinstance(value, str):
-        raise ValueError(f"Compare {field} with a string.")
-    if column.kind == "lowered":
-        return Q(**{f"{field}__{_case_sensitive(lookup)}": value.lower()})
+        if op not in (CompareOperator.eq, CompareOperator.ne) and (column.kind != "datetime" or op not in ORDERED):
+            raise ValueError(f"{op.value} does not apply to {column.kind} attributes.")
+        lookup = "exact" if op in (CompareOperator.eq, CompareOperator.ne) else TEXT_LOOKUPS[op]
+        query = Q(**{f"{column.field}__{lookup}": _typed(column, value)})
+    else:
+        if not isinstance(value, str):
+            raise ValueError(f"Compare {column.field} with a string.")
+        query = _text(column, op, value)
+    return ~query if op == CompareOperator.ne else query
+
+
+def _text(column: Column, op: CompareOperator, value: str) -> Q:
+    lookup = TEXT_LOOKUPS[op]
+    if column.kind == "lowered":  # the stored expression is lower case: compare case-sensitively, index and all
+        return Q(**{f"{column.field}__{lookup.removeprefix('i')}": value.lower()})
     if column.kind == "email" and lookup == "iexact":
-        return Q(**{field: normalize_email(value)})
-    return Q(**{key: value})
-
-
-def _case_sensitive(lookup: str) -> str:
-    return lookup.removeprefix("i") if lookup in ("iexact", "icontains", "istartswith", "iendswith") else lookup
-
-
-def _exact(lookup: str) -> str:
-    if lookup in ("icontains", "istartswith", "iendswith"):
-        raise ValueError("co, sw and ew compare strings only.")
-    return "exact" if lookup == "iexact" else lookup
+        return Q(**{column.field: normalize_email(value)})
+    return Q(**{f"{column.field}__{lookup}": value})
 
 
 def _typed(column: Column, value):
@@ -109,7 +130,9 @@ def _typed(column: Column, value):
         if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
             return int(value)
         return 0  # ids are positive: no resource has this one
-    moment = parse_datetime(value) if isinstance(value, str) else None
+    moment = (
+        value if isinstance(value, datetime.datetime) else parse_datetime(value) if isinstance(value, str) else None
+    )
     if moment is None:
         raise ValueError(f"Not a date and time: {value!r}.")
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)

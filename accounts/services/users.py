@@ -46,7 +46,8 @@ def apply_changes(user: User, fields: Mapping[str, Any]) -> dict[str, dict[str, 
 
 def _validated(user: User) -> None:
     try:
-        user.full_clean(exclude=["password"], validate_constraints=False)
+        # public_id is a fresh uuid4: asking the database whether it is taken would be a query for nothing.
+        user.full_clean(exclude=["password", "public_id"], validate_constraints=False)
     except ValidationError as error:
         raise ValidationFailed("The user is not valid.", fields=error.message_dict) from error
 
