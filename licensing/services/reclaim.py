@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
@@ -45,13 +46,17 @@ def licenses_reclaim(*, by: Actor = SYSTEM, now: datetime.datetime | None = None
     require_user_management(by.user)
     now = now or timezone.now()
     result = ReclaimResult()
-    after = 0
-    while batch := list(leavers_due(now=now).filter(pk__gt=after).values_list("pk", flat=True)[:BATCH_SIZE]):
-        after = batch[-1]
-        done = _batch_reclaim(by=by, user_ids=batch, now=now)
-        result.users += done.users
-        result.licenses += done.licenses
-        result.places += done.places
+    # Leavers who wait in a line first: the licenses the others free then go to the members who stay, rather than
+    # to a leaver whose turn is still to come.
+    waits = Exists(PendingLicense.objects.filter(user_id=OuterRef("pk")))
+    for leavers in (leavers_due(now=now).filter(waits), leavers_due(now=now)):
+        after = 0
+        while batch := list(leavers.filter(pk__gt=after).values_list("pk", flat=True)[:BATCH_SIZE]):
+            after = batch[-1]
+            done = _batch_reclaim(by=by, user_ids=batch, now=now)
+            result.users += done.users
+            result.licenses += done.licenses
+            result.places += done.places
     return result
 
 

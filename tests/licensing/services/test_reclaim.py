@@ -209,3 +209,15 @@ def test_integrity_flags_a_reclaimed_account_that_still_holds_or_waits_for_a_gro
     PendingLicense.objects.filter(pool=pool_a, user=user).delete()
     pool_a.pending = 0
     pool_a.save()
+
+
+def test_a_freed_license_goes_to_a_member_who_stays_not_to_a_leaver_in_line(subscription, pool_b, monkeypatch):
+    monkeypatch.setattr("licensing.services.reclaim.BATCH_SIZE", 1)
+    holder, leaver_in_line, stayer = UserFactory.create_batch(3)
+    licensed_group(pool_b, members=[holder, leaver_in_line, stayer])  # B has 1 license: the others wait
+    assert waiting(pool_b) == [leaver_in_line.pk, stayer.pk]
+    disable(holder, days_ago=40)
+    disable(leaver_in_line, days_ago=40)
+    licenses_reclaim(by=OPERATOR)
+    assert held(stayer) == {"SKU_B"} and waiting(pool_b) == []
+    assert not AuditEvent.objects.filter(action=AuditAction.LICENSE_ASSIGNED, subject_user=leaver_in_line).exists()
