@@ -153,7 +153,7 @@ def user_delete(*, by: Actor, user: User, expected_version: str | None = None) -
         require_global_admin_left(leaving=[user], active_global_admin_ids=active_global_admins_locked())
     groups_hold()  # after the user's lock: no group gains a license or loses its row meanwhile
     responses = user_deleting.send(sender=User, by=by, user=user)
-    freed = [item for _, freed_by_receiver in responses for item in freed_by_receiver]
+    freed = [item for _, freed_by_receiver in responses for item in freed_by_receiver or ()]
     with memberships_changing(by):
         for group in Group.objects.filter(memberships__user=user).order_by("pk"):
             members_delete(by=by, group=group, memberships=GroupMembership.objects.filter(group=group, user=user))
