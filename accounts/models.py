@@ -2,11 +2,13 @@ import datetime
 import hashlib
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
 
 from .choices import GroupKind, Role
 from .emails import normalize_email, validate_email_domain
@@ -125,6 +127,24 @@ class User(AbstractBaseUser, PermissionsMixin):
         """How the admin center names the user where a name is not enough (lists, the audit log): the email, or
         the user name of one provisioned without an address."""
         return self.email or self.user_name or ""
+
+    @property
+    def licenses_reclaimed_on(self) -> datetime.date | None:
+        """The day a disabled account's licenses return (or returned) to their pools: a grace period
+        (settings.LICENSE_RECLAIM_GRACE_DAYS) after it was disabled. None while the account is enabled."""
+        if self.is_active or self.disabled_at is None:
+            return None
+        grace = datetime.timedelta(days=settings.LICENSE_RECLAIM_GRACE_DAYS)
+        return timezone.localdate(self.licenses_reclaimed_at or self.disabled_at + grace)
+
+    def disabled_at_follow(self, *, now: datetime.datetime) -> list[str]:
+        """After `is_active` was set: note when the account was disabled or, when it is enabled, forget that and
+        any reclaim of its licenses. Returns the fields set, for save(update_fields=...)."""
+        if self.is_active:
+            self.disabled_at = self.licenses_reclaimed_at = None
+            return ["disabled_at", "licenses_reclaimed_at"]
+        self.disabled_at = now
+        return ["disabled_at"]
 
     def save(self, *args, **kwargs) -> None:
         self.email = UserManager.normalize_email(self.email) or None

@@ -131,7 +131,7 @@ def user_version(user: User) -> str:
 
 
 def group_version(group: Group) -> str:
-    """The version of a group, its name and its members (SCIM's meta.version): when it last changed."""
+    """The version of a group's own fields (SCIM's meta.version adds its members'): when they last changed."""
     return _changed_version(group.updated_at)
 
 

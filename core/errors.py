@@ -76,6 +76,20 @@ class LicenseInherited(DomainError):
         )
 
 
+class LicensesReclaimed(DomainError):
+    """A disabled account whose licenses the reclaim job took gets none directly until it is enabled again."""
+
+    code = "licenses_reclaimed"
+    http_status = 409
+
+    def __init__(self, *, users: list[str]) -> None:
+        more = f" and {len(users) - 1:,} more" if len(users) > 1 else ""
+        super().__init__(
+            f"The licenses of the disabled account {users[0]}{more} were reclaimed: enable the account first.",
+            users=users,
+        )
+
+
 class ProductNotInSubscription(DomainError):
     code = "product_not_in_subscription"
     http_status = 400

@@ -5,8 +5,10 @@ check finds; the load test (`make stress`, tests/reliability/test_load.py) runs 
   equal to the rows of its line.
 - The sources: every license has at least one source (direct, or a group that holds its pool); every member of a
   group that holds a pool holds its license or waits for it, never both; no pool whose subscription allows
-  assignment has a free license while members wait.
-- The audit log replays to the present: per user and pool, license_assigned and license_unassigned alternate,
+  assignment has a free license while members wait. A disabled account whose licenses were reclaimed has no group
+  source: it neither holds nor waits for a license only a group would give it.
+- The audit log replays to the present: per user and pool, license_assigned and license_unassigned (or
+  license_reclaimed) alternate,
   from nothing to exactly the assignment rows there are now; per pool, the quantity changes chain from a known
   quantity to the present one.
 
@@ -29,6 +31,7 @@ from .models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense
 REPLAYED_ACTIONS = (
     AuditAction.LICENSE_ASSIGNED,
     AuditAction.LICENSE_UNASSIGNED,
+    AuditAction.LICENSE_RECLAIMED,  # an unassignment by the reclaim job
     AuditAction.POOL_CREATED,
     AuditAction.QUANTITY_CHANGED,
 )
@@ -87,7 +90,9 @@ def source_problems(pool_ids: Iterable[int] | None = None) -> list[str]:
     assignable pool has a free license while members wait."""
     pools = _pools(pool_ids)
     from_group = Exists(
-        GroupMembership.objects.filter(user_id=OuterRef("user_id"), group__licenses__pool_id=OuterRef("pool_id"))
+        GroupMembership.objects.filter(
+            user_id=OuterRef("user_id"), group__licenses__pool_id=OuterRef("pool_id"), user__licenses_reclaimed_at=None
+        )
     )
     problems = [
         f"pool {pool_id}, user {user_id}: a license without a source"
@@ -103,7 +108,7 @@ def source_problems(pool_ids: Iterable[int] | None = None) -> list[str]:
     ]
     for group_id, pool_id in GroupLicense.objects.filter(pool__in=pools).values_list("group_id", "pool_id"):
         unserved = (
-            GroupMembership.objects.filter(group_id=group_id)
+            GroupMembership.objects.filter(group_id=group_id, user__licenses_reclaimed_at=None)
             .exclude(Exists(LicenseAssignment.objects.filter(user_id=OuterRef("user_id"), pool_id=pool_id)))
             .exclude(Exists(PendingLicense.objects.filter(user_id=OuterRef("user_id"), pool_id=pool_id)))
         )

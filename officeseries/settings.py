@@ -170,6 +170,13 @@ if BEHIND_TLS_PROXY:
 TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "1" if BEHIND_TLS_PROXY else "0"))
 if TRUSTED_PROXY_HOPS < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_HOPS must be 0 or more.")
+# How many days a disabled account keeps its licenses before `reclaim_licenses` returns them to their pools.
+try:
+    LICENSE_RECLAIM_GRACE_DAYS = int(os.environ.get("LICENSE_RECLAIM_GRACE_DAYS", "30"))
+except ValueError:
+    raise ImproperlyConfigured("LICENSE_RECLAIM_GRACE_DAYS must be a whole number of days.") from None
+if LICENSE_RECLAIM_GRACE_DAYS < 0:
+    raise ImproperlyConfigured("LICENSE_RECLAIM_GRACE_DAYS must be 0 or more.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -31,6 +31,9 @@ SCENARIOS = [
     "group_update: a rule matching 12 users",  # 20,000 at 100,000 users
     "list: page 1, group sources and pending",
     "dialog: open, a member waiting",
+    "scim: Users filter userName eq",
+    "scim: create a user and add them to a licensed group",
+    # "scim: initial sync of … users": against gunicorn, on PostgreSQL only
 ]
 GROUP_CHANGES = SCENARIOS[17:20]
 

@@ -126,3 +126,18 @@ def test_static_files_may_be_cached(client, admin_user, settings):
     response = client.get("/static/css/app.css")
     assert response.status_code == 200
     assert not no_store(response)
+
+
+@pytest.mark.parametrize(
+    ("value", "refusal"),
+    [("-1", "must be 0 or more"), ("thirty", "must be a whole number of days")],
+)
+def test_refuses_a_reclaim_grace_period_that_is_not_a_number_of_days(value, refusal):
+    result = manage("check", env={**PRODUCTION_ENV, "LICENSE_RECLAIM_GRACE_DAYS": value})
+    assert result.returncode != 0 and f"LICENSE_RECLAIM_GRACE_DAYS {refusal}" in result.stderr
+
+
+def test_the_reclaim_grace_period_comes_from_the_environment():
+    script = "from django.conf import settings; print(settings.LICENSE_RECLAIM_GRACE_DAYS)"
+    result = manage("shell", "-c", script, env={**PRODUCTION_ENV, "LICENSE_RECLAIM_GRACE_DAYS": "0"})
+    assert result.stdout.strip().splitlines()[-1] == "0", result.stderr

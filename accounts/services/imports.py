@@ -24,9 +24,9 @@ from ..permissions import (
 )
 from ..selectors import assigned_groups_named, groups_by_name
 from .locks import groups_hold, users_locked
-from .memberships import assigned_groups_set, dynamic_memberships_update, memberships_changing
+from .memberships import assigned_groups_set, dynamic_memberships_update, memberships_changing, sources_restored
 from .tokens import access_ended
-from .users import USER_FIELDS, active_global_admins_locked, apply_changes, disables, require_known_fields
+from .users import USER_FIELDS, active_global_admins_locked, apply_changes, disables, enables, require_known_fields
 
 BATCH_SIZE = 2000  # rows per statement of the set-based writes and per IN list
 
@@ -93,18 +93,25 @@ def users_import(
     groups_named = _groups_named(group_names)
     disabled = [user for user, changes in changed if disables(changes)]
     token_events = access_ended(disabled, by=by)
+    restored = [user.pk for user, changes in changed if enables(changes) and user.licenses_reclaimed_at]
+    now = timezone.now()  # bulk_update leaves auto_now fields alone
+    dates: set[str] = set()
+    for user in new_users:
+        user.disabled_at_follow(now=now)
+    for user, changes in changed:
+        user.updated_at = now
+        if "is_active" in changes:
+            dates.update(user.disabled_at_follow(now=now))
 
     for start in range(0, len(new_users), BATCH_SIZE):
         User.objects.bulk_create(new_users[start : start + BATCH_SIZE])
         progress(len(new_users[start : start + BATCH_SIZE]))
     changed_fields = sorted(
         {name for _, changes in changed for name in changes}
+        | dates
         | {"updated_at"}
         | ({"session_epoch"} if disabled else set())
     )
-    now = timezone.now()  # bulk_update leaves auto_now fields alone
-    for user, _ in changed:
-        user.updated_at = now
     for start in range(0, len(changed), BATCH_SIZE):
         batch = changed[start : start + BATCH_SIZE]
         User.objects.bulk_update([user for user, _ in batch], changed_fields)
@@ -137,6 +144,7 @@ def users_import(
         regrouped = assigned_groups_set(
             by=by, groups_of={users[email].pk: groups for email, groups in groups_named.items()}
         )
+        sources_restored(restored)
     updated = {user.pk for user, _ in changed} | (regrouped - {user.pk for user in new_users})
     return UsersImportResult(
         created=len(new_users), updated=len(updated), unchanged=len(wanted) - len(new_users) - len(updated)

@@ -3,14 +3,16 @@ under their locks (accounts/services/locks.py). Each member added or removed get
 in its details, written set-based like the rows themselves.
 
 Every write that changes memberships runs them inside `memberships_changing`, which collects who joined or left
-which group and, when the outermost block ends, sends `accounts.signals.memberships_changed` once: the licenses of
-the groups follow in the same transaction, with every pool locked once, in the one lock order.
+which group (and whose group sources count again: `sources_restored`) and, when the outermost block ends, sends
+`accounts.signals.memberships_changed` once: the licenses of the groups follow in the same transaction, with every
+pool locked once, in the one lock order.
 """
 
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -26,7 +28,14 @@ from ..models import Group, GroupMembership, User
 from ..signals import memberships_changed
 from .locks import groups_hold
 
-_changes: ContextVar[dict[Group, set[int]] | None] = ContextVar("membership_changes", default=None)
+
+@dataclass
+class _Changes:
+    members: dict[Group, set[int]] = field(default_factory=lambda: defaultdict(set))
+    restored: set[int] = field(default_factory=set)
+
+
+_changes: ContextVar[_Changes | None] = ContextVar("membership_changes", default=None)
 
 
 @contextmanager
@@ -36,26 +45,39 @@ def memberships_changing(by: Actor) -> Iterator[None]:
     if _changes.get() is not None:
         yield
         return
-    token = _changes.set(defaultdict(set))
+    token = _changes.set(_Changes())
     try:
         yield
-        changed = {group: user_ids for group, user_ids in _changes.get().items() if user_ids}
+        changes = _changes.get()
+        changed = {group: user_ids for group, user_ids in changes.members.items() if user_ids}
     finally:
         _changes.reset(token)
-    if changed:
+    if changed or changes.restored:
         memberships_changed.send(
             sender=GroupMembership,
             by=by,
             changes={group.pk: sorted(user_ids) for group, user_ids in changed.items()},
             groups={group.pk: group for group in changed},
+            restored=sorted(changes.restored),
         )
 
 
-def _changed(group: Group, user_ids: Collection[int]) -> None:
+def _collector() -> _Changes:
     changes = _changes.get()
     if changes is None:
         raise RuntimeError("Memberships change only inside memberships_changing, so that their licenses follow.")
-    changes[group].update(user_ids)
+    return changes
+
+
+def _changed(group: Group, user_ids: Collection[int]) -> None:
+    _collector().members[group].update(user_ids)
+
+
+def sources_restored(user_ids: Collection[int]) -> None:
+    """These users' licenses had been reclaimed and their accounts are enabled again: every group they are in
+    gives them its licenses again, or a place in the line, when the block ends (with the memberships' changes, so
+    that the pools are locked once)."""
+    _collector().restored.update(user_ids)
 
 
 def group_details(group: Group) -> dict:

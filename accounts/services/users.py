@@ -1,4 +1,4 @@
-"""One user's account: create and edit (disabling included), under the role rules of accounts.permissions."""
+"""One user's account: create, edit (disabling included) and delete, under the role rules of accounts.permissions."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -6,22 +6,24 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from core.audit import Actor, audit_event_new, audit_record, audit_record_one
 from core.choices import AuditAction
-from core.errors import AlreadyExists, PreconditionFailed, ValidationFailed
+from core.errors import AlreadyExists, NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
 
 from ..choices import Role
 from ..group_rules import RULE_ATTRIBUTES
-from ..models import IDENTITY_KEY, RoleAssignment, User, UserManager
+from ..models import IDENTITY_KEY, Group, GroupMembership, RoleAssignment, User, UserManager
 from ..permissions import (
     require_global_admin_left,
     require_user_management,
     require_users_change,
 )
 from ..selectors import user_version
-from .locks import global_admin_roles_lock, user_locked
-from .memberships import dynamic_memberships_update, memberships_changing
+from ..signals import user_deleting
+from .locks import global_admin_roles_lock, groups_hold, user_locked
+from .memberships import dynamic_memberships_update, members_delete, memberships_changing, sources_restored
 from .tokens import access_ended
 
 USER_FIELDS = ("display_name", "department", "job_title", "usage_location", "is_active")
@@ -105,6 +107,7 @@ def user_create(
     identity = _identity_normalized({"email": email, "user_name": user_name})
     user = User(**identity, external_id=external_id, **fields)
     _require_identity_free(user)
+    user.disabled_at_follow(now=timezone.now())
     user.set_password(password)
     _validated(user)
     _saved(user)
@@ -122,6 +125,10 @@ def user_create(
 
 def disables(changes: Mapping[str, dict[str, Any]]) -> bool:
     return "is_active" in changes and not changes["is_active"]["new"]
+
+
+def enables(changes: Mapping[str, dict[str, Any]]) -> bool:
+    return "is_active" in changes and bool(changes["is_active"]["new"])
 
 
 def active_global_admins_locked() -> set[int]:
@@ -160,7 +167,9 @@ def user_update(*, by: Actor, user: User, expected_version: str | None = None, *
     if disabled and Role.GLOBAL_ADMIN in roles:
         require_global_admin_left(leaving=disabled, active_global_admin_ids=active_global_admins_locked())
     token_events = access_ended(disabled, by=by)
-    _saved(user, update_fields=[*changes, "updated_at", *(["session_epoch"] if disabled else [])])
+    restored = [user.pk] if enables(changes) and user.licenses_reclaimed_at else []
+    dates = user.disabled_at_follow(now=timezone.now()) if "is_active" in changes else []
+    _saved(user, update_fields=[*changes, *dates, "updated_at", *(["session_epoch"] if disabled else [])])
     user_event = audit_event_new(
         actor=by,
         action=AuditAction.USER_UPDATED,
@@ -171,4 +180,45 @@ def user_update(*, by: Actor, user: User, expected_version: str | None = None, *
     if changes.keys() & set(RULE_ATTRIBUTES):
         with memberships_changing(by):
             dynamic_memberships_update(by=by, user_ids=[user.pk])
+            sources_restored(restored)  # is_active is a rule attribute: an enabled account always gets here
     return user
+
+
+@transaction.atomic
+def user_delete(*, by: Actor, user: User, expected_version: str | None = None) -> None:
+    """Delete a user, under user_update's rules; nobody deletes themselves, nor the last active Global
+    Administrator. Their licenses and places in lines are freed at once, in this transaction, and the lines
+    served (licensing, through `user_deleting`); then their memberships, then the row (its roles and API tokens
+    go with it). With `expected_version` (`user_version`, SCIM's If-Match) the deletion is refused
+    (PreconditionFailed) if the user changed since."""
+    require_user_management(by.user)
+    if by.user is not None and by.user.pk == user.pk:
+        raise PermissionDenied("You cannot delete your own account.")
+    locked = User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
+    if locked is None:
+        raise NotFound("User not found.")
+    user = locked
+    if expected_version is not None and (current := user_version(user)) != expected_version:
+        raise PreconditionFailed(
+            "The user changed since you read them: read them again and retry.", etag=current, expected=expected_version
+        )
+    roles = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    require_users_change(by.user, admins=[user] if roles else [])
+    if user.is_active and Role.GLOBAL_ADMIN in roles:
+        require_global_admin_left(leaving=[user], active_global_admin_ids=active_global_admins_locked())
+    groups_hold()  # after the user's lock: no group gains a license or loses its row meanwhile
+    responses = user_deleting.send(sender=User, by=by, user=user)
+    freed = [item for _, freed_by_receiver in responses for item in freed_by_receiver or ()]
+    with memberships_changing(by):
+        for group in Group.objects.filter(memberships__user=user).order_by("pk"):
+            members_delete(by=by, group=group, memberships=GroupMembership.objects.filter(group=group, user=user))
+    audit_record_one(
+        AuditAction.USER_DELETED,
+        actor=by,
+        subject_user=user,
+        details={
+            **{name: getattr(user, name) for name in ("email", "user_name", "external_id", *USER_FIELDS)},
+            "licenses": freed,
+        },
+    )
+    user.delete()

@@ -164,6 +164,12 @@ class UserSerializer(serializers.ModelSerializer):
     licenses = UserLicenseSerializer(
         source="licenses_listed", many=True, read_only=True, help_text="In the subscriptions the caller may see."
     )
+    licenses_reclaimed_on = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="A disabled account's: the day its licenses return (or returned) to their pools, "
+        "LICENSE_RECLAIM_GRACE_DAYS after it was disabled. Null while the account is enabled.",
+    )
 
     class Meta:
         model = User
@@ -177,6 +183,7 @@ class UserSerializer(serializers.ModelSerializer):
             "job_title",
             "usage_location",
             "is_active",
+            "licenses_reclaimed_on",
             "created_at",
             "last_login",
             "licenses",

@@ -67,7 +67,7 @@ class UserViewSet(
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
     _license_change_errors = {
         400: ["product_not_in_subscription"],
-        409: ["license_inherited", "not_enough_licenses", "subscription_not_active"],
+        409: ["license_inherited", "licenses_reclaimed", "not_enough_licenses", "subscription_not_active"],
         412: [],
     }
     error_codes = {

@@ -8,10 +8,12 @@ from django.db.models import F
 
 from accounts.models import Group, User
 from accounts.permissions import require_license_management
+from accounts.services.locks import users_locked
 from core.audit import Actor, audit_event_new, audit_record
 from core.choices import AuditAction
 from core.errors import (
     LicenseInherited,
+    LicensesReclaimed,
     NotEnoughLicenses,
     PreconditionFailed,
     ProductNotInSubscription,
@@ -43,6 +45,14 @@ def require_assignable(subscription: Subscription) -> None:
     status = Subscription.objects.values_list("status", flat=True).get(pk=subscription.pk)
     if status not in ASSIGNABLE_STATUSES:
         raise SubscriptionNotActive(subscription=subscription.name, status=status)
+
+
+def require_not_reclaimed(users: Iterable[User]) -> None:
+    """A disabled account whose licenses were reclaimed gets none directly until it is enabled again (read under
+    the users' locks)."""
+    reclaimed = sorted(user.label for user in users if user.licenses_reclaimed_at is not None)
+    if reclaimed:
+        raise LicensesReclaimed(users=reclaimed)
 
 
 def product_ids_apart(add: Iterable[Product], remove: Iterable[Product]) -> tuple[set[int], set[int]]:
@@ -98,7 +108,7 @@ def user_licenses_change(
     add_ids, remove_ids = product_ids_apart(add, remove)
     if not add_ids and not remove_ids and expected_versions is None:
         return LicenseChange()
-    users_lock([user.pk])
+    locked = users_locked([user.pk])  # read under the lock: whether its licenses were reclaimed
     _require_version(by, user, expected_versions)
     if not add_ids and not remove_ids:
         return LicenseChange()
@@ -126,6 +136,7 @@ def user_licenses_change(
 
     if to_add:
         require_assignable(subscription)
+        require_not_reclaimed(locked)
         short = [pool for pool in to_add if pool.available < 1 or pool.pending > 0]
         if short:
             raise NotEnoughLicenses(

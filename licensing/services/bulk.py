@@ -12,7 +12,7 @@ from core.choices import AuditAction
 from core.errors import LicenseInherited, NotEnoughLicenses, ProductNotInSubscription
 
 from ..models import LicenseAssignment, LicensePool, Product, Subscription
-from .assignments import groups_giving, require_assignable, waiting_details
+from .assignments import groups_giving, require_assignable, require_not_reclaimed, waiting_details
 from .holders import assignments_insert, counters_add, group_sourced, line_serve
 from .locks import pools_lock, users_lock
 
@@ -78,6 +78,9 @@ def licenses_bulk_assign(
     made_direct = [user.pk for user in users if held.get(user.pk) is False]
     if to_add:
         require_assignable(subscription)
+        for chunk in chunks(to_add):
+            reclaimed = User.objects.filter(pk__in=chunk, licenses_reclaimed_at__isnull=False)
+            require_not_reclaimed(reclaimed.only("email", "user_name", "licenses_reclaimed_at"))
         available = pool.available if pool.pending == 0 else 0
         if len(to_add) > available:
             raise NotEnoughLicenses(

@@ -11,7 +11,7 @@ from accounts.models import Group, GroupMembership
 from accounts.permissions import require_license_management
 from accounts.services.locks import group_lock, groups_write_lock
 from accounts.services.memberships import group_details
-from core.audit import Actor, audit_event_new, audit_record
+from core.audit import Actor, audit_event_new, audit_record, chunks
 from core.choices import AuditAction
 from core.errors import PreconditionFailed, ProductNotInSubscription
 
@@ -73,10 +73,18 @@ def group_licenses_change(
 
 
 def memberships_licenses_follow(
-    *, by: Actor, changes: Mapping[int, Sequence[int]], groups: Mapping[int, Group], **signal: object
+    *,
+    by: Actor,
+    changes: Mapping[int, Sequence[int]],
+    groups: Mapping[int, Group],
+    restored: Sequence[int] = (),
+    **signal: object,
 ) -> None:
     """The receiver of accounts.signals.memberships_changed: the users who joined or left groups get or lose the
-    licenses of the groups' pools, every pool locked once, in primary-key order (the one lock order)."""
+    licenses of the groups' pools, and those enabled again after a reclaim get the licenses of all their groups,
+    every pool locked once, in primary-key order (the one lock order)."""
+    if restored:
+        changes, groups = _with_groups_of(restored, changes, groups)
     held = GroupLicense.objects.filter(group_id__in=changes)
     pools = pools_lock_all(LicensePool.objects.filter(pk__in=held.values("pool_id")))
     if not pools:
@@ -93,6 +101,20 @@ def memberships_licenses_follow(
         pools_of_group[group_id].append(by_id[pool_id])
     for group_id, its_pools in sorted(pools_of_group.items()):
         group_sources_sync(by=by, pools=its_pools, user_ids=changes[group_id], details=group_details(groups[group_id]))
+
+
+def _with_groups_of(
+    user_ids: Sequence[int], changes: Mapping[int, Sequence[int]], groups: Mapping[int, Group]
+) -> tuple[dict[int, list[int]], dict[int, Group]]:
+    """`changes` and `groups` with every licensed group of these users, as though they had just joined it."""
+    joined = {group_id: set(users) for group_id, users in changes.items()}
+    groups = dict(groups)
+    for chunk in chunks(sorted(user_ids)):
+        memberships = GroupMembership.objects.filter(user_id__in=chunk, group__licenses__isnull=False).distinct()
+        for membership in memberships.select_related("group"):
+            joined.setdefault(membership.group_id, set()).add(membership.user_id)
+            groups.setdefault(membership.group_id, membership.group)
+    return {group_id: sorted(users) for group_id, users in joined.items()}, groups
 
 
 @transaction.atomic

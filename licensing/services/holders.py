@@ -6,6 +6,8 @@ step (README, "Group licenses").
 A user holds a pool's license while they have a source: a direct assignment, or membership of a group that holds
 the pool. Group members for whom no license is free wait in the pool's line (PendingLicense), first come first
 served; `line_serve` gives the licenses that free up to the first of them, in the transaction that frees them.
+A disabled account whose licenses were reclaimed (User.licenses_reclaimed_at) has no group source until it is
+enabled again.
 """
 
 from collections import defaultdict
@@ -34,8 +36,13 @@ def pool_assignable(pool: LicensePool) -> bool:
 
 
 def group_sourced(pool: LicensePool, user_ref: str = "user_id") -> Exists:
-    """Whether the outer row's user is a member of a group that holds `pool`."""
-    return Exists(GroupMembership.objects.filter(user_id=OuterRef(user_ref), group__licenses__pool=pool))
+    """Whether the outer row's user is a member of a group that holds `pool` (and their licenses were not
+    reclaimed)."""
+    return Exists(
+        GroupMembership.objects.filter(
+            user_id=OuterRef(user_ref), group__licenses__pool=pool, user__licenses_reclaimed_at=None
+        )
+    )
 
 
 def counters_add(pool: LicensePool, *, assigned: int = 0, pending: int = 0) -> None:
@@ -191,20 +198,23 @@ class _PoolRows:
 
 
 def _pool_rows(pool_ids: list[int], user_ids: Sequence[int]) -> _PoolRows:
-    """The group sources, licenses held and places in the lines of these users in these pools, and whether each
-    pool's subscription allows assignment, in one round trip. Hand-written SQL: this runs for every membership
-    change, and the ORM took longer to build its querysets than the database to answer them."""
+    """The group sources (of users whose licenses were not reclaimed), licenses held and places in the lines of
+    these users in these pools, and whether each pool's subscription allows assignment, in one round trip.
+    Hand-written SQL: this runs for every membership change, and the ORM took longer to build its querysets than
+    the database to answer them."""
     qn = connection.ops.quote_name
     pools, users = ", ".join(["%s"] * len(pool_ids)), ", ".join(["%s"] * len(user_ids))
     held, line = qn(LicenseAssignment._meta.db_table), qn(PendingLicense._meta.db_table)
     sources, memberships = qn(GroupLicense._meta.db_table), qn(GroupMembership._meta.db_table)
     pool_table, subscriptions = qn(LicensePool._meta.db_table), qn(Subscription._meta.db_table)
+    user_table = qn(User._meta.db_table)
     sql = (
         f"SELECT pool_id, user_id, CASE WHEN direct THEN 'direct' ELSE 'inherited' END FROM {held}"
         f" WHERE pool_id IN ({pools}) AND user_id IN ({users})"
         f" UNION ALL SELECT pool_id, user_id, 'waiting' FROM {line} WHERE pool_id IN ({pools}) AND user_id IN ({users})"
         f" UNION ALL SELECT source.pool_id, membership.user_id, 'sourced' FROM {sources} source"
         f" JOIN {memberships} membership ON membership.group_id = source.group_id"
+        f" JOIN {user_table} member ON member.id = membership.user_id AND member.licenses_reclaimed_at IS NULL"
         f" WHERE source.pool_id IN ({pools}) AND membership.user_id IN ({users})"
         f" UNION ALL SELECT pool.id, NULL, subscription.status FROM {pool_table} pool"
         f" JOIN {subscriptions} subscription ON subscription.id = pool.subscription_id WHERE pool.id IN ({pools})"

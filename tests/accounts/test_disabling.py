@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken, User
 from accounts.services.imports import users_import
 from accounts.services.tokens import api_token_create, api_token_revoke
-from accounts.services.users import user_update
+from accounts.services.users import user_create, user_update
 from core.audit import Actor
 from core.choices import AuditAction, Source
 from core.errors import PermissionDenied
@@ -125,3 +125,46 @@ def test_a_refused_disable_revokes_nothing(global_admin):
     assert ApiToken.objects.get().revoked_at is None
     assert browser.get(reverse("licensing:home")).status_code == 200
     assert bearer(key).get("/api/v1/subscriptions/").status_code == 200
+
+
+def disabled_at(user: User):
+    return User.objects.values_list("disabled_at", flat=True).get(pk=user.pk)
+
+
+@pytest.mark.parametrize("path", ["edit", "import"])
+def test_every_disable_notes_when_and_enabling_forgets_it_with_the_reclaim(global_admin, path):
+    user = UserFactory()
+    by = Actor(global_admin, Source.CLI)
+
+    def set_to(active: bool) -> None:
+        if path == "edit":
+            user_update(by=by, user=user, is_active=active)
+        else:
+            users_import(by=by, rows=[{"email": user.email, "is_active": active}])
+
+    set_to(False)
+    when = disabled_at(user)
+    assert when is not None
+    set_to(False)  # unchanged: the grace period does not start again
+    user_update(by=by, user=user, department="Legal")
+    assert disabled_at(user) == when
+    User.objects.filter(pk=user.pk).update(licenses_reclaimed_at=when)
+    set_to(True)
+    assert User.objects.values_list("disabled_at", "licenses_reclaimed_at").get(pk=user.pk) == (None, None)
+
+
+def test_accounts_created_disabled_start_their_grace_period(global_admin):
+    by = Actor(global_admin, Source.CLI)
+    created = user_create(by=by, email="gone@contoso.test", is_active=False)
+    users_import(by=by, rows=[{"email": "also.gone@contoso.test", "is_active": False}, {"email": "here@contoso.test"}])
+    assert disabled_at(created) is not None
+    assert disabled_at(User.objects.get(email="also.gone@contoso.test")) is not None
+    assert disabled_at(User.objects.get(email="here@contoso.test")) is None
+
+
+def test_the_admin_site_cannot_toggle_an_account(admin_client):
+    """The Django admin site shows users read-only, so it cannot disable one behind the services' back."""
+    user = UserFactory()
+    page = admin_client.post(reverse("admin:accounts_user_change", args=[user.pk]), {"is_active": ""})
+    assert page.status_code == 403
+    assert User.objects.get(pk=user.pk).is_active

@@ -1,11 +1,15 @@
 """users/{id}/licenses/: the guide's workflow over the API, the atomic change, the desired set and ETags."""
 
 import pytest
+from django.utils import timezone
 
+from accounts.services.users import user_update
+from core.audit import Actor
 from core.choices import AuditAction, Source
 from core.models import AuditEvent
 from licensing.models import LicenseAssignment, LicensePool
-from tests.api.conftest import bearer_client
+from licensing.services.reclaim import licenses_reclaim
+from tests.api.conftest import bearer_client, error_of
 
 
 @pytest.fixture
@@ -124,3 +128,13 @@ def test_the_guides_workflow(org, admin):
     response = admin.post(url(org.adele), {"subscription": org.s.pk, "remove": ["OFFICESERIES_E3"]}, format="json")
     assert held(response, org.s) == []
     assert LicensePool.objects.get(pk=org.pool_e3.pk).available == 19
+
+
+def test_a_license_for_an_account_whose_licenses_were_reclaimed_is_refused(org, admin):
+    operator = Actor(None, Source.CLI, label="ops")
+    user_update(by=operator, user=org.adele, is_active=False)
+    licenses_reclaim(by=operator, now=timezone.now() + timezone.timedelta(days=31))
+    response = admin.post(url(org.adele), {"subscription": org.s.pk, "add": ["OFFICESERIES_E3"]}, format="json")
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "licenses_reclaimed"
+    assert "enable the account first" in error_of(response)["message"]

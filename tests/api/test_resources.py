@@ -234,3 +234,15 @@ def test_the_api_creates_with_the_unicode_form_and_filters_by_it(org):
         assert [user["email"] for user in found] == ["admin@xn--contos-1xa.example"], query
     events = bearer_client(org.users["global_admin"]).get("/api/v1/audit-events/", {"user": "contosö"})
     assert [event["action"] for event in events.json()["results"]] == ["user_created"]
+
+
+def test_a_user_says_when_a_disabled_accounts_licenses_are_reclaimed(org, admin, settings):
+    settings.LICENSE_RECLAIM_GRACE_DAYS = 30
+    admin.patch(f"/api/v1/users/{org.alex.pk}/", {"is_active": False}, format="json")
+    User.objects.filter(pk=org.alex.pk).update(disabled_at="2026-11-29T21:30:00Z")
+    users = {user["email"]: user for user in admin.get("/api/v1/users/").json()["results"]}
+    assert users[org.alex.email]["licenses_reclaimed_on"] == "2026-12-29"
+    assert users[org.adele.email]["licenses_reclaimed_on"] is None
+    assert admin.get(f"/api/v1/users/{org.alex.pk}/").json()["licenses_reclaimed_on"] == "2026-12-29"
+    User.objects.filter(pk=org.alex.pk).update(licenses_reclaimed_at="2026-12-30T02:00:00Z")
+    assert admin.get(f"/api/v1/users/{org.alex.pk}/").json()["licenses_reclaimed_on"] == "2026-12-30"
