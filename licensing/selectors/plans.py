@@ -12,6 +12,7 @@ from accounts.models import GroupMembership
 from core.errors import ValidationFailed
 
 from ..models import LicenseAssignment, Product, ServicePlan
+from .products import product_key, product_keys, products_resolve
 
 
 def product_plans(products: Iterable[Product]) -> dict[int, list[ServicePlan]]:
@@ -40,6 +41,18 @@ def plans_resolve_many(identifiers_of: Mapping[Product, Collection[str]]) -> dic
         product.pk: sorted(str(plan.service_plan_id) for plan in plans_match(product, plans_of[product.pk], names))
         for product, names in identifiers_of.items()
     }
+
+
+def plans_by_product(identifiers_of: Mapping[str, Collection[str]]) -> dict[Product, Collection[str]]:
+    """`disabled_plans` as the REST API and the CLI take it, keyed by sku id or part number, keyed by product for
+    the services (one query). NotFound for an unknown product; ValidationFailed for one named twice."""
+    products = products_resolve(identifiers=list(identifiers_of))
+    by_key = {key: product for product in products for key in product_keys(product)}
+    named = [by_key[product_key(str(sku).strip())] for sku in identifiers_of]
+    if len(set(named)) < len(named):
+        twice = sorted({product.sku_part_number for product in named if named.count(product) > 1})
+        raise ValidationFailed(f"Plans given twice for {', '.join(twice)}.", skus=twice)
+    return dict(zip(named, identifiers_of.values(), strict=True))
 
 
 def plans_match(product: Product, plans: Iterable[ServicePlan], identifiers: Collection[str]) -> list[ServicePlan]:
