@@ -4,9 +4,12 @@ A license's sources each switch plans off: the direct assignment (`LicenseAssign
 while `direct`) and every group that gives it (`GroupLicense.disabled_plans`). A plan is on when any source has it
 on, so the plans off on the license are the intersection of its sources' disabled sets."""
 
+import itertools
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
+
+from django.db.models import QuerySet
 
 from accounts.models import GroupMembership
 from core.errors import ValidationFailed
@@ -88,6 +91,14 @@ def plans_disabled(
     if pool_ids is not None:
         held = held.filter(pool_id__in=pool_ids)
         given = given.filter(group__licenses__pool_id__in=pool_ids)
+    return _disabled_of(held, given)
+
+
+def _disabled_of(
+    held: QuerySet[LicenseAssignment], given: QuerySet[GroupMembership]
+) -> dict[tuple[int, int], list[str]]:
+    """The plans off on each license of `held`, from the direct sources and the group sources `given` (the
+    memberships, with the group licenses they give)."""
     sources: dict[tuple[int, int], list[Collection[str]]] = defaultdict(list)
     for user_id, pool_id, disabled in given.values_list(
         "user_id", "group__licenses__pool_id", "group__licenses__disabled_plans"
@@ -98,3 +109,39 @@ def plans_disabled(
         source_sets = [*sources.get((user_id, pool_id), []), *([disabled] if direct else [])]
         disabled_of[user_id, pool_id] = sorted(set.intersection(*map(set, source_sets))) if source_sets else []
     return disabled_of
+
+
+def plan_names(plan_ids: Iterable[str]) -> dict[str, str]:
+    """The name of each plan of `plan_ids` (service_plan_id strings), by id: one query."""
+    plans = ServicePlan.objects.filter(service_plan_id__in=set(plan_ids)).values_list("service_plan_id", "name")
+    return {str(plan_id): name for plan_id, name in plans}
+
+
+def assignments_with_plans_off(assignments: Iterable[LicenseAssignment], *, batch: int = 2000):
+    """`assignments` (an iterator, for exports), each with `plans_off`: the names of the plans switched off on it,
+    by name. Three queries per batch of rows."""
+    iterator = iter(assignments)
+    while rows := list(itertools.islice(iterator, batch)):
+        disabled = plans_disabled({row.user_id for row in rows}, {row.pool_id for row in rows})
+        names = plan_names(plan_id for plans in disabled.values() for plan_id in plans)
+        for row in rows:
+            row.plans_off = sorted(names.get(plan_id, plan_id) for plan_id in disabled[row.user_id, row.pool_id])
+            yield row
+
+
+def plans_off_by_pool(pool_ids: Collection[int]) -> dict[int, dict[str, int]]:
+    """For each of the pools, how many of its licenses have each plan switched off, by plan name (pools where all
+    are on have none): three queries, every holder of the pools read once (for reports, not pages)."""
+    held = LicenseAssignment.objects.filter(pool_id__in=pool_ids)
+    given = GroupMembership.objects.filter(group__licenses__pool_id__in=pool_ids)
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for (_, pool_id), plans in _disabled_of(held, given).items():
+        counts[pool_id].update(plans)
+    names = plan_names(plan_id for counted in counts.values() for plan_id in counted)
+    return {
+        pool_id: {
+            names.get(plan_id, plan_id): count
+            for plan_id, count in sorted(counted.items(), key=lambda item: names.get(item[0], item[0]))
+        }
+        for pool_id, counted in counts.items()
+    }
