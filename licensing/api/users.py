@@ -17,6 +17,7 @@ from core.ids import id_field
 from licensing.filtersets import UserLicenseFilterSet
 from licensing.models import Subscription
 from licensing.selectors.assignments import licenses_version
+from licensing.selectors.plans import plans_by_product
 from licensing.selectors.products import products_resolve
 from licensing.selectors.sources import users_licenses
 from licensing.selectors.subscriptions import subscription_get
@@ -142,7 +143,11 @@ class UserViewSet(
         response = Response(UserLicensesSerializer({"user": user, "licenses": licenses}).data)
         # The version of exactly the rows in the body: an If-Match with it is refused (412) if anything changed.
         response["ETag"] = licenses_version(
-            held=[(entry.assignment.pk, entry.assignment.direct) for entry in licenses if entry.assignment],
+            held=[
+                (entry.assignment.pk, entry.assignment.direct, entry.assignment.disabled_plans)
+                for entry in licenses
+                if entry.assignment
+            ],
             waiting=[entry.waiting.pk for entry in licenses if entry.waiting],
         )
         return response
@@ -162,6 +167,7 @@ class UserViewSet(
                 add=products_resolve(identifiers=data["add"]),
                 remove=products_resolve(identifiers=data["remove"]),
                 expected_versions=if_match_versions(request),
+                disabled_plans=plans_by_product(data["disabled_plans"]),
             )
         else:
             user_licenses_set(
@@ -170,4 +176,5 @@ class UserViewSet(
                 subscription=subscription,
                 products=products_resolve(identifiers=data["products"]),
                 expected_versions=if_match_versions(request),
+                disabled_plans=plans_by_product(data["disabled_plans"]),
             )
