@@ -131,11 +131,11 @@ def group_emptied(group: Group) -> int:
 
 
 def group_rule_recompute(
-    *, by: Actor, group: Group, user_ids: Collection[int] | None = None
+    *, by: Actor, group: Group, user_ids: Collection[int] | None = None, new: bool = False
 ) -> tuple[list[int], list[int]]:
     """Make a dynamic group's members exactly the users its rule matches (among `user_ids` only, when given), set
     based: delete the memberships that no longer match, insert the matching users not yet members. Returns the
-    ids of the users added and removed."""
+    ids of the users added and removed. `new`: the users were just created, so they are members of nothing yet."""
     matching = User.objects.filter(rule_filter(group.rule))
     memberships = GroupMembership.objects.filter(group=group)
     added: list[int] = []
@@ -143,19 +143,20 @@ def group_rule_recompute(
     for chunk in [None] if user_ids is None else chunks(sorted(user_ids)):
         users = matching if chunk is None else matching.filter(pk__in=chunk)
         members = memberships if chunk is None else memberships.filter(user_id__in=chunk)
-        removed += members_delete(by=by, group=group, memberships=members.exclude(user__in=matching))
+        if not new:
+            removed += members_delete(by=by, group=group, memberships=members.exclude(user__in=matching))
         added += members_insert(by=by, group=group, users=users)
     return added, removed
 
 
-def dynamic_memberships_update(*, by: Actor, user_ids: Collection[int]) -> None:
-    """After these users were created or their attributes changed (and while they are locked), bring their
+def dynamic_memberships_update(*, by: Actor, user_ids: Collection[int], new: bool = False) -> None:
+    """After these users were created (`new`) or their attributes changed (and while they are locked), bring their
     memberships of every dynamic group up to date, in the caller's transaction."""
     if not user_ids:
         return
     groups_hold()
     for group in Group.objects.filter(kind=GroupKind.DYNAMIC).order_by("pk"):
-        group_rule_recompute(by=by, group=group, user_ids=user_ids)
+        group_rule_recompute(by=by, group=group, user_ids=user_ids, new=new)
 
 
 def assigned_groups_set(*, by: Actor, groups_of: Mapping[int, Collection[Group]]) -> set[int]:

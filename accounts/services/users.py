@@ -48,8 +48,8 @@ def apply_changes(user: User, fields: Mapping[str, Any]) -> dict[str, dict[str, 
 
 def _validated(user: User) -> None:
     try:
-        # public_id is a fresh uuid4: asking the database whether it is taken would be a query for nothing.
-        user.full_clean(exclude=["password", "public_id"], validate_constraints=False)
+        # Uniqueness is _require_identity_free's one query (and the constraints'), not a query per unique field.
+        user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         raise ValidationFailed("The user is not valid.", fields=error.message_dict) from error
 
@@ -119,7 +119,7 @@ def user_create(
         | {name: value for name in ("user_name", "external_id") if (value := getattr(user, name))},
     )
     with memberships_changing(by):
-        dynamic_memberships_update(by=by, user_ids=[user.pk])
+        dynamic_memberships_update(by=by, user_ids=[user.pk], new=True)
     return user
 
 
