@@ -17,4 +17,5 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", include(api_urlpatterns)),
+    path("graph/v1.0/", include("graph.urls")),
 ]

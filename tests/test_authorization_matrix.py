@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
@@ -13,6 +14,7 @@ from accounts.models import Group
 from core.audit import Actor
 from core.choices import Source
 from licensing.services.group_licenses import group_licenses_change
+from tests.api.conftest import bearer_client
 from tests.factories import GroupFactory
 from tests.world import Org
 
@@ -51,6 +53,9 @@ WEB_MANAGE_GROUPS = outcomes(SIGN_IN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)  
 EVERYONE = outcomes(OK, OK, OK, OK, OK, OK)
 SIGNED_OUT = outcomes(*[SIGN_IN] * 6)  # signing out always lands on the sign-in page
 NOWHERE = outcomes(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+GRAPH_NOWHERE = outcomes(UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+# Graph's assignLicense of E5, which only S holds: outside their scope a Subscription Administrator has no pool of it.
+GRAPH_ASSIGN_E5 = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, OK, "400")
 DJANGO_ADMIN_SITE = outcomes(*[ADMIN_SIGN_IN] * 6)  # staff only; admin roles are not staff
 
 
@@ -61,6 +66,7 @@ class Case:
     expected: dict
     body: Callable[[Org], dict] | None = None
     api: bool = False
+    graph: bool = False  # the Graph endpoint: bearer tokens only
 
 
 def s(w: Org) -> str:
@@ -253,7 +259,46 @@ MATRIX: dict[str, list[Case]] = {
     "api-schema": [Case("get", lambda w: "/api/v1/schema/", API_ANY_ADMIN, api=True)],
     "api-docs": [Case("get", lambda w: "/api/v1/docs/", API_ANY_ADMIN, api=True)],
     "api-catch-all": [Case("get", lambda w: "/api/v1/no-such-thing/", NOWHERE, api=True)],
+    # The Graph endpoint: the REST API's roles and scope, with bearer tokens only.
+    "graph-subscribed-skus": [Case("get", lambda w: "/graph/v1.0/subscribedSkus", API_ANY_ADMIN, graph=True)],
+    "graph-subscribed-sku": [
+        Case("get", lambda w: f"/graph/v1.0/subscribedSkus/{_graph_sku(w.e5)}", API_SEE_S, graph=True)
+    ],
+    "graph-users": [Case("get", lambda w: "/graph/v1.0/users", API_ANY_ADMIN, graph=True)],
+    "graph-user": [Case("get", lambda w: f"/graph/v1.0/users/{w.alex.public_id}", API_ANY_ADMIN, graph=True)],
+    "graph-me": [Case("get", lambda w: "/graph/v1.0/me", API_ANY_ADMIN, graph=True)],
+    "graph-user-license-details": [
+        Case("get", lambda w: f"/graph/v1.0/users/{w.alex.public_id}/licenseDetails", API_ANY_ADMIN, graph=True)
+    ],
+    "graph-user-assign-license": [
+        Case(
+            "post",
+            lambda w: f"/graph/v1.0/users/{w.adele.public_id}/assignLicense",
+            GRAPH_ASSIGN_E5,
+            lambda w: {"addLicenses": [{"skuId": str(w.e5.sku_id), "disabledPlans": []}], "removeLicenses": []},
+            graph=True,
+        )
+    ],
+    "graph-groups": [Case("get", lambda w: "/graph/v1.0/groups", API_ANY_ADMIN, graph=True)],
+    "graph-group": [Case("get", lambda w: f"/graph/v1.0/groups/{w.group.public_id}", API_ANY_ADMIN, graph=True)],
+    "graph-group-members": [
+        Case("get", lambda w: f"/graph/v1.0/groups/{w.group.public_id}/members", API_ANY_ADMIN, graph=True)
+    ],
+    "graph-group-assign-license": [
+        Case(
+            "post",
+            lambda w: f"/graph/v1.0/groups/{w.group.public_id}/assignLicense",
+            GRAPH_ASSIGN_E5,
+            lambda w: {"addLicenses": [{"skuId": str(w.e5.sku_id)}], "removeLicenses": []},
+            graph=True,
+        )
+    ],
+    "graph-catch-all": [Case("get", lambda w: "/graph/v1.0/no-such-thing", GRAPH_NOWHERE, graph=True)],
 }
+
+
+def _graph_sku(product) -> str:
+    return f"{settings.GRAPH_ACCOUNT_ID}_{product.sku_id}"
 
 
 def url_pattern_names(resolver: URLResolver | None = None, namespace: str | None = None) -> set[str]:
@@ -314,10 +359,15 @@ def test_matrix(org, out_of_scope_admin, name, index, principal):
     group_licenses_change(by=Actor(None, Source.SYSTEM), group=group, subscription=org.s, add=[org.pool_e3.product])
     org = MatrixWorld(org, group)
     case = MATRIX[name][index]
-    client = APIClient(enforce_csrf_checks=False)
-    if principal != "anonymous":
-        client.force_login(out_of_scope_admin if principal == "other_subscription_admin" else org.users[principal])
+    user = out_of_scope_admin if principal == "other_subscription_admin" else org.users[principal]
+    if case.graph:
+        client = bearer_client(user)
+    else:
+        client = APIClient(enforce_csrf_checks=False)
+        if user is not None:
+            client.force_login(user)
     body = case.body(org) if case.body else None
     request = getattr(client, case.method)
-    response = request(case.path(org), body, format="json") if case.api else request(case.path(org), body)
+    api = case.api or case.graph
+    response = request(case.path(org), body, format="json") if api else request(case.path(org), body)
     assert outcome_of(response) == case.expected[principal], response.content[:300]

@@ -1,0 +1,153 @@
+"""Licenses by product, as Microsoft Graph shows them (a product is a SKU there): the products summed over the
+subscriptions a reader may see (`subscribed_skus`), and which products each user and group holds, from which
+sources, with which plans switched off (`users_skus`, `groups_skus`). Each at a fixed number of queries whatever
+the number of users or groups."""
+
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q
+
+from accounts.models import Group, User
+
+from ..choices import SubscriptionStatus
+from ..models import GroupLicense, Product, ServicePlan
+from .assignments import assignments_visible, pool_rows_visible, scope_of
+from .plans import product_plans
+from .sources import users_licenses
+from .subscriptions import pools_visible
+
+# A product's capability over its subscriptions: the best status of any of them, in this order.
+STATUS_ORDER = [
+    SubscriptionStatus.ACTIVE,
+    SubscriptionStatus.WARNING,
+    SubscriptionStatus.SUSPENDED,
+    SubscriptionStatus.EXPIRED,
+]
+
+
+@dataclass
+class SubscribedSku:
+    """One product over the subscriptions a reader may see: its licenses by subscription status, how many are
+    assigned, and its plans."""
+
+    product: Product
+    plans: list[ServicePlan]
+    subscription_ids: list[int] = field(default_factory=list)
+    consumed: int = 0
+    units: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUS_ORDER, 0))
+    statuses: set[str] = field(default_factory=set)
+
+    @property
+    def status(self) -> str:
+        """The best status among its subscriptions (active before warning, suspended, expired)."""
+        return next(status for status in STATUS_ORDER if status in self.statuses)
+
+
+def subscribed_skus(*, actor: User | None) -> list[SubscribedSku]:
+    """Every product with a pool in a subscription `actor` may see, by part number: two queries."""
+    pools = list(pools_visible(actor=actor))
+    products = {pool.product_id: pool.product for pool in pools}
+    plans = product_plans(products.values())
+    skus = {pk: SubscribedSku(product, plans.get(pk, [])) for pk, product in products.items()}
+    for pool in pools:
+        sku = skus[pool.product_id]
+        sku.subscription_ids.append(pool.subscription_id)
+        sku.consumed += pool.assigned
+        sku.units[pool.subscription.status] += pool.quantity
+        sku.statuses.add(pool.subscription.status)
+    return sorted(skus.values(), key=lambda sku: sku.product.sku_part_number)
+
+
+def holders_of_sku(*, sku_id: uuid.UUID, actor: User | None) -> Q:
+    """The users who hold a license of the product `sku_id` in a subscription `actor` may see (a Q of User)."""
+    held = assignments_visible(scope=scope_of(actor)).filter(user=OuterRef("pk"), pool__product__sku_id=sku_id)
+    return Q(Exists(held))
+
+
+@dataclass
+class SkuSource:
+    """One source of a user's product in one pool: direct (`group` None) or a group, and the plans it switches
+    off. `waiting`: the user is in the pool's line for it (they do not hold it)."""
+
+    group: Group | None
+    disabled_plans: list[str]
+    since: datetime.datetime
+    waiting: bool = False
+
+
+@dataclass
+class UserSku:
+    """A product a user holds or waits for, over the pools of it the reader may see."""
+
+    product: Product
+    plans: list[ServicePlan]
+    sources: list[SkuSource] = field(default_factory=list)
+
+    @property
+    def held(self) -> bool:
+        return any(not source.waiting for source in self.sources)
+
+    @property
+    def disabled_plans(self) -> list[str]:
+        """The plans off whatever source it comes from: a plan is on when any source leaves it on."""
+        held = [set(source.disabled_plans) for source in self.sources if not source.waiting]
+        return sorted(set.intersection(*held)) if held else []
+
+    @property
+    def assigned_at(self) -> datetime.datetime | None:
+        return min((source.since for source in self.sources if not source.waiting), default=None)
+
+
+def users_skus(*, user_ids: Collection[int], actor: User | None) -> dict[int, list[UserSku]]:
+    """The products these users hold or wait for, in the subscriptions `actor` may see, by user id (every id a
+    key), each list by part number: six queries whatever the number of users."""
+    entries = [entry for licenses in users_licenses(user_ids=user_ids, actor=actor).values() for entry in licenses]
+    group_plans = {
+        (group_id, pool_id): disabled
+        for group_id, pool_id, disabled in GroupLicense.objects.filter(
+            pool_id__in={entry.pool.pk for entry in entries},
+            group_id__in={group.pk for entry in entries for group in entry.sources.groups},
+        ).values_list("group_id", "pool_id", "disabled_plans")
+    }
+    plans = product_plans({entry.pool.product_id: entry.pool.product for entry in entries}.values())
+    skus: dict[int, dict[int, UserSku]] = {user_id: {} for user_id in user_ids}
+    for entry in entries:
+        product = entry.pool.product
+        sku = skus[entry.user_id].setdefault(product.pk, UserSku(product, plans.get(product.pk, [])))
+        row = entry.assignment or entry.waiting
+        since = row.assigned_at if entry.assignment else row.since
+        waiting = entry.waiting is not None
+        if entry.sources.direct:
+            sku.sources.append(SkuSource(None, entry.assignment.disabled_plans, since))
+        sku.sources += [
+            SkuSource(group, group_plans.get((group.pk, entry.pool.pk), []), since, waiting)
+            for group in entry.sources.groups
+        ]
+    return {
+        user_id: sorted(by_product.values(), key=lambda sku: sku.product.sku_part_number)
+        for user_id, by_product in skus.items()
+    }
+
+
+def groups_skus(*, group_ids: Collection[int], actor: User | None) -> dict[int, list[tuple[Product, list[str]]]]:
+    """The products these groups hold in the subscriptions `actor` may see, with the plans each switches off, by
+    group id (every id a key), each list by part number: one query."""
+    licenses = pool_rows_visible(
+        GroupLicense.objects.filter(group_id__in=group_ids), scope=scope_of(actor)
+    ).select_related("pool__product")
+    by_group: dict[int, dict[int, tuple[Product, set[str]]]] = defaultdict(dict)
+    for license in licenses:
+        product = license.pool.product
+        _, disabled = by_group[license.group_id].setdefault(product.pk, (product, set(license.disabled_plans)))
+        disabled &= set(license.disabled_plans)
+    return {
+        group_id: sorted(
+            ((product, sorted(disabled)) for product, disabled in by_group[group_id].values()),
+            key=lambda item: item[0].sku_part_number,
+        )
+        for group_id in group_ids
+    }
