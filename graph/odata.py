@@ -48,6 +48,9 @@ class UserFilter:
             tree = ODataParser().parse(ODataLexer().tokenize(text))
         except (ODataException, ValueError, TypeError) as error:
             raise ValidationFailed(f"Invalid filter clause: {error}", filter=text) from error
+        except AttributeError as error:
+            # With sly 0.5 (odata-query asks for < 0.5), describing a token it cannot read fails in its turn.
+            raise ValidationFailed("Invalid filter clause: it cannot be read.", filter=text) from error
         if tree is None:
             raise ValidationFailed("Invalid filter clause: it is empty.", filter=text)
         return self._node(tree)
