@@ -5,7 +5,7 @@ import factory
 from accounts.choices import GroupKind, Role
 from accounts.models import Group, RoleAssignment, User
 from licensing.choices import SubscriptionStatus
-from licensing.models import LicensePool, Product, Subscription
+from licensing.models import LicensePool, Product, ServicePlan, Subscription
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -34,6 +34,15 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
     sku_part_number = factory.Sequence(lambda n: f"PRODUCT_{n}")
     name = factory.Sequence(lambda n: f"Product {n:03d}")
+
+
+class ServicePlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServicePlan
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"PLAN_{n}")
+    friendly_name = factory.LazyAttribute(lambda plan: plan.name.replace("_", " ").title())
 
 
 class SubscriptionFactory(factory.django.DjangoModelFactory):

@@ -9,6 +9,9 @@ Contoso Enterprise (S) is in the Subscription Administrator's scope, Fabrikam Re
     S  OfficeSeries Visio Plan 2    1   exhausted: Henrietta holds it
     T  OfficeSeries E3              7   Alex holds one
 
+E3 holds the plans EXCHANGE_S_ENTERPRISE, TEAMS1 and SHAREPOINTENTERPRISE; E5 those and MCOEV (Teams Phone);
+Visio VISIO_PLAN2 (`Org.plans`, by name).
+
 People: Adele Vance (Sales, holds nothing), Alex Wilber (Marketing), Henrietta Mueller (Research), and one user
 of each role in `users` (admins in IT, the member in Sales), keyed as in ROLES. The Subscription Administrator
 of T (the `out_of_scope_admin` fixture) is made only where a test asks for it, so that the lists keep their length.
@@ -20,9 +23,16 @@ from accounts.choices import Role
 from accounts.models import User
 from core.audit import Actor
 from core.choices import Source
-from licensing.models import LicenseAssignment, LicensePool, Product, Subscription
+from licensing.models import LicenseAssignment, LicensePool, Product, ServicePlan, Subscription
 from licensing.services.assignments import user_licenses_change
-from tests.factories import LicensePoolFactory, ProductFactory, RoleAssignmentFactory, SubscriptionFactory, UserFactory
+from tests.factories import (
+    LicensePoolFactory,
+    ProductFactory,
+    RoleAssignmentFactory,
+    ServicePlanFactory,
+    SubscriptionFactory,
+    UserFactory,
+)
 
 # The principals every page and endpoint is tried with, the keys of `Org.users`.
 ROLES = ["global_admin", "subscription_admin", "user_admin", "member", "anonymous"]
@@ -43,6 +53,7 @@ class Org:
     alex: User
     henrietta: User
     users: dict[str, User | None]  # by role, plus "anonymous": None
+    plans: dict[str, ServicePlan]  # by name
 
     def pool(self, pool: LicensePool) -> LicensePool:
         """`pool` as the database has it now."""
@@ -74,6 +85,19 @@ def org_build() -> Org:
     e3 = ProductFactory(name="OfficeSeries E3", sku_part_number="OFFICESERIES_E3")
     e5 = ProductFactory(name="OfficeSeries E5", sku_part_number="OFFICESERIES_E5")
     visio = ProductFactory(name="OfficeSeries Visio Plan 2", sku_part_number="VISIO_P2")
+    plans = {
+        name: ServicePlanFactory(name=name, friendly_name=friendly)
+        for name, friendly in (
+            ("EXCHANGE_S_ENTERPRISE", "Exchange Online (Plan 2)"),
+            ("TEAMS1", "Microsoft Teams"),
+            ("SHAREPOINTENTERPRISE", "SharePoint (Plan 2)"),
+            ("MCOEV", "Microsoft Teams Phone"),
+            ("VISIO_PLAN2", "Visio (Plan 2)"),
+        )
+    }
+    e3.service_plans.set([plans["EXCHANGE_S_ENTERPRISE"], plans["TEAMS1"], plans["SHAREPOINTENTERPRISE"]])
+    e5.service_plans.set([*e3.service_plans.all(), plans["MCOEV"]])
+    visio.service_plans.set([plans["VISIO_PLAN2"]])
     pool_e3 = LicensePoolFactory(subscription=s, product=e3, quantity=20)
     pool_e5 = LicensePoolFactory(subscription=s, product=e5, quantity=5)
     pool_visio = LicensePoolFactory(subscription=s, product=visio, quantity=1)
@@ -108,4 +132,5 @@ def org_build() -> Org:
         alex=alex,
         henrietta=henrietta,
         users=users,
+        plans=plans,
     )

@@ -142,7 +142,11 @@ class UserViewSet(
         response = Response(UserLicensesSerializer({"user": user, "licenses": licenses}).data)
         # The version of exactly the rows in the body: an If-Match with it is refused (412) if anything changed.
         response["ETag"] = licenses_version(
-            held=[(entry.assignment.pk, entry.assignment.direct) for entry in licenses if entry.assignment],
+            held=[
+                (entry.assignment.pk, entry.assignment.direct, entry.assignment.disabled_plans)
+                for entry in licenses
+                if entry.assignment
+            ],
             waiting=[entry.waiting.pk for entry in licenses if entry.waiting],
         )
         return response

@@ -58,7 +58,7 @@ def user_licenses(*, user: User, actor: User | None = None) -> QuerySet[LicenseA
 def user_licenses_version(*, user: User, actor: User | None = None) -> str:
     """The version of a user's licenses as one admin sees them (the API's ETag): those they hold and those they
     wait for. Two queries; `licenses_version` computes the same from rows already read."""
-    held = user_licenses(user=user, actor=actor).order_by().values_list("pk", "direct")
+    held = user_licenses(user=user, actor=actor).order_by().values_list("pk", "direct", "disabled_plans")
     waiting = PendingLicense.objects.filter(user=user)
     scope = scope_of(actor)
     if scope is not None:
@@ -66,12 +66,12 @@ def user_licenses_version(*, user: User, actor: User | None = None) -> str:
     return licenses_version(held=held, waiting=waiting.values_list("pk", flat=True))
 
 
-def licenses_version(*, held: Iterable[tuple[int, bool]], waiting: Iterable[int]) -> str:
-    """The version of the licenses held, as (assignment id, direct), and waited for, as PendingLicense ids.
-    Assignment and pending ids are never reused, so the version changes with every assignment, unassignment, place
-    taken in a line or left; the direct flag with every direct assignment added to, or removed from, a license the
-    user also has from a group."""
-    ids = [f"{pk}{'d' if direct else 'g'}" for pk, direct in sorted(held)]
+def licenses_version(*, held: Iterable[tuple[int, bool, list[str]]], waiting: Iterable[int]) -> str:
+    """The version of the licenses held, as (assignment id, direct, disabled plans), and waited for, as
+    PendingLicense ids. Assignment and pending ids are never reused, so the version changes with every assignment,
+    unassignment, place taken in a line or left; the direct flag with every direct assignment added to, or removed
+    from, a license the user also has from a group; the plans with every change of the direct source's plans."""
+    ids = [f"{pk}{'d' if direct else 'g'}{'-'.join(disabled)}" for pk, direct, disabled in sorted(held)]
     ids += [f"p{pk}" for pk in sorted(waiting)]
     return f'"{hashlib.sha256(",".join(ids).encode()).hexdigest()[:32]}"'
 

@@ -53,9 +53,11 @@ def _members_count(model: type[LicenseAssignment] | type[PendingLicense]) -> Coa
 
 
 def group_licenses_version(group: Group) -> str:
-    """The version of a group's licenses (the API's ETag): GroupLicense ids are never reused."""
+    """The version of a group's licenses (the API's ETag): GroupLicense ids are never reused; their disabled plans
+    change in place."""
     ids = ",".join(
-        str(pk) for pk in GroupLicense.objects.filter(group=group).order_by("pk").values_list("pk", flat=True)
+        f"{pk}{'-' + '-'.join(disabled) if disabled else ''}"
+        for pk, disabled in GroupLicense.objects.filter(group=group).order_by("pk").values_list("pk", "disabled_plans")
     )
     return f'"{hashlib.sha256(ids.encode()).hexdigest()[:32]}"'
 

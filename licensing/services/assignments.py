@@ -1,6 +1,6 @@
 """One user's licenses in one subscription: add and remove (Graph's assignLicense), or set exactly (the dialog)."""
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -22,20 +22,23 @@ from core.errors import (
 from ..choices import ASSIGNABLE_STATUSES
 from ..models import GroupLicense, LicenseAssignment, LicensePool, Product, Subscription
 from ..selectors.assignments import user_licenses_version
+from ..selectors.plans import plans_resolve_many
 from .holders import counters_add, line_serve
 from .locks import pools_lock, users_lock
 
 
 @dataclass
 class LicenseChange:
-    """What one user's change did: the products added and removed (unchanged ones are not listed)."""
+    """What one change did: the products added and removed, and those whose plans alone changed (unchanged ones
+    are not listed)."""
 
     added: list[Product] = field(default_factory=list)
     removed: list[Product] = field(default_factory=list)
+    plans_changed: list[Product] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.removed)
+        return bool(self.added or self.removed or self.plans_changed)
 
 
 def require_assignable(subscription: Subscription) -> None:
@@ -54,6 +57,34 @@ def product_ids_apart(add: Iterable[Product], remove: Iterable[Product]) -> tupl
             "A product cannot be both added and removed in one change.", skus=product_skus(add_ids & remove_ids)
         )
     return add_ids, remove_ids
+
+
+def plans_wanted(
+    disabled_plans: Mapping[Product, Collection[str]] | None, remove_ids: Collection[int]
+) -> dict[int, list[str]]:
+    """The disabled plans asked for, as stored (sorted service_plan_id strings) by product id; a plan that is no
+    plan of its product, or plans of a product being removed, are a validation_error."""
+    wanted = plans_resolve_many(disabled_plans or {})
+    if set(wanted) & set(remove_ids):
+        raise ValidationFailed(
+            "A product being removed has no plans to set.", skus=product_skus(set(wanted) & set(remove_ids))
+        )
+    return wanted
+
+
+def require_plans_settable(wanted: Mapping[int, list[str]], settable: Collection[int], *, whose: str) -> None:
+    """Plans are set on a license being added or already held by the source changed (`settable`, product ids)."""
+    unheld = set(wanted) - set(settable)
+    if unheld:
+        raise ValidationFailed(
+            f"Service plans can only be set on a license {whose} has or is given in the same change.",
+            skus=product_skus(unheld),
+        )
+
+
+def plans_details(disabled_plans: list[str]) -> dict[str, list[str]]:
+    """What a license_assigned (or group_license_added) event says of plans: nothing when all are on."""
+    return {"disabled_plans": disabled_plans} if disabled_plans else {}
 
 
 def product_skus(product_ids: Iterable[int]) -> list[str]:
@@ -83,6 +114,7 @@ def user_licenses_change(
     add: Iterable[Product] = (),
     remove: Iterable[Product] = (),
     expected_versions: Collection[str] | None = None,
+    disabled_plans: Mapping[Product, Collection[str]] | None = None,
 ) -> LicenseChange:
     """Add and remove direct assignments of one user in one subscription, all or nothing.
 
@@ -93,24 +125,40 @@ def user_licenses_change(
     changes nothing and is not an error. With
     `expected_versions` the change is refused (PreconditionFailed) unless the user's licenses are still at one of
     those versions (`selectors.assignments.user_licenses_version`).
+
+    `disabled_plans` sets the plans switched off on the direct source of products being added or already held
+    directly (service_plan_id strings or names); the products it does not name keep theirs, and new ones have all
+    on. Changing only a license's plans changes no counter (one license_plans_changed event).
     """
     require_license_management(by.user, subscription.pk)
     add_ids, remove_ids = product_ids_apart(add, remove)
-    if not add_ids and not remove_ids and expected_versions is None:
+    wanted = plans_wanted(disabled_plans, remove_ids)
+    if not add_ids and not remove_ids and not wanted and expected_versions is None:
         return LicenseChange()
     users_lock([user.pk])
     _require_version(by, user, expected_versions)
-    if not add_ids and not remove_ids:
+    if not add_ids and not remove_ids and not wanted:
         return LicenseChange()
 
-    pools = pools_lock(subscription, add_ids | remove_ids)
-    missing = (add_ids | remove_ids) - {pool.product_id for pool in pools}
+    pools = pools_lock(subscription, add_ids | remove_ids | set(wanted))
+    missing = (add_ids | remove_ids | set(wanted)) - {pool.product_id for pool in pools}
     if missing:
         raise ProductNotInSubscription(subscription=subscription.name, skus=product_skus(missing))
 
-    direct_of = dict(LicenseAssignment.objects.filter(user=user, pool__in=pools).values_list("pool_id", "direct"))
+    rows = {row.pool_id: row for row in LicenseAssignment.objects.filter(user=user, pool__in=pools)}
+    direct_of = {pool_id: row.direct for pool_id, row in rows.items()}
+    require_plans_settable(
+        wanted, add_ids | {pool.product_id for pool in pools if direct_of.get(pool.pk)}, whose="the user"
+    )
     to_add = [pool for pool in pools if pool.product_id in add_ids and pool.pk not in direct_of]
     made_direct = [pool for pool in pools if pool.product_id in add_ids and direct_of.get(pool.pk) is False]
+    replanned = [
+        pool
+        for pool in pools
+        if direct_of.get(pool.pk)
+        and pool.product_id in wanted
+        and rows[pool.pk].disabled_plans != wanted[pool.product_id]
+    ]
     removing = [pool for pool in pools if pool.product_id in remove_ids and pool.pk in direct_of]
     inherited = [pool for pool in removing if not direct_of[pool.pk]]
     if inherited:
@@ -140,11 +188,23 @@ def user_licenses_change(
                 ],
             )
         LicenseAssignment.objects.bulk_create(
-            [LicenseAssignment(pool=pool, user=user, assigned_by=by.user) for pool in to_add]
+            [
+                LicenseAssignment(
+                    pool=pool, user=user, assigned_by=by.user, disabled_plans=wanted.get(pool.product_id, [])
+                )
+                for pool in to_add
+            ]
         )
         LicensePool.objects.filter(pk__in=[pool.pk for pool in to_add]).update(assigned=F("assigned") + 1)
-    LicenseAssignment.objects.filter(user=user, pool__in=made_direct).update(direct=True)
-    LicenseAssignment.objects.filter(user=user, pool__in=made_inherited).update(direct=False)
+    plans_before = {pool.pk: rows[pool.pk].disabled_plans for pool in replanned}
+    # The direct source's plans start all on (or as asked) when it is added, and go when it goes.
+    for pool in made_direct + made_inherited + replanned:
+        rows[pool.pk].direct = pool not in made_inherited
+        rows[pool.pk].disabled_plans = wanted.get(pool.product_id, []) if rows[pool.pk].direct else []
+    if made_direct or made_inherited or replanned:
+        LicenseAssignment.objects.bulk_update(
+            [rows[pool.pk] for pool in made_direct + made_inherited + replanned], ["direct", "disabled_plans"]
+        )
     if to_remove:
         LicenseAssignment.objects.filter(user=user, pool__in=to_remove).delete()
         for pool in to_remove:
@@ -152,14 +212,38 @@ def user_licenses_change(
 
     audit_record(
         [
-            audit_event_new(action, actor=by, subject_user=user, subscription=subscription, product=pool.product)
+            audit_event_new(
+                action,
+                actor=by,
+                subject_user=user,
+                subscription=subscription,
+                product=pool.product,
+                details=plans_details(wanted.get(pool.product_id, [])),
+            )
             for action, changed_pools in (
                 (AuditAction.LICENSE_ASSIGNED, to_add),
                 (AuditAction.LICENSE_DIRECT_ADDED, made_direct),
+            )
+            for pool in changed_pools
+        ]
+        + [
+            audit_event_new(action, actor=by, subject_user=user, subscription=subscription, product=pool.product)
+            for action, changed_pools in (
                 (AuditAction.LICENSE_UNASSIGNED, to_remove),
                 (AuditAction.LICENSE_DIRECT_REMOVED, made_inherited),
             )
             for pool in changed_pools
+        ]
+        + [
+            audit_event_new(
+                AuditAction.LICENSE_PLANS_CHANGED,
+                actor=by,
+                subject_user=user,
+                subscription=subscription,
+                product=pool.product,
+                details=plans_change_details(pool.product, plans_before[pool.pk], wanted[pool.product_id]),
+            )
+            for pool in replanned
         ]
     )
     for pool in to_remove:
@@ -167,7 +251,13 @@ def user_licenses_change(
     return LicenseChange(
         added=[pool.product for pool in to_add + made_direct],
         removed=[pool.product for pool in to_remove + made_inherited],
+        plans_changed=[pool.product for pool in replanned],
     )
+
+
+def plans_change_details(product: Product, before: list[str], after: list[str]) -> dict[str, object]:
+    """A plans-changed event's details: the product and its disabled plans before and after."""
+    return {"sku": product.sku_part_number, "disabled_plans_before": before, "disabled_plans_after": after}
 
 
 def waiting_details(pool: LicensePool) -> dict[str, int]:
@@ -198,9 +288,11 @@ def user_licenses_set(
     subscription: Subscription,
     products: Iterable[Product],
     expected_versions: Collection[str] | None = None,
+    disabled_plans: Mapping[Product, Collection[str]] | None = None,
 ) -> LicenseChange:
     """Make `products` exactly the licenses assigned to `user` directly in `subscription` (the dialog's Save, the
-    API's PUT); the licenses they have from groups stay as they are."""
+    API's PUT); the licenses they have from groups stay as they are. `disabled_plans` as for
+    user_licenses_change, for any of `products`."""
     require_license_management(by.user, subscription.pk)
     users_lock([user.pk])
     desired = {product.pk: product for product in products}
@@ -217,4 +309,5 @@ def user_licenses_set(
         add=[product for pk, product in desired.items() if pk not in held],
         remove=[product for pk, product in held.items() if pk not in desired],
         expected_versions=expected_versions,
+        disabled_plans=disabled_plans,
     )

@@ -17,7 +17,15 @@ from core.errors import PreconditionFailed, ProductNotInSubscription
 
 from ..models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense, Product, Subscription
 from ..selectors.groups import group_licenses_version
-from .assignments import LicenseChange, product_ids_apart, product_skus
+from .assignments import (
+    LicenseChange,
+    plans_change_details,
+    plans_details,
+    plans_wanted,
+    product_ids_apart,
+    product_skus,
+    require_plans_settable,
+)
 from .holders import group_sources_sync
 from .locks import pools_lock, pools_lock_all
 
@@ -31,13 +39,19 @@ def group_licenses_change(
     add: Iterable[Product] = (),
     remove: Iterable[Product] = (),
     expected_versions: Collection[str] | None = None,
+    disabled_plans: Mapping[Product, Collection[str]] | None = None,
 ) -> LicenseChange:
     """Add and remove a group's products in one subscription, all or nothing. A product added gives every member
     its license, or a place in the pool's line; one removed takes the license from the members who have no other
     source, and the licenses freed go to the line. Adding a product the group has, or removing one it hasn't,
-    changes nothing."""
+    changes nothing.
+
+    `disabled_plans` sets the plans the group switches off on its members' licenses, for products being added or
+    already held (service_plan_id strings or names); the others keep theirs, new ones have all on. Members who wait
+    get them when served (they are read from the group license, never copied). No counter changes with plans."""
     require_license_management(by.user, subscription.pk)
     add_ids, remove_ids = product_ids_apart(add, remove)
+    wanted = plans_wanted(disabled_plans, remove_ids)
     groups_write_lock()  # memberships of dynamic groups change under the groups' SHARE lock: see each other
     group = group_lock(group.pk)
     if expected_versions is not None and (current := group_licenses_version(group)) not in expected_versions:
@@ -46,30 +60,71 @@ def group_licenses_change(
             etag=current,
             expected=sorted(expected_versions),
         )
-    pools = pools_lock(subscription, add_ids | remove_ids)
-    missing = (add_ids | remove_ids) - {pool.product_id for pool in pools}
+    pools = pools_lock(subscription, add_ids | remove_ids | set(wanted))
+    missing = (add_ids | remove_ids | set(wanted)) - {pool.product_id for pool in pools}
     if missing:
         raise ProductNotInSubscription(subscription=subscription.name, skus=product_skus(missing))
-    held = set(GroupLicense.objects.filter(group=group, pool__in=pools).values_list("pool_id", flat=True))
+    held = {row.pool_id: row for row in GroupLicense.objects.filter(group=group, pool__in=pools)}
+    require_plans_settable(wanted, add_ids | {pool.product_id for pool in pools if pool.pk in held}, whose="the group")
     to_add = [pool for pool in pools if pool.product_id in add_ids and pool.pk not in held]
     to_remove = [pool for pool in pools if pool.product_id in remove_ids and pool.pk in held]
-    GroupLicense.objects.bulk_create([GroupLicense(group=group, pool=pool, added_by=by.user) for pool in to_add])
+    replanned = [
+        pool
+        for pool in pools
+        if pool.pk in held and pool.product_id in wanted and held[pool.pk].disabled_plans != wanted[pool.product_id]
+    ]
+    plans_before = {pool.pk: held[pool.pk].disabled_plans for pool in replanned}
+    GroupLicense.objects.bulk_create(
+        [
+            GroupLicense(group=group, pool=pool, added_by=by.user, disabled_plans=wanted.get(pool.product_id, []))
+            for pool in to_add
+        ]
+    )
     GroupLicense.objects.filter(group=group, pool__in=to_remove).delete()
+    for pool in replanned:
+        held[pool.pk].disabled_plans = wanted[pool.product_id]
+    GroupLicense.objects.bulk_update([held[pool.pk] for pool in replanned], ["disabled_plans"])
     details = group_details(group)
     audit_record(
         [
-            audit_event_new(action, actor=by, subscription=subscription, product=pool.product, details=details)
-            for action, changed in (
-                (AuditAction.GROUP_LICENSE_ADDED, to_add),
-                (AuditAction.GROUP_LICENSE_REMOVED, to_remove),
+            audit_event_new(
+                AuditAction.GROUP_LICENSE_ADDED,
+                actor=by,
+                subscription=subscription,
+                product=pool.product,
+                details=details | plans_details(wanted.get(pool.product_id, [])),
             )
-            for pool in changed
+            for pool in to_add
+        ]
+        + [
+            audit_event_new(
+                AuditAction.GROUP_LICENSE_REMOVED,
+                actor=by,
+                subscription=subscription,
+                product=pool.product,
+                details=details,
+            )
+            for pool in to_remove
+        ]
+        + [
+            audit_event_new(
+                AuditAction.GROUP_LICENSE_PLANS_CHANGED,
+                actor=by,
+                subscription=subscription,
+                product=pool.product,
+                details=details | plans_change_details(pool.product, plans_before[pool.pk], wanted[pool.product_id]),
+            )
+            for pool in replanned
         ]
     )
     if to_add or to_remove:
         members = list(GroupMembership.objects.filter(group=group).values_list("user_id", flat=True))
         group_sources_sync(by=by, pools=to_add + to_remove, user_ids=members, details=details)
-    return LicenseChange(added=[pool.product for pool in to_add], removed=[pool.product for pool in to_remove])
+    return LicenseChange(
+        added=[pool.product for pool in to_add],
+        removed=[pool.product for pool in to_remove],
+        plans_changed=[pool.product for pool in replanned],
+    )
 
 
 def memberships_licenses_follow(

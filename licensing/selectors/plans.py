@@ -1,0 +1,87 @@
+"""Service plans: the apps inside a product, and those switched off on a user's licenses (README, "Service plans").
+
+A license's sources each switch plans off: the direct assignment (`LicenseAssignment.disabled_plans`, meaningful
+while `direct`) and every group that gives it (`GroupLicense.disabled_plans`). A plan is on when any source has it
+on, so the plans off on the license are the intersection of its sources' disabled sets."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+
+from accounts.models import GroupMembership
+from core.errors import ValidationFailed
+
+from ..models import LicenseAssignment, Product, ServicePlan
+
+
+def product_plans(products: Iterable[Product]) -> dict[int, list[ServicePlan]]:
+    """The plans of each of `products`, by product id (every id is a key), each list by name: one query."""
+    product_ids = [product.pk for product in products]
+    plans: dict[int, list[ServicePlan]] = {product_id: [] for product_id in product_ids}
+    if not product_ids:
+        return plans
+    links = ServicePlan.products.through.objects.filter(product_id__in=product_ids).select_related("serviceplan")
+    for link in links.order_by("serviceplan__name"):
+        plans[link.product_id].append(link.serviceplan)
+    return plans
+
+
+def plans_resolve(product: Product, identifiers: Collection[str]) -> list[ServicePlan]:
+    """The plans of `product` that `identifiers` name (each a service_plan_id or a name, in any case), by name;
+    ValidationFailed names every identifier that is no plan of the product. One query."""
+    return plans_match(product, product_plans([product])[product.pk], identifiers)
+
+
+def plans_resolve_many(identifiers_of: Mapping[Product, Collection[str]]) -> dict[int, list[str]]:
+    """For each product, the sorted service_plan_id strings of the plans its identifiers name (plans_resolve for
+    several products in one query): the `disabled_plans` a service stores."""
+    plans_of = product_plans(identifiers_of)
+    return {
+        product.pk: sorted(str(plan.service_plan_id) for plan in plans_match(product, plans_of[product.pk], names))
+        for product, names in identifiers_of.items()
+    }
+
+
+def plans_match(product: Product, plans: Iterable[ServicePlan], identifiers: Collection[str]) -> list[ServicePlan]:
+    """Those of `plans` (the product's) that `identifiers` name; ValidationFailed for any that names none."""
+    by_key = {key: plan for plan in plans for key in (str(plan.service_plan_id), plan.name.upper())}
+    keys = {str(identifier): _plan_key(str(identifier)) for identifier in identifiers}
+    unknown = sorted(identifier for identifier, key in keys.items() if key not in by_key)
+    if unknown:
+        raise ValidationFailed(
+            f"Not a service plan of {product.sku_part_number}: {', '.join(unknown)}.",
+            sku=product.sku_part_number,
+            plans=unknown,
+        )
+    return sorted({by_key[key] for key in keys.values()}, key=lambda plan: plan.name)
+
+
+def _plan_key(identifier: str) -> str:
+    identifier = identifier.strip()
+    try:
+        return str(uuid.UUID(identifier))
+    except ValueError:
+        return identifier.upper()
+
+
+def plans_disabled(
+    user_ids: Collection[int], pool_ids: Collection[int] | None = None
+) -> dict[tuple[int, int], list[str]]:
+    """The plans switched off on every license these users hold (of `pool_ids`, if given), by (user id, pool id):
+    the sorted service_plan_id strings that no source of the license has on. Two queries whatever the number of
+    users."""
+    held = LicenseAssignment.objects.filter(user_id__in=user_ids)
+    given = GroupMembership.objects.filter(user_id__in=user_ids, group__licenses__isnull=False)
+    if pool_ids is not None:
+        held = held.filter(pool_id__in=pool_ids)
+        given = given.filter(group__licenses__pool_id__in=pool_ids)
+    sources: dict[tuple[int, int], list[Collection[str]]] = defaultdict(list)
+    for user_id, pool_id, disabled in given.values_list(
+        "user_id", "group__licenses__pool_id", "group__licenses__disabled_plans"
+    ):
+        sources[user_id, pool_id].append(disabled)
+    disabled_of = {}
+    for user_id, pool_id, direct, disabled in held.values_list("user_id", "pool_id", "direct", "disabled_plans"):
+        source_sets = [*sources.get((user_id, pool_id), []), *([disabled] if direct else [])]
+        disabled_of[user_id, pool_id] = sorted(set.intersection(*map(set, source_sets))) if source_sets else []
+    return disabled_of
