@@ -78,6 +78,7 @@ def _by_subscription(
         made = change(subscription=subscription, add=added, remove=removed, disabled_plans=plans or None)
         done.added += made.added
         done.removed += made.removed
+        done.plans_changed += made.plans_changed
     return done
 
 
