@@ -44,6 +44,8 @@ class UserFilter:
     def q(self, text: str) -> Q:
         if len(text) > MAX_FILTER_LENGTH:
             raise ValidationFailed(f"$filter is longer than {MAX_FILTER_LENGTH:,} characters.")
+        if "\x00" in text:  # PostgreSQL refuses a NUL in a query
+            raise ValidationFailed("Invalid filter clause: it contains a NUL character.")
         try:
             tree = ODataParser().parse(ODataLexer().tokenize(text))
         except (ODataException, ValueError, TypeError) as error:

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Group, User
-from accounts.selectors import group_get, group_members, groups_visible, user_of_directory, users_directory
+from accounts.selectors import group_members, groups_visible, user_of_directory, users_directory
 from core.audit import Actor
 from core.choices import Source
 from core.errors import NotFound, ValidationFailed
@@ -230,16 +230,15 @@ def group_of(request: Request, key: str) -> Group:
 
 def group_json(request: Request, group: Group, select: list[str] | None = None) -> dict:
     licenses = groups_skus(group_ids=[group.pk], actor=request.user)[group.pk]
-    return {
-        "@odata.context": request.build_absolute_uri("/graph/v1.0/$metadata#groups/$entity"),
-        **group_resource(group, licenses, select),
-    }
+    return group_resource(group, licenses, select)
 
 
 class GroupView(GraphView):
     def get(self, request: Request, key: str) -> Response:
         self.only_options("$select")
-        return Response(group_json(request, group_of(request, key), selected(request.query_params, GROUP_SELECTABLE)))
+        select = selected(request.query_params, GROUP_SELECTABLE)
+        group = group_of(request, key)
+        return Response({"@odata.context": self.context("groups/$entity"), **group_json(request, group, select)})
 
 
 class GroupMembersView(GraphView):
@@ -257,7 +256,7 @@ class GroupAssignLicenseView(GraphView):
         self.only_options()
         group = group_of(request, key)
         group_skus_change(by=self.actor, group=group, **license_change(request))
-        return Response(group_json(request, group_get(actor=request.user, group_id=group.pk)))
+        return Response({"@odata.context": self.context("groups/$entity"), **group_json(request, group)})
 
 
 class NotFoundView(GraphView):
