@@ -158,10 +158,7 @@ class ListQuery:
 
 def list_query(params: Mapping[str, str], *, selectable: Collection[str], filterable: bool) -> ListQuery:
     """Read a list request's `$` options; any other `$` option, or a value out of range, is ValidationFailed."""
-    allowed = {"$select", "$top", "$count", "$skiptoken"} | ({"$filter"} if filterable else set())
-    unknown = sorted(name for name in params if name.startswith("$") and name not in allowed)
-    if unknown:
-        raise UnsupportedQuery(f"Query option not supported here: {', '.join(unknown)}.", options=unknown)
+    options_only(params, "$select", "$top", "$count", "$skiptoken", *(["$filter"] if filterable else []))
     return ListQuery(
         filter=params.get("$filter") or None,
         select=selected(params, selectable),
@@ -169,6 +166,13 @@ def list_query(params: Mapping[str, str], *, selectable: Collection[str], filter
         count=_count(params.get("$count")),
         after=_skiptoken(params.get("$skiptoken")),
     )
+
+
+def options_only(params: Mapping[str, str], *allowed: str) -> None:
+    """Refuse any `$` query option but `allowed`: an option is never silently ignored."""
+    unknown = sorted(name for name in params if name.startswith("$") and name not in allowed)
+    if unknown:
+        raise UnsupportedQuery(f"Query option not supported here: {', '.join(unknown)}.", options=unknown)
 
 
 def selected(params: Mapping[str, str], selectable: Collection[str]) -> list[str] | None:

@@ -4,7 +4,7 @@ scope as the REST API; every change is audited with source `graph`."""
 
 import uuid
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +22,7 @@ from licensing.services.skus import group_skus_change, user_skus_change
 from officeseries.api.authentication import BearerTokenAuthentication, IsAdmin
 
 from .errors import exception_handler
-from .odata import ListQuery, UnsupportedQuery, UserFilter, list_query, selected
+from .odata import ListQuery, UserFilter, list_query, options_only, selected
 from .representations import (
     GROUP_SELECTABLE,
     SKU_SELECTABLE,
@@ -53,10 +53,7 @@ class GraphView(APIView):
         return Actor(self.request.user, Source.GRAPH)
 
     def only_options(self, *allowed: str) -> None:
-        """Refuse any `$` query option but `allowed`: an option is never silently ignored."""
-        unknown = sorted(name for name in self.request.query_params if name.startswith("$") and name not in allowed)
-        if unknown:
-            raise UnsupportedQuery(f"Query option not supported here: {', '.join(unknown)}.", options=unknown)
+        options_only(self.request.query_params, *allowed)
 
     def context(self, fragment: str) -> str:
         return self.request.build_absolute_uri(f"/graph/v1.0/$metadata#{fragment}")
@@ -120,9 +117,12 @@ class UsersView(GraphView):
         query = list_query(request.query_params, selectable=USER_SELECTABLE, filterable=True)
         users = users_directory(actor=request.user)
         if query.filter is not None:
-            holding = lambda sku_id: holders_of_sku(sku_id=sku_id, actor=request.user)  # noqa: E731
-            users = users.filter(UserFilter(holding_sku=holding).q(query.filter))
+            users = users.filter(UserFilter(holding_sku=self.holders).q(query.filter))
         return self.collection("users", users, query, lambda rows: self.users(rows, query.select))
+
+    def holders(self, sku_id: uuid.UUID) -> Q:
+        """The users holding the product, in the licenses the caller may see."""
+        return holders_of_sku(sku_id=sku_id, actor=self.request.user)
 
     def users(self, users: list[User], select: list[str] | None) -> list[dict]:
         skus = (
@@ -158,13 +158,13 @@ class LicenseDetailsView(GraphView):
 
 
 class AssignedLicenseSerializer(serializers.Serializer):
-    skuId = serializers.UUIDField()  # noqa: N815 (Graph's names)
-    disabledPlans = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=200)  # noqa: N815
+    skuId = serializers.UUIDField()  # Graph's names
+    disabledPlans = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=200)
 
 
 class AssignLicenseSerializer(serializers.Serializer):
-    addLicenses = serializers.ListField(child=AssignedLicenseSerializer(), required=False, max_length=100)  # noqa: N815
-    removeLicenses = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=100)  # noqa: N815
+    addLicenses = serializers.ListField(child=AssignedLicenseSerializer(), required=False, max_length=100)
+    removeLicenses = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=100)
 
 
 def license_change(request: Request) -> dict:
