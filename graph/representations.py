@@ -81,7 +81,7 @@ def _assignment_states(sku: UserSku) -> list[dict]:
         {
             "skuId": str(sku.product.sku_id),
             "disabledPlans": list(source.disabled_plans),
-            "assignedByGroup": str(source.group.public_id) if source.group is not None else None,
+            "assignedByGroup": str(source.group) if source.group is not None else None,
             "state": "Error" if source.waiting else "Active",
             "error": "CountViolation" if source.waiting else "None",
             "lastUpdatedDateTime": graph_datetime(source.since),

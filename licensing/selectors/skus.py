@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q
 
-from accounts.models import Group, User
+from accounts.models import User
 
 from ..choices import SubscriptionStatus
-from ..models import GroupLicense, Product, ServicePlan
+from ..models import GroupLicense, PendingLicense, Product, ServicePlan
 from .assignments import assignments_visible, pool_rows_visible, scope_of
 from .plans import product_plans
-from .sources import users_licenses
 from .subscriptions import pools_visible
 
 # A product's capability over its subscriptions: the best status of any of them, in this order.
@@ -70,10 +69,10 @@ def holders_of_sku(*, sku_id: uuid.UUID, actor: User | None) -> Q:
 
 @dataclass
 class SkuSource:
-    """One source of a user's product in one pool: direct (`group` None) or a group, and the plans it switches
-    off. `waiting`: the user is in the pool's line for it (they do not hold it)."""
+    """One source of a user's product in one pool: direct (`group` None) or a group (its public id), and the plans
+    it switches off. `waiting`: the user is in the pool's line for it (they do not hold it)."""
 
-    group: Group | None
+    group: uuid.UUID | None
     disabled_plans: list[str]
     since: datetime.datetime
     waiting: bool = False
@@ -104,29 +103,39 @@ class UserSku:
 
 def users_skus(*, user_ids: Collection[int], actor: User | None) -> dict[int, list[UserSku]]:
     """The products these users hold or wait for, in the subscriptions `actor` may see, by user id (every id a
-    key), each list by part number: six queries whatever the number of users."""
-    entries = [entry for licenses in users_licenses(user_ids=user_ids, actor=actor).values() for entry in licenses]
-    group_plans = {
-        (group_id, pool_id): disabled
-        for group_id, pool_id, disabled in GroupLicense.objects.filter(
-            pool_id__in={entry.pool.pk for entry in entries},
-            group_id__in={group.pk for entry in entries for group in entry.sources.groups},
-        ).values_list("group_id", "pool_id", "disabled_plans")
+    key), each list by part number, with their sources: five queries whatever the number of users, read as tuples
+    (a page of 100 users holds hundreds of licenses; building a model for each would cost more than the reads)."""
+    scope = scope_of(actor)
+    held = assignments_visible(scope=scope).filter(user_id__in=user_ids)
+    waiting = pool_rows_visible(PendingLicense.objects.filter(user_id__in=user_ids), scope=scope)
+    # Each license (user, pool) held or waited for, with its time, and its direct source's plans if it has one.
+    licenses = {
+        (user_id, pool_id): (product_id, since, disabled if direct else None, False)
+        for user_id, pool_id, product_id, since, direct, disabled in held.values_list(
+            "user_id", "pool_id", "pool__product_id", "assigned_at", "direct", "disabled_plans"
+        )
     }
-    plans = product_plans({entry.pool.product_id: entry.pool.product for entry in entries}.values())
+    licenses.update(
+        ((user_id, pool_id), (product_id, since, None, True))
+        for user_id, pool_id, product_id, since in waiting.values_list(
+            "user_id", "pool_id", "pool__product_id", "since"
+        )
+    )
+    given = defaultdict(list)  # (user, pool): [(group's public id, its plans off)], by group name
+    for user_id, pool_id, group, disabled in (
+        pool_rows_visible(GroupLicense.objects.filter(group__memberships__user_id__in=user_ids), scope=scope)
+        .order_by("group__name", "group_id")
+        .values_list("group__memberships__user_id", "pool_id", "group__public_id", "disabled_plans")
+    ):
+        given[user_id, pool_id].append((group, disabled))
+    products = Product.objects.in_bulk({product_id for product_id, *_ in licenses.values()})
+    plans = product_plans(products.values())
     skus: dict[int, dict[int, UserSku]] = {user_id: {} for user_id in user_ids}
-    for entry in entries:
-        product = entry.pool.product
-        sku = skus[entry.user_id].setdefault(product.pk, UserSku(product, plans.get(product.pk, [])))
-        row = entry.assignment or entry.waiting
-        since = row.assigned_at if entry.assignment else row.since
-        waiting = entry.waiting is not None
-        if entry.sources.direct:
-            sku.sources.append(SkuSource(None, entry.assignment.disabled_plans, since))
-        sku.sources += [
-            SkuSource(group, group_plans.get((group.pk, entry.pool.pk), []), since, waiting)
-            for group in entry.sources.groups
-        ]
+    for (user_id, pool_id), (product_id, since, direct_plans, in_line) in licenses.items():
+        sku = skus[user_id].setdefault(product_id, UserSku(products[product_id], plans[product_id]))
+        if direct_plans is not None:
+            sku.sources.append(SkuSource(None, direct_plans, since))
+        sku.sources += [SkuSource(group, disabled, since, in_line) for group, disabled in given[user_id, pool_id]]
     return {
         user_id: sorted(by_product.values(), key=lambda sku: sku.product.sku_part_number)
         for user_id, by_product in skus.items()

@@ -149,7 +149,7 @@ def test_users_page_query_count_is_fixed(org, django_assert_num_queries):
             user_licenses_change(by=SYSTEM, user=user, subscription=org.s, add=[org.e3])
         graph = bearer_client(org.users["global_admin"])  # a new token: its first use is written
         # The token (read, its use written), the caller's roles, the count, the page, then the licenses: the
-        # assignments, the places in lines, the groups giving them (two), those groups' plans, the products' plans.
-        with django_assert_num_queries(11):
+        # assignments, the places in lines, the group licenses giving them, their products, the products' plans.
+        with django_assert_num_queries(10):
             response = graph.get(url)
         assert len(response.json()["value"]) == users
