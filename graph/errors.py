@@ -71,5 +71,15 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, exceptions.APIException):
         code = "TooManyRequests" if isinstance(exc, exceptions.Throttled) else BAD_REQUEST
-        return graph_response(exc.status_code, code, str(exc.detail), "validation_error", request)
+        return graph_response(exc.status_code, code, first_message(exc.detail), "validation_error", request)
     return None
+
+
+def first_message(detail, path: str = "") -> str:
+    """The first message of a DRF error detail, with where it is ("addLicenses.0.skuId: Must be a valid UUID.")."""
+    if isinstance(detail, dict) and detail:
+        key, value = next(iter(detail.items()))
+        return first_message(value, f"{path}{key}." if key != "non_field_errors" else path)
+    if isinstance(detail, list) and detail:
+        return first_message(detail[0], path)
+    return f"{path.rstrip('.')}: {detail}" if path else str(detail)

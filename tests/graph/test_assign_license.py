@@ -72,6 +72,12 @@ def test_malformed_or_unknown_is_a_bad_request(org, graph, body):
     graph_error(response, 400, "Request_BadRequest")
 
 
+def test_a_malformed_body_says_where(org, graph):
+    body = {"addLicenses": [{"skuId": "E5"}]}
+    response = graph.post(f"{GRAPH}/users/{org.adele.public_id}/assignLicense", body, format="json")
+    assert graph_error(response, 400, "Request_BadRequest")["message"] == "addLicenses.0.skuId: Must be a valid UUID."
+
+
 def test_a_plan_not_in_the_product_is_a_bad_request(org, graph):
     phone = str(org.plans["MCOEV"].service_plan_id)  # E5's, not E3's
     response = assign(graph, org.adele, add=[{"skuId": str(org.e3.sku_id), "disabledPlans": [phone]}])
