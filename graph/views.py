@@ -207,14 +207,12 @@ class UserAssignLicenseView(GraphView):
 class GroupsView(GraphView):
     def get(self, request: Request) -> Response:
         query = list_query(request.query_params, selectable=GROUP_SELECTABLE, filterable=False)
-        return self.collection("groups", groups_visible(actor=request.user), query, self.groups(query.select))
+        groups = groups_visible(actor=request.user)
+        return self.collection("groups", groups, query, lambda rows: self.groups(rows, query.select))
 
-    def groups(self, select: list[str] | None):
-        def resources(groups: list[Group]) -> list[dict]:
-            licenses = groups_skus(group_ids=[group.pk for group in groups], actor=self.request.user)
-            return [group_resource(group, licenses[group.pk], select) for group in groups]
-
-        return resources
+    def groups(self, groups: list[Group], select: list[str] | None) -> list[dict]:
+        licenses = groups_skus(group_ids=[group.pk for group in groups], actor=self.request.user)
+        return [group_resource(group, licenses[group.pk], select) for group in groups]
 
 
 def group_of(request: Request, key: str) -> Group:
