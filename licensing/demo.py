@@ -26,7 +26,8 @@ from licensing.services.pools import pool_create, pool_set_quantity
 from licensing.services.subscriptions import subscription_set_status
 
 from .choices import ASSIGNABLE_STATUSES, SubscriptionStatus
-from .models import LicenseAssignment, Product, Subscription
+from .demo_plans import PLANS, PRODUCT_PLANS
+from .models import LicenseAssignment, Product, ServicePlan, Subscription
 
 DEMO_PASSWORD = "OfficeSeries-demo-2026"
 DEMO_DOMAIN = "contoso.example"
@@ -307,11 +308,18 @@ def _analyze(*models) -> None:
 
 
 def _seed_products() -> dict[str, Product]:
+    plans = {
+        name: ServicePlan.objects.get_or_create(
+            service_plan_id=plan_id, defaults={"name": name, "friendly_name": friendly_name}
+        )[0]
+        for name, (plan_id, friendly_name) in PLANS.items()
+    }
     products = {}
     for part, name in PRODUCTS.items():
         products[part], _ = Product.objects.get_or_create(
             sku_part_number=part, defaults={"name": name, "description": f"{name} license."}
         )
+        products[part].service_plans.add(*(plans[plan] for plan in PRODUCT_PLANS[part]))
     return products
 
 

@@ -13,6 +13,7 @@ from accounts.selectors import groups_visible
 from core.audit import Actor
 from core.choices import Source
 from licensing.selectors.groups import group_licenses_counted, group_licenses_version
+from licensing.selectors.plans import plans_by_product
 from licensing.selectors.products import products_resolve
 from licensing.selectors.subscriptions import subscription_get
 from licensing.services.group_licenses import group_licenses_change
@@ -67,6 +68,7 @@ class GroupLicensesViewSet(viewsets.GenericViewSet):
             add=products_resolve(identifiers=data["add"]),
             remove=products_resolve(identifiers=data["remove"]),
             expected_versions=if_match_versions(request),
+            disabled_plans=plans_by_product(data["disabled_plans"]),
             by=Actor(request.user, Source.API),
         )
 

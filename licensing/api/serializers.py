@@ -6,7 +6,7 @@ from accounts.models import Group, User
 from core.ids import id_field
 from core.models import AuditEvent
 from licensing.choices import SubscriptionStatus
-from licensing.models import GroupLicense, LicenseAssignment, LicensePool, Product, Subscription
+from licensing.models import GroupLicense, LicenseAssignment, LicensePool, Product, ServicePlan, Subscription
 from licensing.selectors.groups import pending_reason
 
 LICENSE_STATES = [("active", "Held."), ("pending", "Waiting in the pool's line.")]
@@ -17,6 +17,8 @@ PENDING_REASONS = [
 
 # Bounds one request's product list; a subscription holds a few dozen products at most.
 MAX_PRODUCTS = 100
+# Bounds the plans named for one product; a product holds a few dozen at most.
+MAX_PLANS = 100
 
 
 class ProductBriefSerializer(serializers.ModelSerializer):
@@ -26,11 +28,24 @@ class ProductBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ServicePlanSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ServicePlan
+        fields = ["service_plan_id", "name", "friendly_name"]
+        read_only_fields = fields
+
+
 class ProductSerializer(serializers.ModelSerializer):
+    service_plans = ServicePlanSerializer(many=True, read_only=True, help_text="The apps inside the product.")
+
     class Meta:
         model = Product
-        fields = ["sku_id", "sku_part_number", "name", "description", "is_active"]
+        fields = ["sku_id", "sku_part_number", "name", "description", "is_active", "service_plans"]
         read_only_fields = fields
+
+
+def _plan_ids_field(help_text: str, **kwargs) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(), help_text=help_text, **kwargs)
 
 
 class SubscriptionBriefSerializer(serializers.ModelSerializer):
@@ -96,11 +111,27 @@ class GroupBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class SourceGroupSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    disabled_plans = _plan_ids_field("The plans this group switches off (service_plan_id).", read_only=True)
+
+
 class LicenseSourcesSerializer(serializers.Serializer):
     direct = serializers.BooleanField(read_only=True, help_text="Assigned to the user directly.")
-    groups = GroupBriefSerializer(
-        many=True, read_only=True, help_text="The groups, holding the pool, through which the user has it."
+    direct_disabled_plans = _plan_ids_field(
+        "The plans the direct assignment switches off (service_plan_id); empty without one.", read_only=True
     )
+    groups = serializers.SerializerMethodField(
+        help_text="The groups, holding the pool, through which the user has it, each with the plans it switches off."
+    )
+
+    @extend_schema_field(SourceGroupSerializer(many=True))
+    def get_groups(self, sources) -> list[dict]:
+        return [
+            {"id": group.pk, "name": group.name, "disabled_plans": sources.group_disabled_plans.get(group.pk, [])}
+            for group in sources.groups
+        ]
 
 
 class UserLicenseSerializer(serializers.Serializer):
@@ -117,6 +148,11 @@ class UserLicenseSerializer(serializers.Serializer):
         choices=PENDING_REASONS, read_only=True, allow_null=True, help_text="Why the user waits; empty when active."
     )
     sources = LicenseSourcesSerializer(read_only=True)
+    disabled_plans = _plan_ids_field(
+        "The plans switched off on the license (service_plan_id): those no source has on.",
+        source="sources.disabled_plans",
+        read_only=True,
+    )
     assigned_at = serializers.DateTimeField(source="assignment.assigned_at", read_only=True, allow_null=True)
     assigned_by = UserBriefSerializer(
         source="assignment.assigned_by",
@@ -190,6 +226,16 @@ def _products_field(help_text: str, **kwargs) -> serializers.ListField:
     )
 
 
+def _disabled_plans_field() -> serializers.DictField:
+    return serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(max_length=64), max_length=MAX_PLANS),
+        default=dict,
+        help_text="The plans to switch off, by product (sku id or sku part number): a list of service_plan_id or "
+        'plan names, e.g. {"OFFICESERIES_E3": ["TEAMS1"]}; [] switches every plan on. For products added, or held '
+        "already (to change only their plans); products not named keep theirs, new ones have all on.",
+    )
+
+
 class LicensesChangeSerializer(serializers.Serializer):
     """One atomic change of a user's or a group's licenses in one subscription (like Microsoft Graph's
     assignLicense)."""
@@ -197,6 +243,12 @@ class LicensesChangeSerializer(serializers.Serializer):
     subscription = id_field("Subscription id.")
     add = _products_field("Products to assign, by sku id or sku part number.", default=list)
     remove = _products_field("Products to unassign, by sku id or sku part number.", default=list)
+    disabled_plans = _disabled_plans_field()
+
+    def validate_disabled_plans(self, value: dict) -> dict:
+        if len(value) > MAX_PRODUCTS:
+            raise serializers.ValidationError(f"Plans of at most {MAX_PRODUCTS} products.")
+        return value
 
 
 class LicensesSetSerializer(serializers.Serializer):
@@ -204,6 +256,9 @@ class LicensesSetSerializer(serializers.Serializer):
 
     subscription = id_field("Subscription id.")
     products = _products_field("Every product the user should hold there, by sku id or sku part number.")
+    disabled_plans = _disabled_plans_field()
+
+    validate_disabled_plans = LicensesChangeSerializer.validate_disabled_plans
 
 
 class UserLicensesSerializer(serializers.Serializer):
@@ -228,6 +283,9 @@ class GroupLicenseSerializer(serializers.ModelSerializer):
     reason = serializers.SerializerMethodField(help_text="Why the pool's line waits; empty when nobody waits.")
     members_holding = serializers.IntegerField(read_only=True, help_text="The group's members who hold the license.")
     members_waiting = serializers.IntegerField(read_only=True, help_text="The group's members who wait for one.")
+    disabled_plans = _plan_ids_field(
+        "The plans the group switches off on its members' licenses (service_plan_id).", read_only=True
+    )
 
     class Meta:
         model = GroupLicense
@@ -242,6 +300,7 @@ class GroupLicenseSerializer(serializers.ModelSerializer):
             "reason",
             "members_holding",
             "members_waiting",
+            "disabled_plans",
             "added_at",
         ]
         read_only_fields = fields

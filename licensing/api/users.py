@@ -17,6 +17,7 @@ from core.ids import id_field
 from licensing.filtersets import UserLicenseFilterSet
 from licensing.models import Subscription
 from licensing.selectors.assignments import licenses_version
+from licensing.selectors.plans import plans_by_product
 from licensing.selectors.products import products_resolve
 from licensing.selectors.sources import users_licenses
 from licensing.selectors.subscriptions import subscription_get
@@ -166,6 +167,7 @@ class UserViewSet(
                 add=products_resolve(identifiers=data["add"]),
                 remove=products_resolve(identifiers=data["remove"]),
                 expected_versions=if_match_versions(request),
+                disabled_plans=plans_by_product(data["disabled_plans"]),
             )
         else:
             user_licenses_set(
@@ -174,4 +176,5 @@ class UserViewSet(
                 subscription=subscription,
                 products=products_resolve(identifiers=data["products"]),
                 expected_versions=if_match_versions(request),
+                disabled_plans=plans_by_product(data["disabled_plans"]),
             )

@@ -63,7 +63,7 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     """The product catalogue. A product is named by its sku id or its sku part number."""
 
-    queryset = Product.objects.all()
+    queryset = Product.objects.prefetch_related("service_plans")
     serializer_class = ProductSerializer
     lookup_field = "sku_part_number"
     lookup_url_kwarg = "sku"

@@ -4,14 +4,18 @@ A license's sources each switch plans off: the direct assignment (`LicenseAssign
 while `direct`) and every group that gives it (`GroupLicense.disabled_plans`). A plan is on when any source has it
 on, so the plans off on the license are the intersection of its sources' disabled sets."""
 
+import itertools
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
+
+from django.db.models import QuerySet
 
 from accounts.models import GroupMembership
 from core.errors import ValidationFailed
 
 from ..models import LicenseAssignment, Product, ServicePlan
+from .products import product_key, product_keys, products_resolve
 
 
 def product_plans(products: Iterable[Product]) -> dict[int, list[ServicePlan]]:
@@ -40,6 +44,18 @@ def plans_resolve_many(identifiers_of: Mapping[Product, Collection[str]]) -> dic
         product.pk: sorted(str(plan.service_plan_id) for plan in plans_match(product, plans_of[product.pk], names))
         for product, names in identifiers_of.items()
     }
+
+
+def plans_by_product(identifiers_of: Mapping[str, Collection[str]]) -> dict[Product, Collection[str]]:
+    """`disabled_plans` as the REST API and the CLI take it, keyed by sku id or part number, keyed by product for
+    the services (one query). NotFound for an unknown product; ValidationFailed for one named twice."""
+    products = products_resolve(identifiers=list(identifiers_of))
+    by_key = {key: product for product in products for key in product_keys(product)}
+    named = [by_key[product_key(str(sku).strip())] for sku in identifiers_of]
+    if len(set(named)) < len(named):
+        twice = sorted({product.sku_part_number for product in named if named.count(product) > 1})
+        raise ValidationFailed(f"Plans given twice for {', '.join(twice)}.", skus=twice)
+    return dict(zip(named, identifiers_of.values(), strict=True))
 
 
 def plans_match(product: Product, plans: Iterable[ServicePlan], identifiers: Collection[str]) -> list[ServicePlan]:
@@ -75,6 +91,14 @@ def plans_disabled(
     if pool_ids is not None:
         held = held.filter(pool_id__in=pool_ids)
         given = given.filter(group__licenses__pool_id__in=pool_ids)
+    return _disabled_of(held, given)
+
+
+def _disabled_of(
+    held: QuerySet[LicenseAssignment], given: QuerySet[GroupMembership]
+) -> dict[tuple[int, int], list[str]]:
+    """The plans off on each license of `held`, from the direct sources and the group sources `given` (the
+    memberships, with the group licenses they give)."""
     sources: dict[tuple[int, int], list[Collection[str]]] = defaultdict(list)
     for user_id, pool_id, disabled in given.values_list(
         "user_id", "group__licenses__pool_id", "group__licenses__disabled_plans"
@@ -85,3 +109,39 @@ def plans_disabled(
         source_sets = [*sources.get((user_id, pool_id), []), *([disabled] if direct else [])]
         disabled_of[user_id, pool_id] = sorted(set.intersection(*map(set, source_sets))) if source_sets else []
     return disabled_of
+
+
+def plan_names(plan_ids: Iterable[str]) -> dict[str, str]:
+    """The name of each plan of `plan_ids` (service_plan_id strings), by id: one query."""
+    plans = ServicePlan.objects.filter(service_plan_id__in=set(plan_ids)).values_list("service_plan_id", "name")
+    return {str(plan_id): name for plan_id, name in plans}
+
+
+def assignments_with_plans_off(assignments: Iterable[LicenseAssignment], *, batch: int = 2000):
+    """`assignments` (an iterator, for exports), each with `plans_off`: the names of the plans switched off on it,
+    by name. Three queries per batch of rows."""
+    iterator = iter(assignments)
+    while rows := list(itertools.islice(iterator, batch)):
+        disabled = plans_disabled({row.user_id for row in rows}, {row.pool_id for row in rows})
+        names = plan_names(plan_id for plans in disabled.values() for plan_id in plans)
+        for row in rows:
+            row.plans_off = sorted(names.get(plan_id, plan_id) for plan_id in disabled[row.user_id, row.pool_id])
+            yield row
+
+
+def plans_off_by_pool(pool_ids: Collection[int]) -> dict[int, dict[str, int]]:
+    """For each of the pools, how many of its licenses have each plan switched off, by plan name (pools where all
+    are on have none): three queries, every holder of the pools read once (for reports, not pages)."""
+    held = LicenseAssignment.objects.filter(pool_id__in=pool_ids)
+    given = GroupMembership.objects.filter(group__licenses__pool_id__in=pool_ids)
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for (_, pool_id), plans in _disabled_of(held, given).items():
+        counts[pool_id].update(plans)
+    names = plan_names(plan_id for counted in counts.values() for plan_id in counted)
+    return {
+        pool_id: {
+            names.get(plan_id, plan_id): count
+            for plan_id, count in sorted(counted.items(), key=lambda item: names.get(item[0], item[0]))
+        }
+        for pool_id, counted in counts.items()
+    }

@@ -34,10 +34,21 @@ class LicenseSources:
     direct: bool = False
     groups: list[Group] = field(default_factory=list)
     pending: bool = False
+    # The plans each source switches off (service_plan_id strings): the direct one's, and each group's by its id.
+    direct_disabled_plans: list[str] = field(default_factory=list)
+    group_disabled_plans: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def inherited(self) -> bool:
         return bool(self.groups)
+
+    @property
+    def disabled_plans(self) -> list[str]:
+        """The plans off on the license: those no source has on (selectors/plans.py's rule, from these rows)."""
+        source_sets = [set(self.group_disabled_plans.get(group.pk, ())) for group in self.groups]
+        if self.direct:
+            source_sets.append(set(self.direct_disabled_plans))
+        return sorted(set.intersection(*source_sets)) if source_sets else []
 
 
 def license_sources(*, user_ids: Iterable[int], pools: Iterable[LicensePool]) -> dict[tuple[int, int], LicenseSources]:
@@ -45,12 +56,14 @@ def license_sources(*, user_ids: Iterable[int], pools: Iterable[LicensePool]) ->
     four queries whatever the number of users and pools."""
     user_ids, pool_ids = list(user_ids), [pool.pk for pool in pools]
     sources: dict[tuple[int, int], LicenseSources] = defaultdict(LicenseSources)
-    for user_id, pool_id in LicenseAssignment.objects.filter(
+    for user_id, pool_id, disabled in LicenseAssignment.objects.filter(
         user_id__in=user_ids, pool_id__in=pool_ids, direct=True
-    ).values_list("user_id", "pool_id"):
+    ).values_list("user_id", "pool_id", "disabled_plans"):
         sources[user_id, pool_id].direct = True
+        sources[user_id, pool_id].direct_disabled_plans = disabled
     for key, groups in groups_giving_pools(user_ids=user_ids, pool_ids=pool_ids).items():
         sources[key].groups = groups
+        sources[key].group_disabled_plans = _group_plans(groups, key[1])
     for user_id, pool_id in PendingLicense.objects.filter(user_id__in=user_ids, pool_id__in=pool_ids).values_list(
         "user_id", "pool_id"
     ):
@@ -58,9 +71,13 @@ def license_sources(*, user_ids: Iterable[int], pools: Iterable[LicensePool]) ->
     return dict(sources)
 
 
+def _group_plans(groups: list[Group], pool_id: int) -> dict[int, list[str]]:
+    return {group.pk: group.disabled_plans_of[pool_id] for group in groups}
+
+
 def groups_giving_pools(*, user_ids: list[int], pool_ids: list[int]) -> dict[tuple[int, int], list[Group]]:
-    """The groups through which each of these users has each of these pools, by (user id, pool id), by name: two
-    queries."""
+    """The groups through which each of these users has each of these pools, by (user id, pool id), by name, each
+    with `disabled_plans_of` (the plans it switches off, by pool id): two queries."""
     memberships = GroupMembership.objects.filter(user_id__in=user_ids).filter(
         Exists(GroupLicense.objects.filter(group_id=OuterRef("group_id"), pool_id__in=pool_ids))
     )
@@ -72,7 +89,10 @@ def groups_giving_pools(*, user_ids: list[int], pool_ids: list[int]) -> dict[tup
     groups = {}
     for license in group_licenses_of.select_related("group").order_by("group__name"):
         pools_of_group[license.group_id].append(license.pool_id)
-        groups[license.group_id] = license.group
+        if license.group_id not in groups:
+            groups[license.group_id] = license.group
+            license.group.disabled_plans_of = {}
+        groups[license.group_id].disabled_plans_of[license.pool_id] = license.disabled_plans
     giving: dict[tuple[int, int], list[Group]] = defaultdict(list)
     for user_id, group_ids in groups_of_user.items():
         for group in sorted((groups[pk] for pk in group_ids if pk in groups), key=lambda group: group.name.lower()):
@@ -275,10 +295,14 @@ def users_licenses(*, user_ids: Collection[int], actor: User | None) -> dict[int
     giving = groups_giving_pools(user_ids=list(user_ids), pool_ids=list({entry.pool.pk for entry in entries}))
     listed: dict[int, list[UserLicense]] = {user_id: [] for user_id in user_ids}
     for entry in sorted(entries, key=lambda entry: (entry.pool.subscription.name, entry.pool.product.name)):
+        groups = giving.get((entry.user_id, entry.pool.pk), [])
+        direct = entry.assignment is not None and entry.assignment.direct
         entry.sources = LicenseSources(
-            direct=entry.assignment is not None and entry.assignment.direct,
-            groups=giving.get((entry.user_id, entry.pool.pk), []),
+            direct=direct,
+            groups=groups,
             pending=entry.waiting is not None,
+            direct_disabled_plans=entry.assignment.disabled_plans if direct else [],
+            group_disabled_plans=_group_plans(groups, entry.pool.pk),
         )
         listed[entry.user_id].append(entry)
     return listed

@@ -1,6 +1,6 @@
 """Subscriptions and their pools as an admin may see them, and how much of each pool is used."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -9,6 +9,7 @@ from accounts.permissions import admin_scope, require_subscription_visible
 from core.errors import NotFound, ProductNotInSubscription
 
 from ..models import LicensePool, Product, Subscription
+from .plans import plans_off_by_pool
 from .sources import groups_holding_pool
 
 
@@ -95,7 +96,8 @@ USAGE_WARNING_PERCENT = 90
 @dataclass(frozen=True)
 class PoolUsage:
     """How much of one pool is used: `level` is "ok", "warning" (90 % or more) or "full" (none available);
-    `waiting` is how many group members wait in its line (the pool's `pending`)."""
+    `waiting` is how many group members wait in its line (the pool's `pending`); `plans_off` how many of its
+    licenses have each plan switched off, by plan name."""
 
     subscription: str
     status: str
@@ -104,6 +106,7 @@ class PoolUsage:
     quantity: int
     assigned: int
     waiting: int
+    plans_off: dict[str, int] = field(default_factory=dict)
 
     @property
     def available(self) -> int:
@@ -130,6 +133,8 @@ def license_usage(*, actor: User | None) -> list[PoolUsage]:
     )
     if actor is not None:
         pools = admin_scope(actor).filter_subscriptions(pools, "subscription_id")
+    pools = list(pools)
+    plans_off = plans_off_by_pool([pool.pk for pool in pools])
     return [
         PoolUsage(
             subscription=pool.subscription.name,
@@ -139,6 +144,7 @@ def license_usage(*, actor: User | None) -> list[PoolUsage]:
             quantity=pool.quantity,
             assigned=pool.assigned,
             waiting=pool.pending,
+            plans_off=plans_off.get(pool.pk, {}),
         )
         for pool in pools
     ]

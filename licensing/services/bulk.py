@@ -1,6 +1,7 @@
 """One product for many users at once, all or nothing, set-based: no model object per user."""
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -12,15 +13,16 @@ from core.choices import AuditAction
 from core.errors import LicenseInherited, NotEnoughLicenses, ProductNotInSubscription
 
 from ..models import LicenseAssignment, LicensePool, Product, Subscription
-from .assignments import groups_giving, require_assignable, waiting_details
+from ..selectors.plans import plans_resolve_many
+from .assignments import groups_giving, plans_change_details, plans_details, require_assignable, waiting_details
 from .holders import assignments_insert, counters_add, group_sourced, line_serve
 from .locks import pools_lock, users_lock
 
 
 @dataclass
 class BulkResult:
-    """Per-user outcome of a bulk operation, by user id: "assigned", "already_assigned", "unassigned",
-    "not_assigned"."""
+    """Per-user outcome of a bulk operation, by user id: "assigned", "already_assigned", "plans_changed",
+    "unassigned", "not_assigned"."""
 
     outcomes: dict[int, str]
     changed: int
@@ -52,26 +54,69 @@ def _unique_users(users: Iterable[User]) -> list[User]:
     return list({user.pk: user for user in users}.values())
 
 
-def _audit(action: str, by: Actor, subscription: Subscription, pool: LicensePool, user_ids: Sequence[int]) -> None:
+def _audit(
+    action: str,
+    by: Actor,
+    subscription: Subscription,
+    pool: LicensePool,
+    user_ids: Sequence[int],
+    details: dict | None = None,
+) -> None:
     if user_ids:
         audit_record_for_users(
-            action, actor=by, user_ids=user_ids, details={"bulk": True}, subscription=subscription, product=pool.product
+            action,
+            actor=by,
+            user_ids=user_ids,
+            details={"bulk": True, **(details or {})},
+            subscription=subscription,
+            product=pool.product,
         )
 
 
-def _direct_set(pool: LicensePool, user_ids: Sequence[int], direct: bool) -> None:
+def _direct_set(pool: LicensePool, user_ids: Sequence[int], direct: bool, disabled_plans: list[str]) -> None:
+    """Add or take away the direct source of these users' licenses, with the plans it switches off."""
     for chunk in chunks(user_ids):
-        LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk).update(direct=direct)
+        LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk).update(
+            direct=direct, disabled_plans=disabled_plans
+        )
+
+
+def _plans_set(
+    by: Actor, subscription: Subscription, pool: LicensePool, users: Sequence[int], plans: list[str]
+) -> list[int]:
+    """Switch off `plans` on the direct assignments of these users (who hold the pool's license directly): one
+    license_plans_changed event for each whose plans differ, set-based per distinct former value. Returns the ids
+    of those whose plans changed."""
+    before: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for chunk in chunks(users):
+        rows = LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk).exclude(disabled_plans=plans)
+        for user_id, disabled in rows.values_list("user_id", "disabled_plans"):
+            before[tuple(disabled)].append(user_id)
+    for disabled, user_ids in before.items():
+        _direct_set(pool, user_ids, True, plans)
+        details = plans_change_details(pool.product, list(disabled), plans)
+        _audit(AuditAction.LICENSE_PLANS_CHANGED, by, subscription, pool, user_ids, details)
+    return [user_id for user_ids in before.values() for user_id in user_ids]
 
 
 @transaction.atomic
 def licenses_bulk_assign(
-    *, by: Actor, subscription: Subscription, product: Product, users: Iterable[User]
+    *,
+    by: Actor,
+    subscription: Subscription,
+    product: Product,
+    users: Iterable[User],
+    disabled_plans: Collection[str] | None = None,
 ) -> BulkResult:
     """Assign one product directly to many users, all or nothing; users who hold it directly already are left as
     they are, and those who have it from a group get a direct assignment too, consuming nothing. Members waiting in
-    the pool's line are never passed: while any wait, no new license is assigned."""
+    the pool's line are never passed: while any wait, no new license is assigned.
+
+    `disabled_plans` (service_plan_id strings or names) are the plans off on the direct assignment of every one of
+    these users, those who hold it already included ("plans_changed"); without it, new ones have every plan on
+    and the others keep theirs."""
     users = _unique_users(users)
+    plans = plans_resolve_many({product: disabled_plans})[product.pk] if disabled_plans is not None else None
     pool = _locked_pool(by, subscription, product, users)
     held = _held_directly(pool, [user.pk for user in users])
     to_add = [user.pk for user in users if user.pk not in held]
@@ -89,11 +134,16 @@ def licenses_bulk_assign(
             )
         counters_add(pool, assigned=len(to_add))
         assignments_insert(pool, to_add, by, direct=True)
-        _audit(AuditAction.LICENSE_ASSIGNED, by, subscription, pool, to_add)
-    _direct_set(pool, made_direct, True)
-    _audit(AuditAction.LICENSE_DIRECT_ADDED, by, subscription, pool, made_direct)
+        if plans:
+            _direct_set(pool, to_add, True, plans)
+        _audit(AuditAction.LICENSE_ASSIGNED, by, subscription, pool, to_add, plans_details(plans or []))
+    _direct_set(pool, made_direct, True, plans or [])
+    _audit(AuditAction.LICENSE_DIRECT_ADDED, by, subscription, pool, made_direct, plans_details(plans or []))
+    held_directly = [user.pk for user in users if held.get(user.pk)]
+    replanned = _plans_set(by, subscription, pool, held_directly, plans) if plans is not None else []
     outcomes = {user.pk: ("already_assigned" if held.get(user.pk) else "assigned") for user in users}
-    return BulkResult(outcomes=outcomes, changed=len(to_add) + len(made_direct))
+    outcomes.update(dict.fromkeys(replanned, "plans_changed"))
+    return BulkResult(outcomes=outcomes, changed=len(to_add) + len(made_direct) + len(replanned))
 
 
 @transaction.atomic
@@ -128,7 +178,7 @@ def licenses_bulk_unassign(
         LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk).delete()
     counters_add(pool, assigned=-len(to_remove))
     _audit(AuditAction.LICENSE_UNASSIGNED, by, subscription, pool, to_remove)
-    _direct_set(pool, made_inherited, False)
+    _direct_set(pool, made_inherited, False, [])
     _audit(AuditAction.LICENSE_DIRECT_REMOVED, by, subscription, pool, made_inherited)
     line_serve(by=by, pool=pool)
     outcomes = {user.pk: ("unassigned" if user.pk in held else "not_assigned") for user in users}

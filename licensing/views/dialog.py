@@ -14,6 +14,7 @@ from core.choices import Source
 from core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from licensing.forms import UserLicensesForm
 from licensing.selectors.assignments import user_licenses
+from licensing.selectors.plans import product_plans
 from licensing.selectors.sources import LicenseSources, license_sources, users_with_subscription_licenses
 from licensing.selectors.subscriptions import pools_of_subscription
 from licensing.services.assignments import user_licenses_set
@@ -29,6 +30,10 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
     direct assignment, if any, as it is (desired_products). On success htmx gets the updated row, pool summary
     and message (out-of-band swaps) and the dialog closes; a plain POST redirects back (PRG). On any error
     nothing changes and the form is shown again with the error.
+
+    Under each product, its apps (service plans) are switches: on for the plans the direct assignment leaves on
+    (all of them for a product not held), saved with it (disabled_plans_sent). A license the user has from a
+    group shows the plans they have read-only, from all its sources.
     """
 
     template_name = "licensing/user_licenses_page.html"
@@ -57,6 +62,21 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
         sources = license_sources(user_ids=[self.subject.pk], pools=pools)
         return {pool.product_id: sources.get((self.subject.pk, pool.pk), LicenseSources()) for pool in pools}
 
+    def disabled_plans_sent(self, products) -> dict:
+        """The plans switched off on `products`, as the switches sent them: for each product whose switches the form
+        showed (`plan_products`), its plans whose switch is off. A product without them keeps its plans."""
+        shown = set(self.request.POST.getlist("plan_products"))
+        products = [product for product in products if str(product.pk) in shown]
+        plans_of = product_plans(products)
+        return {
+            product: [
+                str(plan.service_plan_id)
+                for plan in plans_of[product.pk]
+                if str(plan.service_plan_id) not in self.request.POST.getlist(f"plans-{product.pk}")
+            ]
+            for product in products
+        }
+
     def desired_products(self, submitted) -> list:
         """The direct assignments to save: what the form sent for the products the admin may change. A product the
         user has (or waits for) from a group is locked: whatever the request says, its direct assignment stays as
@@ -78,17 +98,25 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
         try:
             if not form.is_valid():
                 raise ValidationFailed(" ".join(form.errors["products"]))
+            products = self.desired_products(form.cleaned_data["products"])
             change = user_licenses_set(
                 user=self.subject,
                 subscription=self.subscription,
-                products=self.desired_products(form.cleaned_data["products"]),
+                products=products,
+                disabled_plans=self.disabled_plans_sent(products),
                 by=Actor(request.user, Source.WEB),
             )
         except (NotFound, PermissionDenied):
             raise
         except DomainError as error:
             return self.render_form(
-                held=self.held_product_ids(), selected=set(request.POST.getlist("products")), error=error
+                held=self.held_product_ids(),
+                selected=set(request.POST.getlist("products")),
+                plans_on={
+                    product_id: set(request.POST.getlist(f"plans-{product_id}"))
+                    for product_id in request.POST.getlist("plan_products")
+                },
+                error=error,
             )
         messages.success(request, _change_message(self.subject, change))
         if not request.htmx:
@@ -106,12 +134,23 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
             },
         )
 
-    def render_form(self, *, held: set[int], selected: set[str], error: DomainError | None = None) -> HttpResponse:
+    def render_form(
+        self,
+        *,
+        held: set[int],
+        selected: set[str],
+        plans_on: dict[str, set[str]] | None = None,
+        error: DomainError | None = None,
+    ) -> HttpResponse:
         """The form with fresh availability and sources: `held` are the products the user holds now, `selected`
-        the product ids (as sent) to show checked."""
+        the product ids (as sent) to show checked, `plans_on` the plans (as sent, by product id as sent) whose
+        switches to show on, where the form comes back with an error."""
         pools = list(pools_of_subscription(subscription=self.subscription))
         sources = self.sources_of(pools)
+        plans_of = product_plans(pool.product for pool in pools)
         options = [self.option(pool, sources[pool.product_id], held=held, selected=selected) for pool in pools]
+        for option in options:
+            option["plans"] = self.plan_switches(option, plans_of[option["pool"].product_id], plans_on or {})
         context = self.get_context_data(
             subject=self.subject,
             options=options,
@@ -142,6 +181,23 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
         checked = reason is None and str(pool.product_id) in selected
         return {"pool": pool, "sources": sources, "disabled": reason is not None, "checked": checked, "reason": reason}
 
+    def plan_switches(self, option: dict, plans: list, plans_on: dict[str, set[str]]) -> list[dict]:
+        """The switches of one product's plans: read-only with the plans the user has when the license comes from a
+        group; else those the direct assignment leaves on (or the form sent back)."""
+        sources, product_id = option["sources"], str(option["pool"].product_id)
+        if sources.pending:
+            return []
+        off = set(sources.disabled_plans if sources.inherited else sources.direct_disabled_plans)
+        sent = plans_on.get(product_id)
+        option["plans_editable"] = not sources.inherited
+        return [
+            {
+                "plan": plan,
+                "on": str(plan.service_plan_id) in sent if sent is not None else str(plan.service_plan_id) not in off,
+            }
+            for plan in plans
+        ]
+
     def unassignable_reason(self, pool) -> str | None:
         """Why a product the user does not hold cannot be checked now, if it cannot."""
         if not self.subscription.allows_assignment:
@@ -166,4 +222,6 @@ def _change_message(user: User, change) -> str:
         parts.append("added " + ", ".join(product.name for product in change.added))
     if change.removed:
         parts.append("removed " + ", ".join(product.name for product in change.removed))
+    if change.plans_changed:
+        parts.append("apps changed in " + ", ".join(product.name for product in change.plans_changed))
     return f"Licenses updated for {user}: {'; '.join(parts)}."

@@ -80,6 +80,7 @@ def test_get_lists_the_groups_pools_with_their_counters_and_its_members(org, sal
             "reason": None,
             "members_holding": 2,
             "members_waiting": 0,
+            "disabled_plans": [],
             "added_at": body["licenses"][0]["added_at"],
         }
     ]
@@ -203,12 +204,20 @@ def test_a_users_licenses_say_where_they_come_from(org, sales, client_as):
     both = license_of(client.get(user_url(org.adele)).json(), org.s, "OFFICESERIES_E3")
     assert both["id"] == org.assignment(org.adele, org.pool_e3).pk
     assert (both["state"], both["reason"], both["waiting_since"]) == ("active", None, None)
-    assert both["sources"] == {"direct": True, "groups": [{"id": sales.pk, "name": "Sales"}]}
+    assert both["sources"] == {
+        "direct": True,
+        "direct_disabled_plans": [],
+        "groups": [{"id": sales.pk, "name": "Sales", "disabled_plans": []}],
+    }
     member = license_of(client.get(user_url(org.users["member"])).json(), org.s, "OFFICESERIES_E3")
-    assert member["sources"] == {"direct": False, "groups": [{"id": sales.pk, "name": "Sales"}]}
+    assert member["sources"] == {
+        "direct": False,
+        "direct_disabled_plans": [],
+        "groups": [{"id": sales.pk, "name": "Sales", "disabled_plans": []}],
+    }
     assert member["assigned_by"] is None  # the system, following the membership
     direct = license_of(client.get(user_url(org.alex)).json(), org.s, "OFFICESERIES_E3")
-    assert direct["sources"] == {"direct": True, "groups": []}
+    assert direct["sources"] == {"direct": True, "direct_disabled_plans": [], "groups": []}
 
 
 def test_a_license_waited_for_is_listed_as_pending_with_its_reason(org, sales, client_as):
@@ -218,7 +227,11 @@ def test_a_license_waited_for_is_listed_as_pending_with_its_reason(org, sales, c
     assert (pending["id"], pending["state"], pending["reason"]) == (None, "pending", "not_enough_licenses")
     assert (pending["assigned_at"], pending["assigned_by"]) == (None, None)
     assert pending["waiting_since"]
-    assert pending["sources"] == {"direct": False, "groups": [{"id": sales.pk, "name": "Sales"}]}
+    assert pending["sources"] == {
+        "direct": False,
+        "direct_disabled_plans": [],
+        "groups": [{"id": sales.pk, "name": "Sales", "disabled_plans": []}],
+    }
     subscription_set_status(subscription=org.s, status=SubscriptionStatus.SUSPENDED, by=OPERATOR)
     pending = license_of(client.get(user_url(org.adele)).json(), org.s, "VISIO_P2")
     assert pending["reason"] == "subscription_not_active"
@@ -301,7 +314,11 @@ def test_setting_a_users_direct_licenses_keeps_the_inherited_ones(org, sales, in
     )
     assert response.status_code == 200
     entry = license_of(response.json(), org.s, "OFFICESERIES_E3")
-    assert entry["sources"] == {"direct": False, "groups": [{"id": sales.pk, "name": "Sales"}]}
+    assert entry["sources"] == {
+        "direct": False,
+        "direct_disabled_plans": [],
+        "groups": [{"id": sales.pk, "name": "Sales", "disabled_plans": []}],
+    }
 
 
 def test_removing_the_direct_source_of_a_license_also_inherited_keeps_it(org, sales, inherited, client_as):

@@ -105,7 +105,18 @@ def test_license_report_table_marks_90_and_100_percent(run, db):
 
     lines = run("license_report").out.splitlines()
 
-    assert lines[0].split() == ["SUBSCRIPTION", "STATUS", "SKU", "QUANTITY", "ASSIGNED", "AVAILABLE", "WAITING", "USED"]
+    assert lines[0].split() == [
+        "SUBSCRIPTION",
+        "STATUS",
+        "SKU",
+        "QUANTITY",
+        "ASSIGNED",
+        "AVAILABLE",
+        "WAITING",
+        "USED",
+        "PLANS",
+        "OFF",
+    ]
     assert lines[1].split() == ["Contoso", "active", "A_OK", "10", "5", "5", "0", "50.0%"]
     assert lines[2].split() == ["Contoso", "active", "B_WARN", "10", "9", "1", "0", "90.0%", "!", "90%+"]
     assert lines[3].split() == ["Contoso", "active", "C_FULL", "4", "4", "0", "2", "100.0%", "!!", "FULL"]

@@ -13,7 +13,8 @@ from core.choices import AuditAction
 from core.models import AuditEvent
 from licensing.choices import SubscriptionStatus
 from licensing.demo import ADMINS, DEMO_DOMAIN, DEMO_GROUP, DEMO_PASSWORD, EXHAUSTED, PRODUCTS, SUBSCRIPTIONS
-from licensing.models import LicenseAssignment, LicensePool, Product, Subscription
+from licensing.demo_plans import PLANS, PRODUCT_PLANS
+from licensing.models import LicenseAssignment, LicensePool, Product, ServicePlan, Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,8 @@ def snapshot() -> dict:
         "users": sorted(User.objects.values_list("email", "password")),
         "roles": sorted(RoleAssignment.objects.values_list("user_id", "role", "subscription_id")),
         "products": Product.objects.count(),
+        "plans": sorted(ServicePlan.objects.values_list("service_plan_id", "name")),
+        "product_plans": sorted(Product.service_plans.through.objects.values_list("product_id", "serviceplan_id")),
         "subscriptions": sorted(Subscription.objects.values_list("name", "status")),
         "pools": sorted(LicensePool.objects.values_list("pk", "quantity", "assigned")),
         "assignments": sorted(LicenseAssignment.objects.values_list("pool_id", "user_id")),
@@ -55,6 +58,18 @@ def test_it_builds_the_demo_organisation(seeded, assert_pool_counters):
     assert LicensePool.objects.count() == sum(len(spec.shares) for spec in SUBSCRIPTIONS)
     assert LicenseAssignment.objects.exists()
     assert_pool_counters()
+
+
+def test_every_product_holds_its_plans_with_their_fixed_ids_and_products_share_plans(seeded):
+    seeded_plans = {str(plan_id): name for plan_id, name in ServicePlan.objects.values_list("service_plan_id", "name")}
+    assert seeded_plans == {plan_id: name for name, (plan_id, _) in PLANS.items()}
+    for part, names in PRODUCT_PLANS.items():
+        product = Product.objects.get(sku_part_number=part)
+        assert sorted(product.service_plans.values_list("name", flat=True)) == sorted(names), part
+    mail = ServicePlan.objects.get(name="EXCHANGE_S_ENTERPRISE")
+    assert {"OFFICESERIES_E3", "OFFICESERIES_E5", "MAIL_PLAN_2"} <= set(
+        mail.products.values_list("sku_part_number", flat=True)
+    )
 
 
 def test_subscriptions_take_every_status(seeded):

@@ -8,14 +8,18 @@ from licensing.selectors.products import products_resolve
 from licensing.selectors.subscriptions import pool_get, subscription_resolve
 from licensing.services.bulk import licenses_bulk_assign
 
+DRY_RUN_OUTCOMES = {"plans_changed": "would change plans"}
+
 
 class Command(AdminCommand):
     help = (
-        "Assign one product of a subscription to one or more users, all or nothing. "
+        "Assign one product of a subscription to one or more users, all or nothing, with the apps named by "
+        "--disable-plan switched off (also on the licenses they hold already). "
         "--dry-run shows what would change and the pool counts after, and writes nothing."
     )
     service = staticmethod(licenses_bulk_assign)
     verb = "assign"
+    takes_plans = True
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--subscription", required=True, help="Subscription name or id.")
@@ -28,8 +32,22 @@ class Command(AdminCommand):
             help="Report bad and unknown emails and go on with the others, instead of changing nothing.",
         )
         parser.add_argument("--dry-run", action="store_true", help="Show what would change; write nothing.")
+        if self.takes_plans:
+            plans = parser.add_mutually_exclusive_group()
+            plans.add_argument(
+                "--disable-plan",
+                action="append",
+                metavar="PLAN",
+                help="A service plan (name such as TEAMS1, or id) to switch off on the license; repeat for more.",
+            )
+            plans.add_argument(
+                "--all-plans-on", action="store_true", help="Switch every plan on, on the licenses held already too."
+            )
 
     def handle(self, *args, subscription: str, sku: str, dry_run: bool, skip_invalid: bool, **options) -> None:
+        plans = {}
+        if self.takes_plans and (options["disable_plan"] or options["all_plans_on"]):
+            plans = {"disabled_plans": options["disable_plan"] or []}
         emails = self._emails(options["user"], options["users_file"], skip_invalid)
         scope = subscription_resolve(actor=self.actor.user, identifier=subscription)
         (product,) = products_resolve(identifiers=[sku])
@@ -43,7 +61,7 @@ class Command(AdminCommand):
             users = users_resolve(emails=emails)
 
         with self.progress(len(users), f"{product.sku_part_number} in {scope.name}") as bar, transaction.atomic():
-            result = self.service(subscription=scope, product=product, users=users, by=self.actor)
+            result = self.service(subscription=scope, product=product, users=users, by=self.actor, **plans)
             bar.advance(len(users))
             pool = pool_get(subscription=scope, product=product)
             if dry_run:
@@ -53,7 +71,9 @@ class Command(AdminCommand):
         for user in users if dry_run or options["verbosity"] >= 2 else ():
             outcome = result.outcomes[user.pk]
             if dry_run:
-                outcome = f"would {self.verb}" if outcome.startswith(self.verb) else "unchanged"
+                outcome = DRY_RUN_OUTCOMES.get(outcome) or (
+                    f"would {self.verb}" if outcome.startswith(self.verb) else "unchanged"
+                )
             self.stdout.write(f"{outcome}\t{user.label}")
         changed = "would change" if dry_run else "changed"
         self.stdout.write(

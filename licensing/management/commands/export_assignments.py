@@ -3,13 +3,17 @@ import json
 from core.commands import AdminCommand, usage_error
 from core.csv_io import csv_writer
 from licensing.selectors.assignments import assignments_for_export
+from licensing.selectors.plans import assignments_with_plans_off
 from licensing.selectors.subscriptions import subscription_resolve
 
-COLUMNS = ("email", "display_name", "subscription", "sku", "product", "assigned_at", "assigned_by")
+COLUMNS = ("email", "display_name", "subscription", "sku", "product", "assigned_at", "assigned_by", "disabled_plans")
 
 
 class Command(AdminCommand):
-    help = "Export every license assignment (user, product, subscription, assigned_at, assigned_by) as CSV or JSON."
+    help = (
+        "Export every license assignment (user, product, subscription, assigned_at, assigned_by, and the service "
+        "plans switched off on it) as CSV or JSON."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--subscription", help="Only this subscription (name or id).")
@@ -27,9 +31,10 @@ class Command(AdminCommand):
                 "product": assignment.pool.product.name,
                 "assigned_at": assignment.assigned_at.isoformat(),
                 "assigned_by": assignment.assigned_by.email if assignment.assigned_by else "",
+                "disabled_plans": assignment.plans_off,
             }
-            for assignment in assignments_for_export(actor=self.actor.user, subscription=scope).iterator(
-                chunk_size=2000
+            for assignment in assignments_with_plans_off(
+                assignments_for_export(actor=self.actor.user, subscription=scope).iterator(chunk_size=2000)
             )
         )
         if not output:
@@ -49,7 +54,7 @@ class Command(AdminCommand):
             writer = csv_writer(stream, COLUMNS)
             writer.writeheader()
             for record in records:
-                writer.writerow(record)
+                writer.writerow({**record, "disabled_plans": " ".join(record["disabled_plans"])})
                 count += 1
             return count
         # JSON is streamed a record a line, so a large export never sits in memory; every write ends a line.

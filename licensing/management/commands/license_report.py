@@ -13,6 +13,7 @@ COLUMNS = (
     "waiting",
     "utilisation",
     "level",
+    "plans_off",
 )
 MARKS = {"ok": "", "warning": f"! {USAGE_WARNING_PERCENT}%+", "full": "!! FULL"}
 
@@ -20,7 +21,8 @@ MARKS = {"ok": "", "warning": f"! {USAGE_WARNING_PERCENT}%+", "full": "!! FULL"}
 class Command(AdminCommand):
     help = (
         "License usage per subscription and product: quantity, assigned, available, group members waiting for a "
-        f"license, utilisation; marked at {USAGE_WARNING_PERCENT} % and when full."
+        f"license, utilisation, marked at {USAGE_WARNING_PERCENT} % and when full; and how many licenses have each "
+        "service plan switched off."
     )
 
     def add_arguments(self, parser) -> None:
@@ -39,13 +41,27 @@ class Command(AdminCommand):
                 "waiting": usage.waiting,
                 "utilisation": usage.utilisation,
                 "level": usage.level,
+                "plans_off": usage.plans_off,
             }
             for usage in license_usage(actor=self.actor.user)
         ]
         if format != "table":
+            if format == "csv":
+                records = [{**record, "plans_off": _plans_off_text(record["plans_off"])} for record in records]
             records_write(self.stdout, format, COLUMNS, records)
             return
-        header = ("SUBSCRIPTION", "STATUS", "SKU", "QUANTITY", "ASSIGNED", "AVAILABLE", "WAITING", "USED", "")
+        header = (
+            "SUBSCRIPTION",
+            "STATUS",
+            "SKU",
+            "QUANTITY",
+            "ASSIGNED",
+            "AVAILABLE",
+            "WAITING",
+            "USED",
+            "",
+            "PLANS OFF",
+        )
         rows = [
             (
                 record["subscription"],
@@ -57,7 +73,13 @@ class Command(AdminCommand):
                 str(record["waiting"]),
                 "-" if record["utilisation"] is None else f"{record['utilisation']:.1f}%",
                 MARKS[record["level"]],
+                _plans_off_text(record["plans_off"]),
             )
             for record in records
         ]
         table_write(self.stdout, header, rows, numeric={3, 4, 5, 6, 7})
+
+
+def _plans_off_text(plans_off: dict[str, int]) -> str:
+    """How many licenses have each plan off, as one cell: "TEAMS1:3 MCOEV:1"."""
+    return " ".join(f"{name}:{count}" for name, count in plans_off.items())

@@ -10,3 +10,4 @@ class Command(AssignCommand):
     )
     service = staticmethod(licenses_bulk_unassign)
     verb = "unassign"
+    takes_plans = False
