@@ -61,17 +61,21 @@ def assigned_license(product: Product, disabled_plans: Iterable[str]) -> dict:
 
 
 def _assigned_plans(sku: UserSku) -> list[dict]:
+    assigned = graph_datetime(sku.assigned_at)
     disabled = set(sku.disabled_plans)
-    return [
-        {
-            "assignedDateTime": graph_datetime(sku.assigned_at),
-            "capabilityStatus": "Enabled",
-            "service": plan.name,
-            "servicePlanId": str(plan.service_plan_id),
-        }
-        for plan in sku.plans
-        if str(plan.service_plan_id) not in disabled
-    ]
+    plans = []
+    for plan in sku.plans:
+        plan_id = str(plan.service_plan_id)
+        if plan_id not in disabled:
+            plans.append(
+                {
+                    "assignedDateTime": assigned,
+                    "capabilityStatus": "Enabled",
+                    "service": plan.name,
+                    "servicePlanId": plan_id,
+                }
+            )
+    return plans
 
 
 def _assignment_states(sku: UserSku) -> list[dict]:

@@ -8,6 +8,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Exists, OuterRef, Q
 
@@ -86,17 +87,18 @@ class UserSku:
     plans: list[ServicePlan]
     sources: list[SkuSource] = field(default_factory=list)
 
-    @property
+    # Cached: read once per property of a user's resource, for hundreds of licenses a page (sources are final).
+    @cached_property
     def held(self) -> bool:
         return any(not source.waiting for source in self.sources)
 
-    @property
+    @cached_property
     def disabled_plans(self) -> list[str]:
         """The plans off whatever source it comes from: a plan is on when any source leaves it on."""
         held = [set(source.disabled_plans) for source in self.sources if not source.waiting]
         return sorted(set.intersection(*held)) if held else []
 
-    @property
+    @cached_property
     def assigned_at(self) -> datetime.datetime | None:
         return min((source.since for source in self.sources if not source.waiting), default=None)
 
