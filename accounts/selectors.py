@@ -3,6 +3,7 @@ departments for a filter, groups and their members, and the users of an operator
 --users-file), each row checked as the User model would check it."""
 
 import datetime
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Max, QuerySet
+from django.db.models import CharField, Count, Max, QuerySet
+from django.db.models.functions import Coalesce, Lower
 
 from core.csv_io import Parsed, RowError, column_cells, duplicate_row, read_rows
 from core.errors import NotFound, ValidationFailed
@@ -72,6 +74,34 @@ def user_get(*, actor: User | None, user_id: int) -> User:
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         raise NotFound("User not found.")
+    return user
+
+
+# A user's identity in SQL (User.identity), as the user_identity_unique_ci index has it.
+PRINCIPAL_NAME = Coalesce("user_name", "email", output_field=CharField())
+
+
+def users_directory(*, actor: User | None) -> QuerySet[User]:
+    """Every user of the organisation (every admin may see them), each with `principal_name`: their identity (the
+    user name, else the email), as Graph's userPrincipalName."""
+    require_admin(actor)
+    return User.objects.annotate(principal_name=PRINCIPAL_NAME)
+
+
+def user_of_directory(*, actor: User | None, key: str) -> User:
+    """The user `key` names: their public id (a GUID), else their identity in any case (one probe of the
+    user_identity_unique_ci index); NotFound otherwise."""
+    users = users_directory(actor=actor)
+    try:
+        users = users.filter(public_id=uuid.UUID(key))
+    except ValueError:
+        users = users.alias(identity_ci=Lower(PRINCIPAL_NAME)).filter(identity_ci=key.lower())
+    user = users.first()
+    if user is None:
+        raise NotFound(
+            f"Resource '{key}' does not exist or one of its queried reference-property objects are not present.",
+            user=key,
+        )
     return user
 
 

@@ -4,6 +4,7 @@ DATABASE_URL   database (default: SQLite file db.sqlite3 beside manage.py)
 SECRET_KEY     required unless DEBUG is on
 DEBUG          "1"/"true" turns debug on, "0"/"false" off (default: off when SECRET_KEY is set, else on)
 ALLOWED_HOSTS  comma-separated host names (default with DEBUG: localhost names)
+GRAPH_ACCOUNT_ID, GRAPH_ACCOUNT_NAME   the organisation as the Graph endpoint names it (accountId, accountName)
 """
 
 import os
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "core",
     "licensing",
     "scim",
+    "graph",
 ]
 
 MIDDLEWARE = [
@@ -202,6 +204,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "officeseries.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "officeseries.api.exceptions.exception_handler",
 }
+# The organisation as /graph/v1.0/subscribedSkus names it (Graph's tenant id and name).
+GRAPH_ACCOUNT_ID = os.environ.get("GRAPH_ACCOUNT_ID", "0f5e4a3c-7b1d-4c2e-9a8f-6d3b2c1e0a9f")
+GRAPH_ACCOUNT_NAME = os.environ.get("GRAPH_ACCOUNT_NAME", "OfficeSeries")
 SPECTACULAR_SETTINGS = {
     "TITLE": "OfficeSeries admin center API",
     "DESCRIPTION": (

@@ -18,4 +18,5 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("api/v1/", include(api_urlpatterns)),
     path("scim/v2/", include("scim.urls")),
+    path("graph/v1.0/", include("graph.urls")),
 ]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("core", "accounts", "licensing", "scim", "officeseries")
+APPS = ("core", "accounts", "licensing", "scim", "graph", "officeseries")
 ENTRY_POINTS = ("views.py", "views/*.py", "forms.py", "api/*.py", "management/commands/*.py")
 # Calls that write through the ORM: on a model, a queryset, a manager or a related manager.
 ORM_WRITES = {

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
@@ -56,6 +57,9 @@ GROUP_URN = "urn:ietf:params:scim:schemas:core:2.0:Group"
 EVERYONE = outcomes(OK, OK, OK, OK, OK, OK)
 SIGNED_OUT = outcomes(*[SIGN_IN] * 6)  # signing out always lands on the sign-in page
 NOWHERE = outcomes(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+GRAPH_NOWHERE = outcomes(UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND)
+# Graph's assignLicense of E5, which only S holds: outside their scope a Subscription Administrator has no pool of it.
+GRAPH_ASSIGN_E5 = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, OK, "400")
 DJANGO_ADMIN_SITE = outcomes(*[ADMIN_SIGN_IN] * 6)  # staff only; admin roles are not staff
 
 
@@ -66,7 +70,7 @@ class Case:
     expected: dict
     body: Callable[[Org], dict] | None = None
     api: bool = False
-    token: bool = False  # authenticates with a bearer token of the principal (SCIM takes no session)
+    token: bool = False  # authenticates with a bearer token of the principal (SCIM and Graph take no session)
 
 
 def s(w: Org) -> str:
@@ -293,7 +297,46 @@ MATRIX: dict[str, list[Case]] = {
     # Searching several resource types at once is not implemented (501), for whoever may provision.
     "scim:search": [Case("post", lambda w: "/scim/v2/.search", SCIM_SEARCH, lambda w: {}, api=True, token=True)],
     "scim:not-found": [Case("get", lambda w: "/scim/v2/Nothing", outcomes(*[NOT_FOUND] * 6), token=True)],
+    # The Graph endpoint: the REST API's roles and scope, with bearer tokens only.
+    "graph-subscribed-skus": [Case("get", lambda w: "/graph/v1.0/subscribedSkus", API_ANY_ADMIN, token=True)],
+    "graph-subscribed-sku": [
+        Case("get", lambda w: f"/graph/v1.0/subscribedSkus/{_graph_sku(w.e5)}", API_SEE_S, token=True)
+    ],
+    "graph-users": [Case("get", lambda w: "/graph/v1.0/users", API_ANY_ADMIN, token=True)],
+    "graph-user": [Case("get", lambda w: f"/graph/v1.0/users/{w.alex.public_id}", API_ANY_ADMIN, token=True)],
+    "graph-me": [Case("get", lambda w: "/graph/v1.0/me", API_ANY_ADMIN, token=True)],
+    "graph-user-license-details": [
+        Case("get", lambda w: f"/graph/v1.0/users/{w.alex.public_id}/licenseDetails", API_ANY_ADMIN, token=True)
+    ],
+    "graph-user-assign-license": [
+        Case(
+            "post",
+            lambda w: f"/graph/v1.0/users/{w.adele.public_id}/assignLicense",
+            GRAPH_ASSIGN_E5,
+            lambda w: {"addLicenses": [{"skuId": str(w.e5.sku_id), "disabledPlans": []}], "removeLicenses": []},
+            token=True,
+        )
+    ],
+    "graph-groups": [Case("get", lambda w: "/graph/v1.0/groups", API_ANY_ADMIN, token=True)],
+    "graph-group": [Case("get", lambda w: f"/graph/v1.0/groups/{w.group.public_id}", API_ANY_ADMIN, token=True)],
+    "graph-group-members": [
+        Case("get", lambda w: f"/graph/v1.0/groups/{w.group.public_id}/members", API_ANY_ADMIN, token=True)
+    ],
+    "graph-group-assign-license": [
+        Case(
+            "post",
+            lambda w: f"/graph/v1.0/groups/{w.group.public_id}/assignLicense",
+            GRAPH_ASSIGN_E5,
+            lambda w: {"addLicenses": [{"skuId": str(w.e5.sku_id)}], "removeLicenses": []},
+            token=True,
+        )
+    ],
+    "graph-catch-all": [Case("get", lambda w: "/graph/v1.0/no-such-thing", GRAPH_NOWHERE, token=True)],
 }
+
+
+def _graph_sku(product) -> str:
+    return f"{settings.GRAPH_ACCOUNT_ID}_{product.sku_id}"
 
 
 def url_pattern_names(resolver: URLResolver | None = None, namespace: str | None = None) -> set[str]:
@@ -362,5 +405,6 @@ def test_matrix(org, out_of_scope_admin, name, index, principal):
         client.force_login(user)
     body = case.body(org) if case.body else None
     request = getattr(client, case.method)
-    response = request(case.path(org), body, format="json") if case.api else request(case.path(org), body)
+    api = case.api or case.token
+    response = request(case.path(org), body, format="json") if api else request(case.path(org), body)
     assert outcome_of(response) == case.expected[principal], response.content[:300]

@@ -1,0 +1,184 @@
+"""Licenses named by product alone (Graph's assignLicense): which pool a product draws from when several
+subscriptions hold it, and one all-or-nothing change across those subscriptions (README, "Microsoft Graph
+compatibility").
+
+The pool-choice rule: among the pools of the product in the subscriptions the admin may manage that allow
+assignment and have a free license (none free while members wait in its line), the one whose subscription is
+active (before one in its grace period), then the one ending first (an open-ended one last), then the lowest id.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping
+
+from django.db import transaction
+
+from accounts.models import Group, User
+from accounts.permissions import admin_scope, require_admin
+from accounts.services.locks import group_lock, groups_write_lock, users_lock
+from core.audit import Actor
+from core.errors import NotEnoughLicenses
+
+from ..choices import ASSIGNABLE_STATUSES, SubscriptionStatus
+from ..models import GroupLicense, LicenseAssignment, LicensePool, Product, Subscription
+from .assignments import LicenseChange, product_ids_apart, user_licenses_change
+from .group_licenses import group_licenses_change
+from .locks import pools_lock_all
+
+DisabledPlans = Mapping[Product, Collection[str]] | None
+
+
+def pool_choice_key(pool: LicensePool) -> tuple:
+    """The order of the pool-choice rule (its subscription loaded): active first, then ending first, then id."""
+    subscription = pool.subscription
+    return (
+        subscription.status != SubscriptionStatus.ACTIVE,
+        subscription.ends_on or datetime.date.max,
+        subscription.pk,
+    )
+
+
+def pool_choose(pools: Iterable[LicensePool]) -> LicensePool | None:
+    """The pool the rule picks among `pools` (locked, of one product), or None when none has a free license."""
+    free = [
+        pool
+        for pool in pools
+        if pool.subscription.status in ASSIGNABLE_STATUSES and pool.available > 0 and pool.pending == 0
+    ]
+    return min(free, key=pool_choice_key, default=None)
+
+
+def _pools_locked(by: Actor, product_ids: Collection[int]) -> dict[int, list[LicensePool]]:
+    """Lock the pools of these products in the subscriptions `by` may manage, in primary-key order; by product."""
+    pools = LicensePool.objects.filter(product_id__in=product_ids)
+    if by.user is not None:
+        pools = admin_scope(by.user).filter_subscriptions(pools, "subscription_id")
+    by_product: dict[int, list[LicensePool]] = defaultdict(list)
+    for pool in pools_lock_all(pools):
+        by_product[pool.product_id].append(pool)
+    return by_product
+
+
+def _by_subscription(
+    *,
+    add: Mapping[LicensePool, Product],
+    remove: Mapping[LicensePool, Product],
+    disabled_plans: DisabledPlans,
+    change: Callable[..., LicenseChange],
+) -> LicenseChange:
+    """Make the change one subscription at a time, in id order, through `change` (a service taking subscription,
+    add, remove and disabled_plans), inside the caller's transaction: one refusal undoes them all."""
+    products: dict[Subscription, tuple[list[Product], list[Product]]] = {}
+    for pools, index in ((add, 0), (remove, 1)):
+        for pool, product in pools.items():
+            products.setdefault(pool.subscription, ([], []))[index].append(product)
+    done = LicenseChange()
+    for subscription, (added, removed) in sorted(products.items(), key=lambda item: item[0].pk):
+        plans = {product: disabled_plans[product] for product in added if product in (disabled_plans or {})}
+        made = change(subscription=subscription, add=added, remove=removed, disabled_plans=plans or None)
+        done.added += made.added
+        done.removed += made.removed
+        done.plans_changed += made.plans_changed
+    return done
+
+
+@transaction.atomic
+def user_skus_change(
+    *,
+    by: Actor,
+    user: User,
+    add: Iterable[Product] = (),
+    remove: Iterable[Product] = (),
+    disabled_plans: DisabledPlans = None,
+) -> LicenseChange:
+    """Add and remove one user's licenses named by product, all or nothing across subscriptions.
+
+    A product the user holds (directly or from a group) stays in its pool, and only its direct source's plans
+    change; a new one draws from the pool the rule picks (NotEnoughLicenses, with its `sku_id`, when none has a
+    free license). Removal takes the direct license from every pool of the product where the user holds one;
+    a license they have only from groups is refused (LicenseInherited), one they don't hold is no change.
+    """
+    require_admin(by.user)
+    add, remove = list(add), list(remove)
+    add_ids, remove_ids = product_ids_apart(add, remove)
+    users_lock([user.pk])
+    pools = _pools_locked(by, add_ids | remove_ids)
+    held = {
+        assignment.pool_id: assignment.direct
+        for assignment in LicenseAssignment.objects.filter(
+            user=user, pool_id__in=[pool.pk for product_pools in pools.values() for pool in product_pools]
+        )
+    }
+    adding: dict[LicensePool, Product] = {}
+    for product in add:
+        holding = [pool for pool in pools[product.pk] if pool.pk in held]
+        chosen = min(holding, key=pool_choice_key) if holding else pool_choose(pools[product.pk])
+        if chosen is None:
+            raise _no_licenses(product, pools[product.pk])
+        adding[chosen] = product
+    removing = {pool: product for product in remove for pool in pools[product.pk] if pool.pk in held}
+    return _by_subscription(
+        add=adding,
+        remove=removing,
+        disabled_plans=disabled_plans,
+        change=lambda **change: user_licenses_change(by=by, user=user, **change),
+    )
+
+
+def _no_licenses(product: Product, pools: list[LicensePool]) -> NotEnoughLicenses:
+    assignable = [pool for pool in pools if pool.subscription.status in ASSIGNABLE_STATUSES]
+    return NotEnoughLicenses(
+        sku=product.sku_part_number,
+        product=product.name,
+        requested=1,
+        available=sum(max(pool.available, 0) for pool in assignable),
+        sku_id=str(product.sku_id),
+        waiting=sum(pool.pending for pool in assignable),
+    )
+
+
+@transaction.atomic
+def group_skus_change(
+    *,
+    by: Actor,
+    group: Group,
+    add: Iterable[Product] = (),
+    remove: Iterable[Product] = (),
+    disabled_plans: DisabledPlans = None,
+) -> LicenseChange:
+    """Add and remove a group's products named by product alone, all or nothing across subscriptions.
+
+    A product the group holds stays in its pool (only its plans change); a new one goes to the pool the rule
+    picks or, when none has a free license, to the first pool by the same order whose subscription allows
+    assignment, where the members wait in line (Graph's CountViolation). Removal takes it from every pool of the
+    product the group holds."""
+    require_admin(by.user)
+    add, remove = list(add), list(remove)
+    add_ids, remove_ids = product_ids_apart(add, remove)
+    groups_write_lock()
+    group = group_lock(group.pk)
+    pools = _pools_locked(by, add_ids | remove_ids)
+    held = set(
+        GroupLicense.objects.filter(
+            group=group, pool_id__in=[pool.pk for product_pools in pools.values() for pool in product_pools]
+        ).values_list("pool_id", flat=True)
+    )
+    adding: dict[LicensePool, Product] = {}
+    for product in add:
+        holding = [pool for pool in pools[product.pk] if pool.pk in held]
+        assignable = [pool for pool in pools[product.pk] if pool.subscription.status in ASSIGNABLE_STATUSES]
+        chosen = (
+            min(holding, key=pool_choice_key)
+            if holding
+            else pool_choose(assignable) or min(assignable, key=pool_choice_key, default=None)
+        )
+        if chosen is None:
+            raise _no_licenses(product, pools[product.pk])
+        adding[chosen] = product
+    removing = {pool: product for product in remove for pool in pools[product.pk] if pool.pk in held}
+    return _by_subscription(
+        add=adding,
+        remove=removing,
+        disabled_plans=disabled_plans,
+        change=lambda **change: group_licenses_change(by=by, group=group, **change),
+    )
