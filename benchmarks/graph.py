@@ -84,4 +84,6 @@ def assign_license(bench: "Bench", client: Client) -> None:
     post(remove)
     queries = count_queries(lambda: post(add))
     post(remove)
-    bench.results.append(Result(f"graph: assignLicense {pool.product.sku_part_number}", samples, queries=queries))
+    result = Result("graph: assignLicense, one product with a plan off", samples, queries=queries)
+    result.extra = {"sku": pool.product.sku_part_number}
+    bench.results.append(result)

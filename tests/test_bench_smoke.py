@@ -34,6 +34,8 @@ SCENARIOS = [
     "scim: Users filter userName eq",
     "scim: create a user and add them to a licensed group",
     # "scim: initial sync of … users": against gunicorn, on PostgreSQL only
+    "graph: users filtered by OFFICESERIES_E5",
+    "graph: assignLicense, one product with a plan off",
 ]
 GROUP_CHANGES = SCENARIOS[17:20]
 
