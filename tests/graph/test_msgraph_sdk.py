@@ -8,6 +8,7 @@ the organisation is built in a transactional test."""
 import asyncio
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
@@ -57,10 +58,12 @@ def org(transactional_db) -> Org:
 
 @pytest.fixture
 def run():
-    """`run(coroutine)`: its result, on the test's one event loop."""
-    loop = asyncio.new_event_loop()
-    yield loop.run_until_complete
-    loop.close()
+    """`run(coroutine)`: its result, on an event loop of its own thread (Playwright's sync API keeps a loop running
+    in the main thread for the whole session once a browser test has run)."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        loop = thread.submit(asyncio.new_event_loop).result()
+        yield lambda coroutine: thread.submit(loop.run_until_complete, coroutine).result()
+        thread.submit(loop.close).result()
 
 
 @pytest.fixture
