@@ -8,6 +8,7 @@ from typing import Any
 import pydantic
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 from django.utils.http import parse_etags
@@ -15,9 +16,11 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import ParseError
 from scim2_models import (
+    Context,
     Error,
     InvalidSyntaxException,
     InvalidValueException,
+    NotFoundException,
     ResponseParameters,
     SCIMException,
     ScimPolicy,
@@ -169,11 +172,31 @@ class ScimView(View):
         response.headers["Allow"] = ", ".join(method.upper() for method in self._allowed_methods())
         return response
 
+    def resource_response(self, resource: Any, parameters: Any, status: int = 200) -> HttpResponse:
+        """One resource, as the answer to a read or a change (200) or a create (201, with its Location), with its
+        version as the ETag."""
+        context = Context.RESOURCE_CREATION_RESPONSE if status == 201 else Context.RESOURCE_QUERY_RESPONSE
+        response = scim_response(resource.model_dump(scim_ctx=context, response_parameters=parameters), status)
+        if resource.meta.version:
+            response.headers["ETag"] = resource.meta.version
+        if status == 201:
+            response.headers["Location"] = resource.meta.location
+        return response
+
     def location(self, name: str, pk: int) -> str:
         return self.request.build_absolute_uri(f"/scim/v2/{name}/{pk}")
 
     def users_url(self) -> str:
         return self.request.build_absolute_uri("/scim/v2/Users")
+
+
+def resource_of(queryset: QuerySet, resource_id: str, kind: str) -> Any:
+    """The row a resource id in a URL names, or SCIM's 404 (ids are the rows' primary keys)."""
+    numeric = resource_id.isascii() and resource_id.isdigit() and len(resource_id) <= 18
+    found = queryset.filter(pk=int(resource_id)).first() if numeric else None
+    if found is None:
+        raise NotFoundException(detail=f"{kind} {resource_id} not found.")
+    return found
 
 
 def token_user(request: HttpRequest) -> User:

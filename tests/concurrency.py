@@ -45,3 +45,18 @@ def codes(outcomes: list[tuple[str, Any]]) -> Counter:
 
 def unexpected(outcomes: list[tuple[str, Any]]) -> list[Any]:
     return [repr(error) for code, error in outcomes if code == "unexpected"]
+
+
+def requests_at_once(requests: list[Callable[[], Any]]) -> list[Any]:
+    """Send every request from its own thread (so its own database connection), all released together; each
+    result is the response, or the exception it raised (the caller's assertions report it)."""
+    results: list[Any] = [None] * len(requests)
+
+    def send(index: int, request: Callable[[], Any]) -> None:
+        try:
+            results[index] = request()
+        except Exception as error:
+            results[index] = error
+
+    run_at_once([lambda index=index, request=request: send(index, request) for index, request in enumerate(requests)])
+    return results

@@ -4,7 +4,7 @@ accounts.services.groups."""
 from django.db.models import Prefetch
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
-from scim2_models import Context, ListResponse, NotFoundException, PatchOp
+from scim2_models import Context, ListResponse, PatchOp
 from scim2_models import Group as ScimGroup
 
 from accounts.choices import GroupKind
@@ -19,7 +19,7 @@ from ..groups import (
     require_assigned,
     users_named,
 )
-from ..http import ScimView, excluded, json_body, page_of, response_parameters, scim_response
+from ..http import ScimView, excluded, json_body, page_of, resource_of, response_parameters, scim_response
 
 COLUMNS = {
     ("displayName", None, None): Column("scim_name", "lowered"),
@@ -75,20 +75,12 @@ class GroupsView(ScimView):
         group = Group.objects.get(pk=group.pk)  # as the change left it: a change of members moves its version
         members = None if excluded(parameters, "members") else MEMBERS.filter(member_groups=group)
         resource = group_resource(group, self.location("Groups", group.pk), members, self.users_url())
-        context = Context.RESOURCE_CREATION_RESPONSE if status == 201 else Context.RESOURCE_QUERY_RESPONSE
-        response = scim_response(resource.model_dump(scim_ctx=context, response_parameters=parameters), status)
-        response.headers["ETag"] = resource.meta.version
-        if status == 201:
-            response.headers["Location"] = resource.meta.location
-        return response
+        return self.resource_response(resource, parameters, status)
 
 
 class GroupView(GroupsView):
     def group(self, group_id: str) -> Group:
-        group = Group.objects.filter(pk=int(group_id)).first() if group_id.isascii() and group_id.isdigit() else None
-        if group is None:
-            raise NotFoundException(detail=f"Group {group_id} not found.")
-        return group
+        return resource_of(Group.objects.all(), group_id, "Group")
 
     def get(self, request: HttpRequest, group_id: str) -> HttpResponse:
         return self.group_response(self.group(group_id))

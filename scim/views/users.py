@@ -1,13 +1,13 @@
 """/scim/v2/Users: list and filter, create, read, replace, patch and delete users through accounts.services.users."""
 
 from django.http import HttpRequest, HttpResponse
-from scim2_models import Context, ListResponse, NotFoundException, PatchOp
+from scim2_models import Context, ListResponse, PatchOp
 
 from accounts.models import IDENTITY_KEY, User
 from accounts.services import users as user_services
 
 from ..filters import ENTERPRISE, Column, filter_q
-from ..http import ScimView, if_match_version, json_body, page_of, response_parameters, scim_response
+from ..http import ScimView, if_match_version, json_body, page_of, resource_of, response_parameters, scim_response
 from ..users import ScimUser, changed_fields, user_fields, user_resource
 
 COLUMNS = {
@@ -52,21 +52,12 @@ class UsersView(ScimView):
 
     def user_response(self, user: User, status: int = 200) -> HttpResponse:
         resource = user_resource(user, self.location("Users", user.pk))
-        parameters = response_parameters(self.request, ScimUser)
-        context = Context.RESOURCE_CREATION_RESPONSE if status == 201 else Context.RESOURCE_QUERY_RESPONSE
-        response = scim_response(resource.model_dump(scim_ctx=context, response_parameters=parameters), status)
-        response.headers["ETag"] = resource.meta.version
-        if status == 201:
-            response.headers["Location"] = resource.meta.location
-        return response
+        return self.resource_response(resource, response_parameters(self.request, ScimUser), status)
 
 
 class UserView(UsersView):
     def user(self, user_id: str) -> User:
-        user = User.objects.filter(pk=int(user_id)).first() if user_id.isascii() and user_id.isdigit() else None
-        if user is None:
-            raise NotFoundException(detail=f"User {user_id} not found.")
-        return user
+        return resource_of(User.objects.all(), user_id, "User")
 
     def get(self, request: HttpRequest, user_id: str) -> HttpResponse:
         return self.user_response(self.user(user_id))

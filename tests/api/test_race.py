@@ -1,13 +1,11 @@
 """The race on the last license, over the API, on PostgreSQL: many clients at once, exactly one 2xx, the rest 409."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from core.models import AuditEvent
 from licensing.models import LicenseAssignment
 from tests.api.conftest import bearer_client
+from tests.concurrency import requests_at_once
 from tests.factories import LicensePoolFactory, RoleAssignmentFactory, UserFactory
 
 pytestmark = [
@@ -16,31 +14,6 @@ pytestmark = [
 ]
 
 CLIENTS = 12
-THREAD_TIMEOUT = 120
-
-
-def at_once(requests: list) -> list:
-    """Send every request from its own thread (so its own database connection), all released together."""
-    barrier = threading.Barrier(len(requests))
-    responses: list = [None] * len(requests)
-
-    def work(index: int, send) -> None:
-        try:
-            connection.ensure_connection()
-            barrier.wait(timeout=THREAD_TIMEOUT)
-            responses[index] = send()
-        except Exception as error:  # the assertions below report it
-            responses[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=pair) for pair in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(THREAD_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a request is still running: deadlocked?"
-    return responses
 
 
 def outcomes(responses: list) -> list:
@@ -74,7 +47,7 @@ def test_many_clients_race_for_the_last_license_through_user_licenses(last_licen
     pool, clients = last_license
     users = UserFactory.create_batch(CLIENTS)
     body = {"subscription": pool.subscription_id, "add": [pool.product.sku_part_number]}
-    responses = at_once(
+    responses = requests_at_once(
         [
             lambda client=client, user=user: client.post(f"/api/v1/users/{user.pk}/licenses/", body, format="json")
             for client, user in zip(clients, users, strict=True)
@@ -86,7 +59,7 @@ def test_many_clients_race_for_the_last_license_through_user_licenses(last_licen
 def test_many_clients_race_for_the_last_license_through_assignments(last_license):
     pool, clients = last_license
     users = UserFactory.create_batch(CLIENTS)
-    responses = at_once(
+    responses = requests_at_once(
         [
             lambda client=client, user=user: client.post(
                 "/api/v1/assignments/",
@@ -108,7 +81,7 @@ def test_concurrent_puts_with_the_same_if_match_let_exactly_one_through(last_lic
     url = f"/api/v1/users/{user.pk}/licenses/"
     etag = clients[0].get(url)["ETag"]
     bodies = [{"subscription": pool.subscription_id, "products": [pool.product.sku_part_number]}] * CLIENTS
-    responses = at_once(
+    responses = requests_at_once(
         [
             lambda client=client, body=body: client.put(url, body, format="json", HTTP_IF_MATCH=etag)
             for client, body in zip(clients, bodies, strict=True)

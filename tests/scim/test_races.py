@@ -3,10 +3,8 @@ the new user joining a licensed group, never over-assign a pool nor lose a membe
 one user. Each request runs in its own thread, so its own connection and transaction, as on a real server."""
 
 import json
-import threading
 
 import pytest
-from django.db import connection
 
 from accounts.models import User
 from accounts.services.groups import group_create
@@ -17,40 +15,16 @@ from licensing.integrity import counter_problems, source_problems
 from licensing.models import LicenseAssignment, PendingLicense
 from licensing.services.group_licenses import group_licenses_change
 from tests.api.conftest import bearer_client
+from tests.concurrency import requests_at_once
 from tests.factories import LicensePoolFactory, RoleAssignmentFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 CREATES = 20
 FREE = 5
-THREAD_TIMEOUT = 120
 SCIM = "application/scim+json"
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-
-
-def at_once(calls: list) -> list:
-    """Run every call in its own thread (its own database connection), all released together."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def work(index: int, call) -> None:
-        try:
-            connection.ensure_connection()
-            barrier.wait(timeout=THREAD_TIMEOUT)
-            results[index] = call()
-        except Exception as error:  # the assertions report it
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=pair) for pair in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(THREAD_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a request is still running: deadlocked?"
-    return results
 
 
 def scim_post(client, path: str, body: dict):
@@ -91,7 +65,7 @@ def test_parallel_creates_each_joining_a_licensed_group_license_five_and_line_up
         operation = {"op": "add", "path": "members", "value": [member]}
         return scim_patch(client, f"Groups/{group.pk}", {"schemas": [PATCH_SCHEMA], "Operations": [operation]})
 
-    results = at_once([lambda c=c, i=i: create_then_join(c, i) for i, c in enumerate(clients)])
+    results = requests_at_once([lambda c=c, i=i: create_then_join(c, i) for i, c in enumerate(clients)])
 
     statuses = sorted(getattr(result, "status_code", repr(result)) for result in results)
     assert all(status in (200, 204) for status in statuses), statuses
@@ -119,7 +93,7 @@ def test_two_creates_of_one_user_name_make_one_user(user_admin):
     # The second spelling differs in case only: userName is unique without case.
     names = ["Twin@Contoso.example", "twin@contoso.EXAMPLE"]
 
-    results = at_once(
+    results = requests_at_once(
         [lambda c=c, n=n: scim_post(c, "Users", new_user(n)) for c, n in zip(clients, names, strict=True)]
     )
 
