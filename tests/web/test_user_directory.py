@@ -12,6 +12,7 @@ from core.choices import AuditAction, Source
 from core.models import AuditEvent
 from licensing.models import LicenseAssignment
 from licensing.services.bulk import licenses_bulk_assign
+from licensing.services.group_licenses import group_licenses_change
 from tests.factories import GroupFactory, UserFactory
 from tests.web.conftest import client_for, messages_of
 from tests.world import Org
@@ -92,8 +93,6 @@ def test_filter_by_group(org: Org, sales):
 def test_pending_users_filter(org: Org):
     waiting = UserFactory(display_name="Wanda Waiting")
     group = GroupFactory(name="Visio fans")
-    from licensing.services.group_licenses import group_licenses_change
-
     group_licenses_change(group=group, subscription=org.s, add=[org.visio], by=SYSTEM)
     group_members_change(group=group, add=[waiting], by=SYSTEM)
     response = client_for(org.users["global_admin"]).get(LIST_URL, {"state": "pending"})
