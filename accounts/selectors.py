@@ -18,7 +18,7 @@ from core.csv_io import Parsed, RowError, column_cells, duplicate_row, read_rows
 from core.errors import NotFound, ValidationFailed
 
 from .choices import GroupKind
-from .models import Group, GroupMembership, User, UserManager
+from .models import Group, GroupMembership, RoleAssignment, User, UserManager
 from .permissions import require_admin
 
 # Keeps `IN (...)` lists well under SQLite's limit on query parameters.
@@ -153,6 +153,18 @@ def group_named(*, actor: User | None, name: str) -> Group:
 def group_members(*, actor: User | None, group: Group) -> QuerySet[User]:
     require_admin(actor)
     return User.objects.filter(group_memberships__group=group)
+
+
+def user_roles(*, actor: User | None, user: User) -> list[RoleAssignment]:
+    """The admin roles `user` holds, with the subscription a Subscription Administrator's role is for."""
+    require_admin(actor)
+    return list(RoleAssignment.objects.filter(user=user).select_related("subscription").order_by("role", "pk"))
+
+
+def user_groups(*, actor: User | None, user: User) -> QuerySet[Group]:
+    """The groups `user` is a member of, by name."""
+    require_admin(actor)
+    return Group.objects.filter(memberships__user=user).order_by("name")
 
 
 def user_version(user: User) -> str:

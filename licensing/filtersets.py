@@ -221,3 +221,36 @@ class UserLicenseFilterSet(UserFilterSet):
         group_holds = Exists(self._visible(GroupLicense.objects.filter(group_id=int(group_id))))
         member = Exists(GroupMembership.objects.filter(user=OuterRef("pk"), group_id=int(group_id)))
         return queryset.filter(group_holds, member)
+
+
+class DirectoryUserFilterForm(forms.Form):
+    """The filters of the organisation's users list in the order the page shows them."""
+
+    field_order = ["q", "licensed", "product", "group", "department", "is_active", "state"]
+
+
+class DirectoryUserFilterSet(UserLicenseFilterSet):
+    """The Users page (every user of the organisation): UserLicenseFilterSet's filters over every subscription the
+    reader may see, plus `group` (a member of the group, by id). The page fixes `subscription` and `source`, which
+    are about one subscription."""
+
+    licensed = django_filters.BooleanFilter(
+        method="filter_licensed",
+        label="License status",
+        widget=TriStateSelect(yes="Licensed (in a subscription you can see)", no="Unlicensed"),
+    )
+    group = django_filters.CharFilter(method="filter_group", label="Group", widget=DataSelect(empty_label="All groups"))
+
+    class Meta:
+        model = User
+        form = DirectoryUserFilterForm
+        fields = [*UserLicenseFilterSet.Meta.fields, "group"]
+
+    def filter_group(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Members of the group; a value that is not a group id matches nobody."""
+        value = value.strip()
+        if not value:
+            return queryset
+        if not (value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_ID):
+            return queryset.none()
+        return queryset.filter(Exists(GroupMembership.objects.filter(user=OuterRef("pk"), group_id=int(value))))

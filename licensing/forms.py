@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.choices import GroupKind
-from accounts.models import User
+from accounts.models import Group, User
 from core.ids import MAX_ID
 
 from .models import LicensePool, Product
@@ -192,3 +192,69 @@ class GroupLicenseForm(forms.Form):
         queryset=LicensePool.objects.select_related("product", "subscription"),
         error_messages={"required": "Choose a product.", "invalid_choice": "Choose one of the products offered."},
     )
+
+
+# --- users (licensing/views/directory.py, licensing/views/user_accounts.py) ----------------------------------------
+
+
+class UserForm(forms.Form):
+    """A user's details as an admin edits them; the service validates them again as the model does."""
+
+    display_name = forms.CharField(max_length=200, required=False, label="Display name")
+    department = forms.CharField(max_length=100, required=False)
+    job_title = forms.CharField(max_length=100, required=False, label="Job title")
+    usage_location = forms.CharField(
+        max_length=2, required=False, label="Usage location", help_text="A country code, e.g. US or GB."
+    )
+
+    def clean_usage_location(self) -> str:
+        return self.cleaned_data["usage_location"].strip().upper()
+
+    @staticmethod
+    def initial_of(user: User) -> dict:
+        return {name: getattr(user, name) for name in ("display_name", "department", "job_title", "usage_location")}
+
+
+class UserCreateForm(UserForm):
+    email = forms.EmailField(max_length=254, label="Email")
+    field_order = ["email", "display_name", "department", "job_title", "usage_location"]
+
+
+class UserStatusForm(forms.Form):
+    """Enable or disable one account."""
+
+    is_active = forms.TypedChoiceField(choices=[("true", "Enable"), ("false", "Disable")], coerce=lambda v: v == "true")
+
+
+class UsersBulkForm(forms.Form):
+    """A bulk action on the users selected on the Users page; `confirmed` once the admin has seen what it does."""
+
+    DISABLE = "disable"
+    ADD_TO_GROUP = "add_to_group"
+    ASSIGN = "assign"
+    UNASSIGN = "unassign"
+
+    action = forms.ChoiceField(
+        choices=[
+            (DISABLE, "Disable"),
+            (ADD_TO_GROUP, "Add to group"),
+            (ASSIGN, "Assign a product"),
+            (UNASSIGN, "Unassign a product"),
+        ],
+        error_messages={"required": "Choose what to do with the selected users."},
+    )
+    users = IdMultipleChoiceField(queryset=User.objects.all(), error_messages={"required": "Select at least one user."})
+    group = IdChoiceField(queryset=Group.objects.filter(kind=GroupKind.ASSIGNED), required=False)
+    pool = IdChoiceField(
+        queryset=LicensePool.objects.select_related("product", "subscription"), required=False, label="Product"
+    )
+    confirmed = forms.BooleanField(required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        action = cleaned.get("action")
+        if action == self.ADD_TO_GROUP and not cleaned.get("group"):
+            self.add_error("group", "Choose an assigned group to add the selected users to.")
+        if action in {self.ASSIGN, self.UNASSIGN} and not cleaned.get("pool"):
+            self.add_error("pool", "Choose a product for the selected users.")
+        return cleaned

@@ -42,7 +42,14 @@ urlpatterns = [
     path(
         "subscriptions/<int:subscription_id>/audit/", views.SubscriptionAuditView.as_view(), name="subscription_audit"
     ),
+    path("users/", views.UserDirectoryView.as_view(), name="users"),
+    path("users/total/", views.UserDirectoryTotalView.as_view(), name="users_total"),
+    path("users/new/", views.UserCreateView.as_view(), name="user_create"),
+    path("users/bulk/", views.UsersBulkView.as_view(), name="users_directory_bulk"),
     path("users/<int:user_id>/", views.UserProfileView.as_view(), name="user_profile"),
+    path("users/<int:user_id>/edit/", views.UserEditView.as_view(), name="user_edit"),
+    path("users/<int:user_id>/status/", views.UserStatusView.as_view(), name="user_status"),
+    path("users/<int:user_id>/delete/", views.UserDeleteView.as_view(), name="user_delete"),
     path("groups/", views.GroupListView.as_view(), name="groups"),
     path("groups/new/", views.GroupCreateView.as_view(), name="group_create"),
     path("groups/rule-preview/", views.GroupRulePreviewView.as_view(), name="group_rule_preview"),

@@ -50,6 +50,7 @@ API_GLOBAL_ADMIN_S = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, FORBIDDEN, FORBIDD
 API_MANAGE_USERS = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
 API_MANAGE_GROUPS = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
 WEB_MANAGE_GROUPS = outcomes(SIGN_IN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)  # changing groups and members
+WEB_MANAGE_USERS = outcomes(SIGN_IN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)  # changing users' accounts
 # SCIM: a bearer token of a Global or User Administrator (README, "Provisioning with SCIM").
 SCIM = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
 SCIM_SEARCH = outcomes(UNAUTHENTICATED, FORBIDDEN, "501", "501", FORBIDDEN, FORBIDDEN)
@@ -102,6 +103,32 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "licensing:subscription_audit": [Case("get", lambda w: f"{s(w)}/audit/", WEB_SEE_S)],
     "licensing:user_profile": [Case("get", lambda w: f"/users/{w.alex.pk}/", WEB_ANY_ADMIN)],
+    "licensing:users": [Case("get", lambda w: "/users/?licensed=true", WEB_ANY_ADMIN)],
+    "licensing:users_total": [Case("get", lambda w: "/users/total/?licensed=true", WEB_ANY_ADMIN)],
+    "licensing:user_create": [
+        Case("get", lambda w: "/users/new/", WEB_MANAGE_USERS),
+        Case("post", lambda w: "/users/new/", WEB_MANAGE_USERS, lambda w: {"email": "new@contoso.test"}),
+    ],
+    "licensing:users_directory_bulk": [
+        Case("post", lambda w: "/users/bulk/", WEB_MANAGE_USERS, lambda w: {"action": "disable", "users": [w.alex.pk]}),
+        Case(
+            "post",
+            lambda w: "/users/bulk/",
+            WEB_SEE_S,
+            lambda w: {"action": "assign", "pool": w.pool_e5.pk, "users": [w.alex.pk], "confirmed": "true"},
+        ),
+    ],
+    "licensing:user_edit": [
+        Case("get", lambda w: f"/users/{w.alex.pk}/edit/", WEB_MANAGE_USERS),
+        Case("post", lambda w: f"/users/{w.alex.pk}/edit/", WEB_MANAGE_USERS, lambda w: {"job_title": "x"}),
+    ],
+    "licensing:user_status": [
+        Case("post", lambda w: f"/users/{w.alex.pk}/status/", WEB_MANAGE_USERS, lambda w: {"is_active": "false"})
+    ],
+    "licensing:user_delete": [
+        Case("get", lambda w: f"/users/{w.alex.pk}/delete/", WEB_MANAGE_USERS),
+        Case("post", lambda w: f"/users/{w.alex.pk}/delete/", WEB_MANAGE_USERS),
+    ],
     "licensing:groups": [Case("get", lambda w: "/groups/", WEB_ANY_ADMIN)],
     "licensing:group_create": [
         Case("get", lambda w: "/groups/new/", WEB_MANAGE_GROUPS),

@@ -1,6 +1,6 @@
 """One user's account: create, edit (disabling included) and delete, under the role rules of accounts.permissions."""
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,7 +22,7 @@ from ..permissions import (
 )
 from ..selectors import user_version
 from ..signals import user_deleting
-from .locks import global_admin_roles_lock, groups_hold, user_locked
+from .locks import global_admin_roles_lock, groups_hold, user_locked, users_locked
 from .memberships import dynamic_memberships_update, members_delete, memberships_changing, sources_restored
 from .tokens import access_ended
 
@@ -182,6 +182,20 @@ def user_update(*, by: Actor, user: User, expected_version: str | None = None, *
             dynamic_memberships_update(by=by, user_ids=[user.pk])
             sources_restored(restored)  # is_active is a rule attribute: an enabled account always gets here
     return user
+
+
+@transaction.atomic
+def users_disable(*, by: Actor, users: Collection[User]) -> int:
+    """Disable these users' accounts, all or none (the web page's bulk action): user_update's rules for each, so
+    one refusal (an admin's account to a User Administrator, the last Global Administrator) changes nobody. Every
+    user is locked first, in primary-key order, so the Global Administrator rows and the groups each update then
+    takes come after all of them (the lock order). Returns how many were enabled before."""
+    locked = users_locked(user.pk for user in users)
+    admin_ids = set(RoleAssignment.objects.filter(user__in=locked).values_list("user_id", flat=True))
+    require_users_change(by.user, admins=[user for user in locked if user.pk in admin_ids])  # names them all
+    for user in locked:
+        user_update(by=by, user=user, is_active=False)
+    return sum(user.is_active for user in locked)
 
 
 @transaction.atomic

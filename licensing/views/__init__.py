@@ -9,6 +9,7 @@ in one place, `mixins.AdminViewMixin.dispatch`; the list pages share `lists.Filt
 from .audit import SubscriptionAuditView
 from .bulk import BulkLicensesView
 from .dialog import UserLicensesView
+from .directory import UserDirectoryTotalView, UserDirectoryView, UsersBulkView
 from .group_licenses import GroupLicenseRemoveView, GroupLicensesView, GroupPoolLineView
 from .groups import (
     GroupCreateView,
@@ -21,6 +22,7 @@ from .groups import (
 from .home import HomeView, SubscriptionOverviewView
 from .products import PoolQuantityView, ProductHelpView, SubscriptionProductsView
 from .profile import UserProfileView
+from .user_accounts import UserCreateView, UserDeleteView, UserEditView, UserStatusView
 from .users import UserLicenseAssignmentsTotalView, UserLicenseAssignmentsView
 
 __all__ = [
@@ -40,8 +42,15 @@ __all__ = [
     "SubscriptionAuditView",
     "SubscriptionOverviewView",
     "SubscriptionProductsView",
+    "UserCreateView",
+    "UserDeleteView",
+    "UserDirectoryTotalView",
+    "UserDirectoryView",
+    "UserEditView",
     "UserLicenseAssignmentsTotalView",
     "UserLicenseAssignmentsView",
     "UserLicensesView",
     "UserProfileView",
+    "UserStatusView",
+    "UsersBulkView",
 ]

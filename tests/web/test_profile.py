@@ -13,7 +13,7 @@ def profile_url(user) -> str:
 
 
 def licenses_section(html: str) -> str:
-    return html[html.index('id="licenses-heading"') :]
+    return html[html.index('id="licenses-heading"') : html.index('id="events-heading"')]
 
 
 def test_lists_licenses_in_every_subscription_with_when_and_by_whom(org: Org):
