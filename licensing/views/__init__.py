@@ -9,6 +9,12 @@ in one place, `mixins.AdminViewMixin.dispatch`; the list pages share `lists.Filt
 from .audit import SubscriptionAuditView
 from .bulk import BulkLicensesView
 from .dialog import UserLicensesView
+from .exports import (
+    LicenseReportExportView,
+    SubscriptionAssignmentsExportView,
+    SubscriptionAuditExportView,
+    UserLicenseAssignmentsExportView,
+)
 from .group_licenses import GroupLicenseRemoveView, GroupLicensesView, GroupPoolLineView
 from .groups import (
     GroupCreateView,
@@ -35,11 +41,15 @@ __all__ = [
     "GroupPoolLineView",
     "GroupRulePreviewView",
     "HomeView",
+    "LicenseReportExportView",
     "PoolQuantityView",
     "ProductHelpView",
+    "SubscriptionAssignmentsExportView",
+    "SubscriptionAuditExportView",
     "SubscriptionAuditView",
     "SubscriptionOverviewView",
     "SubscriptionProductsView",
+    "UserLicenseAssignmentsExportView",
     "UserLicenseAssignmentsTotalView",
     "UserLicenseAssignmentsView",
     "UserLicensesView",
