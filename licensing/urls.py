@@ -5,6 +5,7 @@ from . import views
 app_name = "licensing"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("license-report/<slug:file_format>/", views.LicenseReportExportView.as_view(), name="license_report_export"),
     path(
         "subscriptions/<int:subscription_id>/", views.SubscriptionOverviewView.as_view(), name="subscription_overview"
     ),
@@ -33,6 +34,16 @@ urlpatterns = [
         views.UserLicenseAssignmentsTotalView.as_view(),
         name="subscription_users_total",
     ),
+    path(
+        "subscriptions/<int:subscription_id>/users/export/<slug:file_format>/",
+        views.UserLicenseAssignmentsExportView.as_view(),
+        name="subscription_users_export",
+    ),
+    path(
+        "subscriptions/<int:subscription_id>/assignments/export/<slug:file_format>/",
+        views.SubscriptionAssignmentsExportView.as_view(),
+        name="subscription_assignments_export",
+    ),
     path("subscriptions/<int:subscription_id>/users/bulk/", views.BulkLicensesView.as_view(), name="users_bulk"),
     path(
         "subscriptions/<int:subscription_id>/users/<int:user_id>/licenses/",
@@ -46,6 +57,11 @@ urlpatterns = [
     path("users/total/", views.UserDirectoryTotalView.as_view(), name="users_total"),
     path("users/new/", views.UserCreateView.as_view(), name="user_create"),
     path("users/bulk/", views.UsersBulkView.as_view(), name="users_directory_bulk"),
+    path(
+        "subscriptions/<int:subscription_id>/audit/export/<slug:file_format>/",
+        views.SubscriptionAuditExportView.as_view(),
+        name="subscription_audit_export",
+    ),
     path("users/<int:user_id>/", views.UserProfileView.as_view(), name="user_profile"),
     path("users/<int:user_id>/edit/", views.UserEditView.as_view(), name="user_edit"),
     path("users/<int:user_id>/status/", views.UserStatusView.as_view(), name="user_status"),

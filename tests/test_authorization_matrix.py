@@ -81,6 +81,7 @@ def s(w: Org) -> str:
 # One entry per URL pattern name (namespace:name); the unnamed catch-all of the API is "api-catch-all".
 MATRIX: dict[str, list[Case]] = {
     "licensing:home": [Case("get", lambda w: "/", WEB_ANY_ADMIN)],
+    "licensing:license_report_export": [Case("get", lambda w: "/license-report/csv/", WEB_ANY_ADMIN)],
     "licensing:subscription_overview": [Case("get", lambda w: f"{s(w)}/", WEB_SEE_S)],
     "licensing:subscription_products": [Case("get", lambda w: f"{s(w)}/products/", WEB_SEE_S)],
     "licensing:product_help": [Case("get", lambda w: f"{s(w)}/products/{w.pool_e3.pk}/", WEB_SEE_S)],
@@ -88,6 +89,11 @@ MATRIX: dict[str, list[Case]] = {
         Case("post", lambda w: f"{s(w)}/products/{w.pool_e3.pk}/quantity/", WEB_QUANTITY_S, lambda w: {"quantity": 12})
     ],
     "licensing:subscription_users": [Case("get", lambda w: f"{s(w)}/users/", WEB_SEE_S)],
+    "licensing:subscription_users_export": [
+        Case("get", lambda w: f"{s(w)}/users/export/csv/?licensed=true", WEB_SEE_S),
+        Case("get", lambda w: f"{s(w)}/users/export/xlsx/", WEB_SEE_S),
+    ],
+    "licensing:subscription_assignments_export": [Case("get", lambda w: f"{s(w)}/assignments/export/csv/", WEB_SEE_S)],
     "licensing:subscription_users_total": [Case("get", lambda w: f"{s(w)}/users/total/?licensed=true", WEB_SEE_S)],
     "licensing:users_bulk": [
         Case(
@@ -102,6 +108,7 @@ MATRIX: dict[str, list[Case]] = {
         Case("post", lambda w: f"{s(w)}/users/{w.alex.pk}/licenses/", WEB_SEE_S, lambda w: {"products": []}),
     ],
     "licensing:subscription_audit": [Case("get", lambda w: f"{s(w)}/audit/", WEB_SEE_S)],
+    "licensing:subscription_audit_export": [Case("get", lambda w: f"{s(w)}/audit/export/xlsx/", WEB_SEE_S)],
     "licensing:user_profile": [Case("get", lambda w: f"/users/{w.alex.pk}/", WEB_ANY_ADMIN)],
     "licensing:users": [Case("get", lambda w: "/users/?licensed=true", WEB_ANY_ADMIN)],
     "licensing:users_total": [Case("get", lambda w: "/users/total/?licensed=true", WEB_ANY_ADMIN)],

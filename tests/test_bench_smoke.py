@@ -36,6 +36,8 @@ SCENARIOS = [
     # "scim: initial sync of … users": against gunicorn, on PostgreSQL only
     "graph: users filtered by OFFICESERIES_E5",
     "graph: assignLicense, one product with a plan off",
+    "export: all users as CSV",
+    "export: all users as XLSX",
 ]
 GROUP_CHANGES = SCENARIOS[17:20]
 

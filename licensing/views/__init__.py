@@ -10,6 +10,12 @@ from .audit import SubscriptionAuditView
 from .bulk import BulkLicensesView
 from .dialog import UserLicensesView
 from .directory import UserDirectoryTotalView, UserDirectoryView, UsersBulkView
+from .exports import (
+    LicenseReportExportView,
+    SubscriptionAssignmentsExportView,
+    SubscriptionAuditExportView,
+    UserLicenseAssignmentsExportView,
+)
 from .group_licenses import GroupLicenseRemoveView, GroupLicensesView, GroupPoolLineView
 from .groups import (
     GroupCreateView,
@@ -37,8 +43,11 @@ __all__ = [
     "GroupPoolLineView",
     "GroupRulePreviewView",
     "HomeView",
+    "LicenseReportExportView",
     "PoolQuantityView",
     "ProductHelpView",
+    "SubscriptionAssignmentsExportView",
+    "SubscriptionAuditExportView",
     "SubscriptionAuditView",
     "SubscriptionOverviewView",
     "SubscriptionProductsView",
@@ -47,6 +56,7 @@ __all__ = [
     "UserDirectoryTotalView",
     "UserDirectoryView",
     "UserEditView",
+    "UserLicenseAssignmentsExportView",
     "UserLicenseAssignmentsTotalView",
     "UserLicenseAssignmentsView",
     "UserLicensesView",

@@ -17,6 +17,7 @@ class SubscriptionAuditView(SubscriptionViewMixin, FilteredListView):
     fixed_filters = ("subscription",)
     filter_id_prefix = "audit-"
     filter_ids = {"date_from": "audit-from", "date_to": "audit-to"}
+    download_url_name = "licensing:subscription_audit_export"
 
     def get_queryset(self):
         return audit_events_of_subscription(actor=self.request.user, subscription=self.subscription)

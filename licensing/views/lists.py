@@ -89,7 +89,8 @@ class FilteredListView(TemplateView):
     - `sort_columns` ((label, ordering key) in column order) and `default_sort`, if the FilterSet sorts;
     - `per_page`, and `per_page_choices` to let the reader choose;
     - `count_ahead` to count only so far past the page, with `total_url_name` for the exact total (htmx);
-    - `results_target`: the element id whose htmx requests get only `results_template_name`.
+    - `results_target`: the element id whose htmx requests get only `results_template_name`;
+    - `download_url_name`: its download (views/exports.py), linked with the filters and sorting of the page.
     """
 
     filterset_class: type[FilterSet]
@@ -104,6 +105,7 @@ class FilteredListView(TemplateView):
     total_url_name = ""
     results_target = ""
     results_template_name = ""
+    download_url_name = ""
 
     def get_queryset(self):
         raise NotImplementedError
@@ -159,6 +161,7 @@ class FilteredListView(TemplateView):
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             list_url=self.request.path,
             total_url=self.total_url(),
+            downloads=self.download_links(),
             **kwargs,
         )
 
@@ -192,6 +195,22 @@ class FilteredListView(TemplateView):
         for name in ("page", "per_page", ORDERING):
             query.pop(name, None)
         return reverse(self.total_url_name, kwargs=self.kwargs) + (f"?{query.urlencode()}" if query else "")
+
+    def download_links(self) -> list[dict]:
+        """The list as a CSV and an XLSX file: every row its filters match, in its order."""
+        if not self.download_url_name:
+            return []
+        query = self.request.GET.copy()
+        for name in ("page", "per_page"):
+            query.pop(name, None)
+        suffix = f"?{query.urlencode()}" if query else ""
+        return [
+            {
+                "label": label,
+                "url": reverse(self.download_url_name, kwargs={**self.kwargs, "file_format": name}) + suffix,
+            }
+            for name, label in (("csv", "Download CSV"), ("xlsx", "Download XLSX"))
+        ]
 
 
 class ListTotalMixin:

@@ -29,6 +29,7 @@ class UserLicenseAssignmentsView(SubscriptionViewMixin, FilteredListView):
     per_page_choices = (10, 50, 100)
     count_ahead = COUNT_AHEAD
     total_url_name = "licensing:subscription_users_total"
+    download_url_name = "licensing:subscription_users_export"
     pools_with_groups = True  # the source filter's groups come with the pools
 
     def get_queryset(self):

@@ -2,11 +2,8 @@ import json
 
 from core.commands import AdminCommand, usage_error
 from core.csv_io import csv_writer
-from licensing.selectors.assignments import assignments_for_export
-from licensing.selectors.plans import assignments_with_plans_off
+from licensing.selectors.exports import ASSIGNMENT_COLUMNS, assignment_records
 from licensing.selectors.subscriptions import subscription_resolve
-
-COLUMNS = ("email", "display_name", "subscription", "sku", "product", "assigned_at", "assigned_by", "disabled_plans")
 
 
 class Command(AdminCommand):
@@ -22,21 +19,7 @@ class Command(AdminCommand):
 
     def handle(self, *args, subscription: str | None, format: str, output: str | None, **options) -> None:
         scope = subscription_resolve(actor=self.actor.user, identifier=subscription) if subscription else None
-        records = (
-            {
-                "email": assignment.user.email,
-                "display_name": assignment.user.display_name,
-                "subscription": assignment.pool.subscription.name,
-                "sku": assignment.pool.product.sku_part_number,
-                "product": assignment.pool.product.name,
-                "assigned_at": assignment.assigned_at.isoformat(),
-                "assigned_by": assignment.assigned_by.email if assignment.assigned_by else "",
-                "disabled_plans": assignment.plans_off,
-            }
-            for assignment in assignments_with_plans_off(
-                assignments_for_export(actor=self.actor.user, subscription=scope).iterator(chunk_size=2000)
-            )
-        )
+        records = assignment_records(actor=self.actor.user, subscription=scope)
         if not output:
             self._write(self.stdout, format, records)
             return
@@ -51,7 +34,7 @@ class Command(AdminCommand):
     def _write(stream, format: str, records) -> int:
         count = 0
         if format == "csv":
-            writer = csv_writer(stream, COLUMNS)
+            writer = csv_writer(stream, ASSIGNMENT_COLUMNS)
             writer.writeheader()
             for record in records:
                 writer.writerow({**record, "disabled_plans": " ".join(record["disabled_plans"])})
