@@ -9,10 +9,16 @@ urlpatterns = [
         "subscriptions/<int:subscription_id>/", views.SubscriptionOverviewView.as_view(), name="subscription_overview"
     ),
     path(
+        "subscriptions/<int:subscription_id>/status/",
+        views.SubscriptionStatusView.as_view(),
+        name="subscription_status",
+    ),
+    path(
         "subscriptions/<int:subscription_id>/products/",
         views.SubscriptionProductsView.as_view(),
         name="subscription_products",
     ),
+    path("subscriptions/<int:subscription_id>/products/buy/", views.PoolCreateView.as_view(), name="pool_create"),
     path(
         "subscriptions/<int:subscription_id>/products/<int:pool_id>/",
         views.ProductHelpView.as_view(),
@@ -43,6 +49,10 @@ urlpatterns = [
         "subscriptions/<int:subscription_id>/audit/", views.SubscriptionAuditView.as_view(), name="subscription_audit"
     ),
     path("users/<int:user_id>/", views.UserProfileView.as_view(), name="user_profile"),
+    path("roles/", views.RolesView.as_view(), name="roles"),
+    path("roles/revoke/", views.RoleRevokeView.as_view(), name="role_revoke"),
+    path("account/tokens/", views.ApiTokensView.as_view(), name="api_tokens"),
+    path("account/tokens/<int:token_id>/revoke/", views.ApiTokenRevokeView.as_view(), name="api_token_revoke"),
     path("groups/", views.GroupListView.as_view(), name="groups"),
     path("groups/new/", views.GroupCreateView.as_view(), name="group_create"),
     path("groups/rule-preview/", views.GroupRulePreviewView.as_view(), name="group_rule_preview"),

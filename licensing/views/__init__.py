@@ -21,9 +21,14 @@ from .groups import (
 from .home import HomeView, SubscriptionOverviewView
 from .products import PoolQuantityView, ProductHelpView, SubscriptionProductsView
 from .profile import UserProfileView
+from .roles import RoleRevokeView, RolesView
+from .subscriptions import PoolCreateView, SubscriptionStatusView
+from .tokens import ApiTokenRevokeView, ApiTokensView
 from .users import UserLicenseAssignmentsTotalView, UserLicenseAssignmentsView
 
 __all__ = [
+    "ApiTokenRevokeView",
+    "ApiTokensView",
     "BulkLicensesView",
     "GroupCreateView",
     "GroupDeleteView",
@@ -35,11 +40,15 @@ __all__ = [
     "GroupPoolLineView",
     "GroupRulePreviewView",
     "HomeView",
+    "PoolCreateView",
     "PoolQuantityView",
     "ProductHelpView",
+    "RoleRevokeView",
+    "RolesView",
     "SubscriptionAuditView",
     "SubscriptionOverviewView",
     "SubscriptionProductsView",
+    "SubscriptionStatusView",
     "UserLicenseAssignmentsTotalView",
     "UserLicenseAssignmentsView",
     "UserLicensesView",
