@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 from accounts.models import Group, RoleAssignment
 from core.audit import Actor
 from core.choices import Source
-from licensing.services.group_licenses import group_licenses_change
 from licensing.models import Product
+from licensing.services.group_licenses import group_licenses_change
 from tests.factories import GroupFactory, ProductFactory
 from tests.scim.conftest import token_of
 from tests.world import Org

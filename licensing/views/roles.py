@@ -14,7 +14,7 @@ from accounts.selectors import roles_visible
 from accounts.services.roles import role_grant, role_revoke
 from core.audit import Actor
 from core.choices import Source
-from core.errors import ValidationFailed
+from core.errors import PermissionDenied, ValidationFailed
 from licensing.forms import RoleGrantForm, RoleRevokeForm
 from licensing.selectors.subscriptions import subscriptions_visible
 
@@ -69,7 +69,13 @@ class RoleRevokeView(RolesViewMixin, TemplateView):
         if not form.is_valid():
             raise ValidationFailed(" ".join(form.errors["role"]))
         held = form.cleaned_data["role"]
-        role_revoke(by=Actor(request.user, Source.WEB), user=held.user, role=held.role, subscription=held.subscription)
+        try:
+            role_revoke(
+                by=Actor(request.user, Source.WEB), user=held.user, role=held.role, subscription=held.subscription
+            )
+        except PermissionDenied as refusal:  # the last active Global Administrator: the page says why, not a 403
+            messages.error(request, refusal.message)
+            return redirect(self.get_default_return_url())
         scope = f" of {held.subscription.name}" if held.subscription else ""
         messages.success(request, f"{held.user.get_full_name()} is no longer {held.get_role_display()}{scope}.")
         return redirect(self.get_default_return_url())
