@@ -2,8 +2,9 @@
 
 Views are thin: they resolve what the URL names through the selectors (NotFound outside the admin's scope),
 validate input with licensing.forms, write only through the services (licensing.services, and
-accounts.services.groups for the Groups pages) with source=web, and render. The domain errors become responses
-in one place, `mixins.AdminViewMixin.dispatch`; the list pages share `lists.FilteredListView`.
+accounts.services.groups, .roles and .tokens for the Groups, Roles and API tokens pages) with source=web, and
+render. The domain errors become responses in one place, `mixins.AdminViewMixin.dispatch`; the list pages share
+`lists.FilteredListView`.
 """
 
 from .audit import SubscriptionAuditView
