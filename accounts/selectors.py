@@ -11,15 +11,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import CharField, Count, Max, QuerySet
+from django.db.models import CharField, Count, Max, Q, QuerySet
 from django.db.models.functions import Coalesce, Lower
 
 from core.csv_io import Parsed, RowError, column_cells, duplicate_row, read_rows
 from core.errors import NotFound, ValidationFailed
 
 from .choices import GroupKind
-from .models import Group, GroupMembership, RoleAssignment, User, UserManager
-from .permissions import require_admin
+from .models import ApiToken, Group, GroupMembership, RoleAssignment, User, UserManager
+from .permissions import admin_scope, require_admin
 
 # Keeps `IN (...)` lists well under SQLite's limit on query parameters.
 EMAIL_CHUNK = 5000
@@ -124,6 +124,27 @@ def departments_list() -> list[str]:
             [""],
         )
         return [name for (name,) in cursor.fetchall()]
+
+
+# --- roles and API tokens ----------------------------------------------------------------------------------------
+
+
+def roles_visible(*, actor: User | None) -> QuerySet[RoleAssignment]:
+    """Who holds which admin role, with the user and the scope's subscription, by user. Every admin may see the
+    roles, but a Subscription Administrator sees the scoped roles of their own subscriptions only: outside their
+    scope a subscription does not exist."""
+    require_admin(actor)
+    roles = RoleAssignment.objects.select_related("user", "subscription").order_by(
+        "user__display_name", "user__email", "role", "subscription__name"
+    )
+    if actor is None or admin_scope(actor).sees_all_subscriptions:
+        return roles
+    return roles.filter(Q(subscription__isnull=True) | Q(subscription_id__in=admin_scope(actor).subscription_ids))
+
+
+def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
+    """A user's own API tokens, newest first (revoked ones too: their history stays visible)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
 
 
 # --- groups ---------------------------------------------------------------------------------------------------

@@ -1,15 +1,19 @@
 """Input validation for the web pages; the rules themselves live in licensing.services."""
 
+import datetime
 import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from accounts.choices import GroupKind
+from accounts.choices import GroupKind, Role
 from accounts.models import Group, User
+from accounts.selectors import users_by_email
 from core.ids import MAX_ID
 
-from .models import LicensePool, Product
+from .choices import SubscriptionStatus
+from .models import LicensePool, Product, Subscription
 
 
 def _is_id(value) -> bool:
@@ -258,3 +262,69 @@ class UsersBulkForm(forms.Form):
         if action in {self.ASSIGN, self.UNASSIGN} and not cleaned.get("pool"):
             self.add_error("pool", "Choose a product for the selected users.")
         return cleaned
+
+
+# --- roles, API tokens and subscriptions (licensing/views/roles.py, tokens.py, subscriptions.py) ----------------
+
+
+class RoleGrantForm(forms.Form):
+    """An admin role for the user with this email. Which roles take a subscription is role_grant's rule."""
+
+    email = forms.EmailField(error_messages={"required": "Enter the email of the user to grant the role to."})
+    role = forms.ChoiceField(choices=Role.choices)
+    subscription = IdChoiceField(
+        queryset=Subscription.objects.all(),
+        required=False,
+        empty_label="— (Subscription Administrators only)",
+        error_messages={"invalid_choice": "Choose one of the subscriptions offered."},
+    )
+
+    def clean_email(self) -> User:
+        user = next(iter(users_by_email(emails=[self.cleaned_data["email"]]).values()), None)
+        if user is None:
+            raise ValidationError("No user has this email.")
+        return user
+
+
+class RoleRevokeForm(forms.Form):
+    """One role held, among those the admin may see (`roles`)."""
+
+    role = IdChoiceField(queryset=None, error_messages={"invalid_choice": "That role is no longer held."})
+
+    def __init__(self, data=None, *, roles, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["role"].queryset = roles
+
+
+class ApiTokenForm(forms.Form):
+    """A new API token of the signed-in admin: a name to recognise it by and how long it lasts."""
+
+    NO_EXPIRY = "never"
+    EXPIRY_CHOICES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), (NO_EXPIRY, "No expiry")]
+
+    name = forms.CharField(max_length=100, error_messages={"required": "Give the token a name."})
+    expires_in = forms.ChoiceField(choices=EXPIRY_CHOICES, initial="90", label="Expires")
+
+    def expires_at(self) -> datetime.datetime | None:
+        days = self.cleaned_data["expires_in"]
+        return None if days == self.NO_EXPIRY else timezone.now() + datetime.timedelta(days=int(days))
+
+
+class SubscriptionStatusForm(forms.Form):
+    """A subscription's new status; which changes its lifecycle allows is subscription_set_status's rule."""
+
+    status = forms.ChoiceField(choices=SubscriptionStatus.choices)
+
+
+class PoolCreateForm(forms.Form):
+    """A product the subscription does not hold yet (`products`), with a quantity: "Buy licenses"."""
+
+    product = IdChoiceField(
+        queryset=None,
+        error_messages={"required": "Choose a product.", "invalid_choice": "Choose one of the products offered."},
+    )
+    quantity = forms.IntegerField(min_value=1, max_value=LicensePool.MAX_QUANTITY)
+
+    def __init__(self, data=None, *, products, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["product"].queryset = products

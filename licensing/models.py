@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .choices import ASSIGNABLE_STATUSES, SubscriptionStatus
 
@@ -78,6 +79,12 @@ class Subscription(models.Model):
     @property
     def allows_assignment(self) -> bool:
         return self.status in ASSIGNABLE_STATUSES
+
+    @property
+    def days_left(self) -> int | None:
+        """Days until the end date, in the site's time zone (0 on the last day, negative once it has passed); None
+        without an end date."""
+        return None if self.ends_on is None else (self.ends_on - timezone.localdate()).days
 
 
 class LicensePool(models.Model):

@@ -10,10 +10,16 @@ urlpatterns = [
         "subscriptions/<int:subscription_id>/", views.SubscriptionOverviewView.as_view(), name="subscription_overview"
     ),
     path(
+        "subscriptions/<int:subscription_id>/status/",
+        views.SubscriptionStatusView.as_view(),
+        name="subscription_status",
+    ),
+    path(
         "subscriptions/<int:subscription_id>/products/",
         views.SubscriptionProductsView.as_view(),
         name="subscription_products",
     ),
+    path("subscriptions/<int:subscription_id>/products/buy/", views.PoolCreateView.as_view(), name="pool_create"),
     path(
         "subscriptions/<int:subscription_id>/products/<int:pool_id>/",
         views.ProductHelpView.as_view(),
@@ -66,6 +72,10 @@ urlpatterns = [
     path("users/<int:user_id>/edit/", views.UserEditView.as_view(), name="user_edit"),
     path("users/<int:user_id>/status/", views.UserStatusView.as_view(), name="user_status"),
     path("users/<int:user_id>/delete/", views.UserDeleteView.as_view(), name="user_delete"),
+    path("roles/", views.RolesView.as_view(), name="roles"),
+    path("roles/revoke/", views.RoleRevokeView.as_view(), name="role_revoke"),
+    path("account/tokens/", views.ApiTokensView.as_view(), name="api_tokens"),
+    path("account/tokens/<int:token_id>/revoke/", views.ApiTokenRevokeView.as_view(), name="api_token_revoke"),
     path("groups/", views.GroupListView.as_view(), name="groups"),
     path("groups/new/", views.GroupCreateView.as_view(), name="group_create"),
     path("groups/rule-preview/", views.GroupRulePreviewView.as_view(), name="group_rule_preview"),

@@ -10,11 +10,12 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from accounts.models import Group
+from accounts.models import Group, RoleAssignment
 from core.audit import Actor
 from core.choices import Source
+from licensing.models import Product
 from licensing.services.group_licenses import group_licenses_change
-from tests.factories import GroupFactory
+from tests.factories import GroupFactory, ProductFactory
 from tests.scim.conftest import token_of
 from tests.world import Org
 
@@ -51,6 +52,8 @@ API_MANAGE_USERS = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBI
 API_MANAGE_GROUPS = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
 WEB_MANAGE_GROUPS = outcomes(SIGN_IN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)  # changing groups and members
 WEB_MANAGE_USERS = outcomes(SIGN_IN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)  # changing users' accounts
+WEB_GLOBAL_ADMIN = outcomes(SIGN_IN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN)  # granting and revoking roles
+WEB_GLOBAL_ADMIN_S = outcomes(SIGN_IN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND)  # a subscription's status
 # SCIM: a bearer token of a Global or User Administrator (README, "Provisioning with SCIM").
 SCIM = outcomes(UNAUTHENTICATED, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN)
 SCIM_SEARCH = outcomes(UNAUTHENTICATED, FORBIDDEN, "501", "501", FORBIDDEN, FORBIDDEN)
@@ -84,6 +87,37 @@ MATRIX: dict[str, list[Case]] = {
     "licensing:license_report_export": [Case("get", lambda w: "/license-report/csv/", WEB_ANY_ADMIN)],
     "licensing:subscription_overview": [Case("get", lambda w: f"{s(w)}/", WEB_SEE_S)],
     "licensing:subscription_products": [Case("get", lambda w: f"{s(w)}/products/", WEB_SEE_S)],
+    "licensing:subscription_status": [
+        Case("post", lambda w: f"{s(w)}/status/", WEB_GLOBAL_ADMIN_S, lambda w: {"status": "warning"})
+    ],
+    "licensing:pool_create": [
+        Case(
+            "post",
+            lambda w: f"{s(w)}/products/buy/",
+            WEB_QUANTITY_S,
+            lambda w: {"product": _bought(w).pk, "quantity": 3},
+        )
+    ],
+    "licensing:roles": [
+        Case("get", lambda w: "/roles/", WEB_ANY_ADMIN),
+        Case(
+            "post",
+            lambda w: "/roles/",
+            WEB_GLOBAL_ADMIN,
+            lambda w: {"email": w.adele.email, "role": "subscription_admin", "subscription": w.s.pk},
+        ),
+    ],
+    "licensing:role_revoke": [
+        Case("post", lambda w: "/roles/revoke/", WEB_GLOBAL_ADMIN, lambda w: {"role": _role_of(w.users["user_admin"])})
+    ],
+    # Tokens are personal: every admin has their own page; another user's token does not exist for them.
+    "licensing:api_tokens": [
+        Case("get", lambda w: "/account/tokens/", WEB_ANY_ADMIN),
+        Case("post", lambda w: "/account/tokens/", WEB_ANY_ADMIN, lambda w: {"name": "script", "expires_in": "30"}),
+    ],
+    "licensing:api_token_revoke": [
+        Case("post", lambda w: "/account/tokens/999999/revoke/", outcomes(SIGN_IN, FORBIDDEN, *[NOT_FOUND] * 4))
+    ],
     "licensing:product_help": [Case("get", lambda w: f"{s(w)}/products/{w.pool_e3.pk}/", WEB_SEE_S)],
     "licensing:pool_quantity": [
         Case("post", lambda w: f"{s(w)}/products/{w.pool_e3.pk}/quantity/", WEB_QUANTITY_S, lambda w: {"quantity": 12})
@@ -367,6 +401,15 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "graph-catch-all": [Case("get", lambda w: "/graph/v1.0/no-such-thing", GRAPH_NOWHERE, token=True)],
 }
+
+
+def _bought(w) -> Product:
+    """A product S does not hold yet, for "Buy licenses"."""
+    return ProductFactory(name="OfficeSeries Project Plan 3", sku_part_number="PROJECT_P3")
+
+
+def _role_of(user) -> int:
+    return RoleAssignment.objects.get(user=user).pk
 
 
 def _graph_sku(product) -> str:

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from core.errors import NotFound
 
-from ..models import LicensePool, Product
+from ..models import LicensePool, Product, Subscription
 
 
 def product_identifier_q(identifier: str) -> Q:
@@ -59,3 +59,8 @@ def products_resolve(*, identifiers: Iterable[str]) -> list[Product]:
     return list(
         {found[product_key(identifier)].pk: found[product_key(identifier)] for identifier in identifiers}.values()
     )
+
+
+def products_to_buy(*, subscription: Subscription) -> QuerySet[Product]:
+    """The products `subscription` does not hold yet: what "Buy licenses" offers, by name."""
+    return Product.objects.exclude(pools__subscription=subscription).order_by("name")

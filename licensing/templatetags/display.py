@@ -1,7 +1,7 @@
 """How the admin center shows times and people, the same on every page (numbers: humanize's `intcomma`)."""
 
 from django import template
-from django.template.defaultfilters import date
+from django.template.defaultfilters import date, pluralize
 from django.utils.html import format_html
 
 register = template.Library()
@@ -34,3 +34,16 @@ def actor(user, label: str = ""):
     if not label or label == "system":
         return "System"
     return label
+
+
+@register.filter
+def days_left(subscription) -> str:
+    """What is left of a subscription's term: "12 days left", "Ends today", "Ended 3 days ago", "No end date"."""
+    days = subscription.days_left
+    if days is None:
+        return "No end date"
+    if days == 0:
+        return "Ends today"
+    if days > 0:
+        return f"{days:,} day{pluralize(days)} left"
+    return f"Ended {-days:,} day{pluralize(-days)} ago"

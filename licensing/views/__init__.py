@@ -2,8 +2,9 @@
 
 Views are thin: they resolve what the URL names through the selectors (NotFound outside the admin's scope),
 validate input with licensing.forms, write only through the services (licensing.services, and
-accounts.services.groups for the Groups pages) with source=web, and render. The domain errors become responses
-in one place, `mixins.AdminViewMixin.dispatch`; the list pages share `lists.FilteredListView`.
+accounts.services.groups, .roles and .tokens for the Groups, Roles and API tokens pages) with source=web, and
+render. The domain errors become responses in one place, `mixins.AdminViewMixin.dispatch`; the list pages share
+`lists.FilteredListView`.
 """
 
 from .audit import SubscriptionAuditView
@@ -28,10 +29,15 @@ from .groups import (
 from .home import HomeView, SubscriptionOverviewView
 from .products import PoolQuantityView, ProductHelpView, SubscriptionProductsView
 from .profile import UserProfileView
+from .roles import RoleRevokeView, RolesView
+from .subscriptions import PoolCreateView, SubscriptionStatusView
+from .tokens import ApiTokenRevokeView, ApiTokensView
 from .user_accounts import UserCreateView, UserDeleteView, UserEditView, UserStatusView
 from .users import UserLicenseAssignmentsTotalView, UserLicenseAssignmentsView
 
 __all__ = [
+    "ApiTokenRevokeView",
+    "ApiTokensView",
     "BulkLicensesView",
     "GroupCreateView",
     "GroupDeleteView",
@@ -44,13 +50,17 @@ __all__ = [
     "GroupRulePreviewView",
     "HomeView",
     "LicenseReportExportView",
+    "PoolCreateView",
     "PoolQuantityView",
     "ProductHelpView",
+    "RoleRevokeView",
+    "RolesView",
     "SubscriptionAssignmentsExportView",
     "SubscriptionAuditExportView",
     "SubscriptionAuditView",
     "SubscriptionOverviewView",
     "SubscriptionProductsView",
+    "SubscriptionStatusView",
     "UserCreateView",
     "UserDeleteView",
     "UserDirectoryTotalView",

@@ -10,6 +10,7 @@ from core.audit import Actor
 from core.choices import Source
 from core.errors import ValidationFailed
 from licensing.forms import PoolQuantityForm
+from licensing.selectors.products import products_to_buy
 from licensing.selectors.subscriptions import pool_of_subscription
 from licensing.services.pools import pool_set_quantity
 
@@ -23,9 +24,11 @@ class SubscriptionProductsView(SubscriptionViewMixin, TemplateView):
     section = "products"
 
     def get_context_data(self, **kwargs):
+        can_change_quantity = admin_scope(self.request.user).can_change_quantity(self.subscription.pk)
         return super().get_context_data(
             pools=self.subscription.pools.all(),
-            can_change_quantity=admin_scope(self.request.user).can_change_quantity(self.subscription.pk),
+            can_change_quantity=can_change_quantity,
+            products_to_buy=products_to_buy(subscription=self.subscription) if can_change_quantity else None,
             **kwargs,
         )
 

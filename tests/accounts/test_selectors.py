@@ -1,8 +1,20 @@
-"""accounts.selectors: users named by email, one user for a page, and the departments of the filter."""
+"""accounts.selectors: users named by email, one user for a page, the departments of the filter, the roles held and
+a user's API tokens."""
 
 import pytest
 
-from accounts.selectors import departments_list, user_get, users_by_email, users_resolve
+from accounts.choices import Role
+from accounts.selectors import (
+    api_tokens_of,
+    departments_list,
+    roles_visible,
+    user_get,
+    users_by_email,
+    users_resolve,
+)
+from accounts.services.tokens import api_token_create
+from core.audit import Actor
+from core.choices import Source
 from core.errors import NotFound, PermissionDenied
 from tests.factories import UserFactory
 
@@ -56,3 +68,38 @@ def test_a_member_may_not_get_a_user(org):
 def test_an_unknown_user_is_not_found(org):
     with pytest.raises(NotFound):
         user_get(actor=org.users["global_admin"], user_id=999_999)
+
+
+# --- roles and API tokens ----------------------------------------------------------------------------------------
+
+
+def test_roles_visible_to_a_global_admin_are_all_of_them(org, out_of_scope_admin):
+    roles = roles_visible(actor=org.users["global_admin"])
+
+    assert {(held.user.email, held.role, held.subscription_id) for held in roles} == {
+        ("gloria.admin@contoso.test", Role.GLOBAL_ADMIN, None),
+        ("uma.useradmin@contoso.test", Role.USER_ADMIN, None),
+        ("sam.subadmin@contoso.test", Role.SUBSCRIPTION_ADMIN, org.s.pk),
+        (out_of_scope_admin.email, Role.SUBSCRIPTION_ADMIN, org.t.pk),
+    }
+
+
+def test_a_subscription_admin_sees_no_role_scoped_to_another_subscription(org, out_of_scope_admin):
+    roles = roles_visible(actor=org.users["subscription_admin"])
+
+    assert {held.subscription_id for held in roles} == {None, org.s.pk}
+    assert out_of_scope_admin not in {held.user for held in roles}
+
+
+def test_roles_are_for_admins_only(org):
+    with pytest.raises(PermissionDenied):
+        roles_visible(actor=org.users["member"])
+
+
+def test_api_tokens_of_a_user_are_theirs_newest_first(org):
+    by = Actor(None, Source.CLI)
+    first, _ = api_token_create(by=by, user=org.adele, name="first")
+    second, _ = api_token_create(by=by, user=org.adele, name="second")
+    api_token_create(by=by, user=org.alex, name="someone else's")
+
+    assert list(api_tokens_of(user=org.adele)) == [second, first]

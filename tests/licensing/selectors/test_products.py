@@ -1,9 +1,11 @@
-"""licensing.selectors.products: a product named by its sku id or its part number, in any case."""
+"""licensing.selectors.products: a product named by its sku id or its part number, in any case; the products a
+subscription does not hold yet."""
 
 import pytest
 
 from core.errors import NotFound
-from licensing.selectors.products import products_resolve
+from licensing.selectors.products import products_resolve, products_to_buy
+from tests.factories import ProductFactory
 
 
 def test_resolve_by_sku_id(org):
@@ -34,3 +36,10 @@ def test_every_unknown_product_is_named(org):
         products_resolve(identifiers=["NO_SUCH_SKU", "OFFICESERIES_E3", "00000000-0000-0000-0000-000000000000"])
 
     assert caught.value.details == {"skus": ["NO_SUCH_SKU", "00000000-0000-0000-0000-000000000000"]}
+
+
+def test_products_to_buy_are_those_the_subscription_does_not_hold(org):
+    project = ProductFactory(name="OfficeSeries Project Plan 3")
+
+    assert list(products_to_buy(subscription=org.s)) == [project]
+    assert list(products_to_buy(subscription=org.t)) == [org.e5, project, org.visio]  # by name
