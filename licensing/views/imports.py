@@ -190,10 +190,8 @@ class AssignmentsImportView(SubscriptionViewMixin, CsvUploadMixin, TemplateView)
 
 
 def _sha256(upload) -> str:
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    return digest.hexdigest()
+    upload.seek(0)
+    return hashlib.file_digest(upload.file, "sha256").hexdigest()
 
 
 @contextmanager
