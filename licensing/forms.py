@@ -328,3 +328,26 @@ class PoolCreateForm(forms.Form):
     def __init__(self, data=None, *, products, **kwargs):
         super().__init__(data, **kwargs)
         self.fields["product"].queryset = products
+
+
+class CsvUploadForm(forms.Form):
+    """A CSV file to preview or apply (licensing/views/imports.py). `previewed` is the SHA-256 of the file the
+    preview showed, sent back with Apply so that exactly that file is applied."""
+
+    MAX_BYTES = 10 * 1024 * 1024
+
+    file = forms.FileField(
+        label="CSV file",
+        help_text=f"UTF-8 text (a byte-order mark is fine), at most {MAX_BYTES // (1024 * 1024)} MB.",
+        error_messages={"required": "Choose a CSV file.", "empty": "The file is empty."},
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    previewed = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size / (1024 * 1024):.1f} MB; the limit is {self.MAX_BYTES // (1024 * 1024)} MB."
+            )
+        return upload

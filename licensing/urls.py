@@ -50,6 +50,11 @@ urlpatterns = [
         views.SubscriptionAssignmentsExportView.as_view(),
         name="subscription_assignments_export",
     ),
+    path(
+        "subscriptions/<int:subscription_id>/users/import/",
+        views.AssignmentsImportView.as_view(),
+        name="assignments_import",
+    ),
     path("subscriptions/<int:subscription_id>/users/bulk/", views.BulkLicensesView.as_view(), name="users_bulk"),
     path(
         "subscriptions/<int:subscription_id>/users/<int:user_id>/licenses/",
@@ -62,6 +67,7 @@ urlpatterns = [
     path("users/", views.UserDirectoryView.as_view(), name="users"),
     path("users/total/", views.UserDirectoryTotalView.as_view(), name="users_total"),
     path("users/new/", views.UserCreateView.as_view(), name="user_create"),
+    path("users/import/", views.UsersImportView.as_view(), name="users_import"),
     path("users/bulk/", views.UsersBulkView.as_view(), name="users_directory_bulk"),
     path(
         "subscriptions/<int:subscription_id>/audit/export/<slug:file_format>/",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
@@ -149,6 +150,24 @@ MATRIX: dict[str, list[Case]] = {
     "licensing:user_create": [
         Case("get", lambda w: "/users/new/", WEB_MANAGE_USERS),
         Case("post", lambda w: "/users/new/", WEB_MANAGE_USERS, lambda w: {"email": "new@contoso.test"}),
+    ],
+    # Previews only (no "apply"): the matrix checks who may, the page's tests what is written.
+    "licensing:users_import": [
+        Case("get", lambda w: "/users/import/", WEB_MANAGE_USERS),
+        Case(
+            "post", lambda w: "/users/import/", WEB_MANAGE_USERS, lambda w: {"file": _csv("email\nnew@contoso.test\n")}
+        ),
+    ],
+    "licensing:assignments_import": [
+        Case("get", lambda w: f"{s(w)}/users/import/", WEB_SEE_S),
+        Case(
+            "post",
+            lambda w: f"{s(w)}/users/import/",
+            WEB_SEE_S,
+            lambda w: {
+                "file": _csv(f"email,subscription,sku,action\n{w.adele.email},{w.s.pk},OFFICESERIES_E3,assign\n")
+            },
+        ),
     ],
     "licensing:users_directory_bulk": [
         Case("post", lambda w: "/users/bulk/", WEB_MANAGE_USERS, lambda w: {"action": "disable", "users": [w.alex.pk]}),
@@ -406,6 +425,10 @@ MATRIX: dict[str, list[Case]] = {
 def _bought(w) -> Product:
     """A product S does not hold yet, for "Buy licenses"."""
     return ProductFactory(name="OfficeSeries Project Plan 3", sku_part_number="PROJECT_P3")
+
+
+def _csv(text: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("upload.csv", text.encode(), content_type="text/csv")
 
 
 def _role_of(user) -> int:

@@ -1,7 +1,7 @@
 """One product for many users at once, all or nothing, set-based: no model object per user."""
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -12,6 +12,7 @@ from core.audit import Actor, audit_record_for_users, chunks
 from core.choices import AuditAction
 from core.errors import LicenseInherited, NotEnoughLicenses, ProductNotInSubscription
 
+from ..assignment_files import ResolvedAssignment
 from ..models import LicenseAssignment, LicensePool, Product, Subscription
 from ..selectors.plans import plans_resolve_many
 from .assignments import (
@@ -193,3 +194,34 @@ def licenses_bulk_unassign(
     line_serve(by=by, pool=pool)
     outcomes = {user.pk: ("unassigned" if user.pk in held else "not_assigned") for user in users}
     return BulkResult(outcomes=outcomes, changed=len(removing))
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One group of an assignments file applied: an action on one product of one subscription for some users."""
+
+    action: str
+    subscription: Subscription
+    product: Product
+    result: BulkResult
+
+
+@transaction.atomic
+def assignments_apply(
+    *, by: Actor, rows: Iterable[ResolvedAssignment], progress: Callable[[int], None] = lambda done: None
+) -> list[FileChange]:
+    """The rows of an assignments file (licensing.assignment_files), all or nothing: one bulk assign or unassign per
+    action, subscription and product. Unassignments come first, so that a file moving licenses frees them before it
+    hands them out. `progress` is told how many rows are done."""
+    services = {"unassign": licenses_bulk_unassign, "assign": licenses_bulk_assign}
+    groups: dict[tuple, list[ResolvedAssignment]] = defaultdict(list)
+    for row in rows:
+        groups[(list(services).index(row.action), row.subscription.name, row.product.sku_part_number)].append(row)
+    changes = []
+    for key in sorted(groups):
+        group = groups[key]
+        action, subscription, product = group[0].action, group[0].subscription, group[0].product
+        result = services[action](by=by, subscription=subscription, product=product, users=[row.user for row in group])
+        changes.append(FileChange(action, subscription, product, result))
+        progress(len(group))
+    return changes

@@ -2,9 +2,9 @@
 
 Views are thin: they resolve what the URL names through the selectors (NotFound outside the admin's scope),
 validate input with licensing.forms, write only through the services (licensing.services, and
-accounts.services.groups, .roles and .tokens for the Groups, Roles and API tokens pages) with source=web, and
-render. The domain errors become responses in one place, `mixins.AdminViewMixin.dispatch`; the list pages share
-`lists.FilteredListView`.
+accounts.services.groups, .roles, .tokens and .imports for the Groups, Roles, API tokens and Import users pages)
+with source=web, and render. The domain errors become responses in one place, `mixins.AdminViewMixin.dispatch`;
+the list pages share `lists.FilteredListView`.
 """
 
 from .audit import SubscriptionAuditView
@@ -27,6 +27,7 @@ from .groups import (
     GroupRulePreviewView,
 )
 from .home import HomeView, SubscriptionOverviewView
+from .imports import AssignmentsImportView, UsersImportView
 from .products import PoolQuantityView, ProductHelpView, SubscriptionProductsView
 from .profile import UserProfileView
 from .roles import RoleRevokeView, RolesView
@@ -38,6 +39,7 @@ from .users import UserLicenseAssignmentsTotalView, UserLicenseAssignmentsView
 __all__ = [
     "ApiTokenRevokeView",
     "ApiTokensView",
+    "AssignmentsImportView",
     "BulkLicensesView",
     "GroupCreateView",
     "GroupDeleteView",
@@ -73,4 +75,5 @@ __all__ = [
     "UserProfileView",
     "UserStatusView",
     "UsersBulkView",
+    "UsersImportView",
 ]

@@ -1,13 +1,9 @@
-from collections import defaultdict
-
 from django.db import transaction
 
 from core.commands import AdminCommand
 from core.errors import ValidationFailed
 from licensing.assignment_files import ASSIGNMENT_COLUMNS, assignment_rows, assignments_resolve
-from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
-
-SERVICES = {"unassign": licenses_bulk_unassign, "assign": licenses_bulk_assign}
+from licensing.services.bulk import assignments_apply
 
 
 class Command(AdminCommand):
@@ -32,27 +28,16 @@ class Command(AdminCommand):
         if errors and not skip_invalid:
             raise ValidationFailed(f"{bad_rows} bad rows in {file}; nothing was written.", file=file)
 
-        # Unassignments first, so that a file moving licenses frees them before it hands them out.
-        groups = defaultdict(list)
-        for row in resolved.rows:
-            groups[(list(SERVICES).index(row.action), row.subscription.name, row.product.sku_part_number)].append(row)
-        summary = []
         with self.progress(len(resolved.rows), "Applying license changes") as bar, transaction.atomic():
-            for key in sorted(groups):
-                rows = groups[key]
-                action, subscription, product = rows[0].action, rows[0].subscription, rows[0].product
-                result = SERVICES[action](
-                    subscription=subscription, product=product, users=[row.user for row in rows], by=self.actor
-                )
-                summary.append(
-                    f"{action}\t{subscription.name}\t{product.sku_part_number}\t{result.changed}\t{result.unchanged}"
-                )
-                bar.advance(len(rows))
+            changes = assignments_apply(by=self.actor, rows=resolved.rows, progress=bar.advance)
             if dry_run:
                 transaction.set_rollback(True)
 
         self.stdout.write("action\tsubscription\tsku\tchanged\tunchanged")
-        for line in summary:
-            self.stdout.write(line)
+        for change in changes:
+            self.stdout.write(
+                f"{change.action}\t{change.subscription.name}\t{change.product.sku_part_number}\t"
+                f"{change.result.changed}\t{change.result.unchanged}"
+            )
         prefix = "dry run, nothing written: would have applied" if dry_run else "applied"
         self.stdout.write(f"{prefix} {len(resolved.rows)} rows, skipped {bad_rows} bad rows.")
