@@ -55,7 +55,23 @@ class UserLicensesForm(forms.Form):
     products = IdMultipleChoiceField(queryset=Product.objects.all(), required=False)
 
 
-class BulkLicensesForm(forms.Form):
+class UsersSelectionForm(forms.Form):
+    """The users a bulk action is for: the rows ticked, or with `all_matching` every user the list's filters match
+    (`query`, the list's query string, re-applied on the server: views/lists.FilteredListView.rows_matching)."""
+
+    users = IdMultipleChoiceField(queryset=User.objects.all(), required=False)
+    all_matching = forms.BooleanField(required=False)
+    query = forms.CharField(required=False, max_length=4000, strip=False)
+    confirmed = forms.BooleanField(required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("all_matching") and not cleaned.get("users") and "users" not in self.errors:
+            self.add_error("users", "Select at least one user.")
+        return cleaned
+
+
+class BulkLicensesForm(UsersSelectionForm):
     """Assign or unassign one product for the users selected on the list."""
 
     ASSIGN = "assign"
@@ -65,7 +81,6 @@ class BulkLicensesForm(forms.Form):
     product = IdChoiceField(
         queryset=Product.objects.all(), error_messages={"required": "Choose a product for the selected users."}
     )
-    users = IdMultipleChoiceField(queryset=User.objects.all(), error_messages={"required": "Select at least one user."})
 
 
 class PoolQuantityForm(forms.Form):
@@ -230,7 +245,7 @@ class UserStatusForm(forms.Form):
     is_active = forms.TypedChoiceField(choices=[("true", "Enable"), ("false", "Disable")], coerce=lambda v: v == "true")
 
 
-class UsersBulkForm(forms.Form):
+class UsersBulkForm(UsersSelectionForm):
     """A bulk action on the users selected on the Users page; `confirmed` once the admin has seen what it does."""
 
     DISABLE = "disable"
@@ -247,12 +262,10 @@ class UsersBulkForm(forms.Form):
         ],
         error_messages={"required": "Choose what to do with the selected users."},
     )
-    users = IdMultipleChoiceField(queryset=User.objects.all(), error_messages={"required": "Select at least one user."})
     group = IdChoiceField(queryset=Group.objects.filter(kind=GroupKind.ASSIGNED), required=False)
     pool = IdChoiceField(
         queryset=LicensePool.objects.select_related("product", "subscription"), required=False, label="Product"
     )
-    confirmed = forms.BooleanField(required=False)
 
     def clean(self):
         cleaned = super().clean()

@@ -3,8 +3,9 @@ each license comes from: selectors/sources.py)."""
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from accounts.models import User
 from accounts.permissions import AdminScope, admin_scope
@@ -87,3 +88,29 @@ def assignments_for_export(*, actor: User | None, subscription: Subscription | N
     if subscription is not None:
         queryset = queryset.filter(pool__subscription=subscription)
     return queryset
+
+
+def assignable_now(pool: LicensePool) -> int:
+    """How many new licenses the pool can give at once: none while anyone waits in its line (nobody passes it)."""
+    return pool.available if pool.pending == 0 else 0
+
+
+@dataclass(frozen=True)
+class BulkAssignPreview:
+    """What assigning a pool's product to a set of users would take: `matched` users, of whom `needed` do not hold
+    it yet (those who have it from a group consume nothing more), against `available`. All or nothing."""
+
+    matched: int
+    needed: int
+    available: int
+
+    @property
+    def shortfall(self) -> int:
+        return max(0, self.needed - self.available)
+
+
+def bulk_assign_preview(*, pool: LicensePool, users: QuerySet[User]) -> BulkAssignPreview:
+    """One query, whatever the number of users."""
+    holds = LicenseAssignment.objects.filter(pool=pool, user=OuterRef("pk"))
+    counts = users.order_by().aggregate(matched=Count("pk"), needed=Count("pk", filter=~Exists(holds)))
+    return BulkAssignPreview(matched=counts["matched"], needed=counts["needed"], available=assignable_now(pool))

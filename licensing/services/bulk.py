@@ -14,6 +14,7 @@ from core.errors import LicenseInherited, NotEnoughLicenses, ProductNotInSubscri
 
 from ..assignment_files import ResolvedAssignment
 from ..models import LicenseAssignment, LicensePool, Product, Subscription
+from ..selectors.assignments import assignable_now
 from ..selectors.plans import plans_resolve_many
 from .assignments import (
     groups_giving,
@@ -134,7 +135,7 @@ def licenses_bulk_assign(
         for chunk in chunks(to_add):
             reclaimed = User.objects.filter(pk__in=chunk, licenses_reclaimed_at__isnull=False)
             require_not_reclaimed(reclaimed.only("email", "user_name", "licenses_reclaimed_at"))
-        available = pool.available if pool.pending == 0 else 0
+        available = assignable_now(pool)
         if len(to_add) > available:
             raise NotEnoughLicenses(
                 sku=product.sku_part_number,

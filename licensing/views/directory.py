@@ -1,5 +1,6 @@
 """Users (the top menu's entry): every user of the organisation with the licenses they hold or wait for in the
-subscriptions the reader may see; search, filters, sorting, pages; and bulk actions on the rows ticked.
+subscriptions the reader may see; search, filters, sorting, pages; and bulk actions on the rows ticked or on every
+user the filters match ("Select all N users that match", the filters re-applied on the server).
 
 Every admin reads the list. Bulk actions go through the services, which refuse what the reader's role does not
 allow (accounts.permissions): a Subscription Administrator may assign and unassign in their subscription only, and
@@ -29,6 +30,7 @@ from core.errors import ValidationFailed
 from licensing.filtersets import DirectoryUserFilterSet
 from licensing.forms import UsersBulkForm
 from licensing.models import LicensePool
+from licensing.selectors.assignments import bulk_assign_preview
 from licensing.selectors.sources import users_licenses
 from licensing.selectors.subscriptions import pools_visible
 from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
@@ -111,12 +113,14 @@ class UserDirectoryTotalView(ListTotalMixin, UserDirectoryView):
 
 
 class UsersBulkView(UsersViewMixin, TemplateView):
-    """POST: a bulk action on the users ticked on the list. First the confirmation (what will happen, to whom);
-    confirmed, the change, all or nothing, then the list again with a message. A refusal (a role rule, too few
-    licenses) is the message, with nothing changed."""
+    """POST: a bulk action on the users ticked on the list, or on every user its filters match. First the
+    confirmation (what will happen, to how many, for an assignment whether there are enough licenses); confirmed,
+    the change, all or nothing, then the list again with a message. A refusal (a role rule, too few licenses) is
+    the message, with nothing changed."""
 
     http_method_names = ["post"]
     template_name = "licensing/users/bulk_confirm.html"
+    names_shown = 20  # the confirmation names this many of the users; the count says how many in all
 
     def get_default_return_url(self) -> str:
         return reverse("licensing:users")
@@ -127,19 +131,38 @@ class UsersBulkView(UsersViewMixin, TemplateView):
             raise ValidationFailed(" ".join(error for errors in form.errors.values() for error in errors))
         data = form.cleaned_data
         self.require_allowed(data)
+        users = self.selected_users(data)
         if not data["confirmed"]:
+            pool = data["pool"]
+            assigning = data["action"] == UsersBulkForm.ASSIGN
+            preview = bulk_assign_preview(pool=pool, users=users) if assigning else None
+            count = preview.matched if preview else users.count()
+            shown = users.order_by("display_name", "email", "pk")
+            # Ticked rows are named in full (a page at most); every match, only the first few.
+            shown = list(shown[: self.names_shown] if data["all_matching"] else shown)
             return self.render_to_response(
                 self.get_context_data(
                     action=data["action"],
                     action_label=dict(form.fields["action"].choices)[data["action"]],
-                    users=list(data["users"].order_by("display_name", "email")),
+                    users=shown,
+                    count=count,
+                    more=count - len(shown),
+                    preview=preview,
+                    all_matching=data["all_matching"],
+                    query=data["query"],
                     group=data["group"],
-                    pool=data["pool"],
+                    pool=pool,
                     next=self.get_return_url(),
                 )
             )
-        messages.success(request, self.apply(data))
+        messages.success(request, self.apply(data, users))
         return redirect(self.get_return_url())
+
+    def selected_users(self, data: dict):
+        """The users ticked, or every user the list's filters match (re-applied here, with the reader's scope)."""
+        if data["all_matching"]:
+            return UserDirectoryView.rows_matching(self.request, data["query"])
+        return data["users"]
 
     def require_allowed(self, data: dict) -> None:
         """Refuse before the confirmation what the services would refuse anyway for the reader's role."""
@@ -151,14 +174,14 @@ class UsersBulkView(UsersViewMixin, TemplateView):
         else:
             require_license_management(user, data["pool"].subscription_id)  # 404 outside the reader's scope
 
-    def apply(self, data: dict) -> str:
+    def apply(self, data: dict, users) -> str:
         """Make the change; the message saying what changed."""
-        users, action, by = list(data["users"]), data["action"], self.actor()
+        action, by = data["action"], self.actor()
         if action == UsersBulkForm.DISABLE:
-            disabled = users_disable(users=users, by=by)
+            disabled = users_disable(users=list(users), by=by)
             return f"Disabled {_count(disabled, 'user')}."
         if action == UsersBulkForm.ADD_TO_GROUP:
-            change = group_members_change(group=data["group"], add=users, by=by)
+            change = group_members_change(group=data["group"], add=list(users), by=by)
             return f"Added {_count(len(change.added), 'user')} to {data['group'].name}."
         pool = data["pool"]
         bulk = licenses_bulk_assign if action == UsersBulkForm.ASSIGN else licenses_bulk_unassign

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.paginator import Paginator
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.generic import TemplateView
@@ -122,16 +123,20 @@ class FilteredListView(TemplateView):
 
     @cached_property
     def filterset(self) -> FilterSet:
-        filterset = self.filterset_class(self.request.GET, queryset=self.get_queryset(), **self.get_filterset_kwargs())
+        filterset = self.filterset_of(self.request.GET)
         self.offer_choices(filterset)
         return filterset
 
-    def filtered_queryset(self):
+    def filterset_of(self, params: QueryDict) -> FilterSet:
+        return self.filterset_class(params, queryset=self.get_queryset(), **self.get_filterset_kwargs())
+
+    def filtered_queryset(self, filterset: FilterSet | None = None):
         """The rows the filters match; none if the filters contradict each other (say, an inverted date range),
         without asking the database."""
-        if self.filterset.form.non_field_errors():
-            return self.filterset.queryset.none()
-        rows = self.filterset.qs
+        filterset = filterset or self.filterset
+        if filterset.form.non_field_errors():
+            return filterset.queryset.none()
+        rows = filterset.qs
         # The primary key last keeps pages stable when many rows share a department, a name or a moment.
         return rows.order_by(*(rows.query.order_by or rows.model._meta.ordering), "pk")
 
@@ -162,8 +167,25 @@ class FilteredListView(TemplateView):
             list_url=self.request.path,
             total_url=self.total_url(),
             downloads=self.download_links(),
+            match_query=self.filter_query().urlencode(),
             **kwargs,
         )
+
+    @classmethod
+    def rows_matching(cls, request, query: str, **kwargs):
+        """Every row the filters of `query` (a list's query string, carried by its "Select all N that match")
+        match, re-applied here with the reader's scope, as a queryset: the set goes to the services as it is,
+        never as ids through the browser. `kwargs` are the list's URL arguments."""
+        view = cls()
+        view.setup(request, **kwargs)
+        return view.filtered_queryset(view.filterset_of(QueryDict(query))).order_by()
+
+    def filter_query(self) -> QueryDict:
+        """The page's query string without what only pages and sorts it: which rows, not how they are shown."""
+        query = self.request.GET.copy()
+        for name in ("page", "per_page", ORDERING):
+            query.pop(name, None)
+        return query
 
     def paginate(self, rows):
         params = self.request.GET
@@ -191,9 +213,7 @@ class FilteredListView(TemplateView):
         """Where the exact total comes from when the page counted only part of the way."""
         if not self.total_url_name:
             return ""
-        query = self.request.GET.copy()
-        for name in ("page", "per_page", ORDERING):
-            query.pop(name, None)
+        query = self.filter_query()
         return reverse(self.total_url_name, kwargs=self.kwargs) + (f"?{query.urlencode()}" if query else "")
 
     def download_links(self) -> list[dict]:

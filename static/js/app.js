@@ -125,9 +125,14 @@
       all.checked = boxes.length > 0 && checked === boxes.length;
       all.indeterminate = checked > 0 && checked < boxes.length;
     }
+    const allMatching = form.querySelector("[data-all-matching]");
     const count = form.querySelector("[data-selected-count]");
     if (count) {
-      count.textContent = checked ? checked + " selected" : "";
+      if (allMatching && allMatching.checked) {
+        count.textContent = "All " + allMatching.dataset.count + " that match selected";
+      } else {
+        count.textContent = checked ? checked + " selected" : "";
+      }
     }
     const openSelected = form.querySelector("[data-open-selected]");
     if (openSelected) {
@@ -181,10 +186,15 @@
     if (!form) {
       return;
     }
-    if (event.target.matches("[data-select-all]")) {
+    // Every user that matches includes this page's rows; unticking one of them means only the rows ticked.
+    const allMatching = form.querySelector("[data-all-matching]");
+    if (event.target.matches("[data-select-all], [data-all-matching]")) {
       form.querySelectorAll("input[name=users]").forEach(function (box) {
         box.checked = event.target.checked;
       });
+    }
+    if (allMatching && event.target.matches("[data-select-all], input[name=users]") && !event.target.checked) {
+      allMatching.checked = false;
     }
     updateSelection(form);
   });
