@@ -119,6 +119,13 @@ def filter_users(page: Page, text: str) -> None:
     page.get_by_role("button", name="Apply filters").click()
 
 
+def show_all_filters(page: Page) -> None:
+    """On a phone-sized screen the filters after the search box fold under "More filters": unfold them."""
+    more = page.get_by_text("More filters", exact=True)
+    if more.is_visible():
+        more.click()
+
+
 def user_rows(page: Page) -> Locator:
     return page.locator("tr[data-user-id]")
 

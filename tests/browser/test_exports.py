@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from tests.browser.conftest import open_user_assignments, sign_in, user_rows
+from tests.browser.conftest import open_user_assignments, show_all_filters, sign_in, user_rows
 from tests.world import Org
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,6 +27,7 @@ def test_the_filtered_list_downloads_as_csv(page: Page, org: Org, viewport):
     sign_in(page, org.users["global_admin"])
     open_user_assignments(page, org.s)
 
+    show_all_filters(page)
     page.get_by_label("License status").select_option(label="Licensed (a license in this subscription)")
     page.get_by_role("button", name="Apply filters").click()
     licensed = User.objects.filter(license_assignments__pool__subscription=org.s).distinct().order_by("display_name")
