@@ -2,6 +2,7 @@
 the JSON body and the media type, one transaction per change, paging and attribute parameters, and the one
 mapping of errors to SCIM's Error body."""
 
+import functools
 import json
 from typing import Any
 
@@ -93,9 +94,15 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
     return body
 
 
+@functools.cache
+def _parameters_of(model: Any) -> type[ResponseParameters]:
+    # Held here: pydantic keeps its parametrized generics only weakly, and building one again costs a millisecond.
+    return ResponseParameters[model]
+
+
 def response_parameters(request: HttpRequest, model: Any) -> ResponseParameters:
     """`attributes` / `excludedAttributes` (comma-separated attribute paths) of a query."""
-    return ResponseParameters[model].model_validate(
+    return _parameters_of(model).model_validate(
         {
             name: [part.strip() for part in request.GET[name].split(",") if part.strip()]
             for name in ("attributes", "excludedAttributes")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from core.audit import Actor, audit_record_for_users, chunks
@@ -88,7 +88,9 @@ def group_details(group: Group) -> dict:
 def members_insert(*, by: Actor, group: Group, users: QuerySet) -> list[int]:
     """Make the `users` (a User queryset) that are not yet members of `group` members: one INSERT … SELECT.
     Returns their ids."""
-    newcomers = users.exclude(pk__in=GroupMembership.objects.filter(group=group).values("user_id"))
+    # NOT EXISTS, not NOT IN: PostgreSQL probes the (group, user) index for each user instead of hashing every
+    # member of the group first (12 ms for one new user of a group of 12,500).
+    newcomers = users.exclude(Exists(GroupMembership.objects.filter(group=group, user=OuterRef("pk"))))
     try:
         sql, params = newcomers.order_by().values(newcomer_id=F("pk")).query.sql_with_params()
     except EmptyResultSet:  # a filter that matches nothing, such as an empty list of ids
@@ -144,7 +146,8 @@ def group_rule_recompute(
         users = matching if chunk is None else matching.filter(pk__in=chunk)
         members = memberships if chunk is None else memberships.filter(user_id__in=chunk)
         if not new:
-            removed += members_delete(by=by, group=group, memberships=members.exclude(user__in=matching))
+            unmatched = members.exclude(Exists(matching.filter(pk=OuterRef("user_id"))))  # NOT EXISTS, as in members_insert
+            removed += members_delete(by=by, group=group, memberships=unmatched)
         added += members_insert(by=by, group=group, users=users)
     return added, removed
 

@@ -28,6 +28,9 @@ COLUMNS = {
     ("meta", "created", None): Column("created_at", "datetime"),
     ("meta", "lastModified", None): Column("updated_at", "datetime"),
 }
+# Parametrized once: pydantic keeps its generic models only weakly, and rebuilds them at a cost.
+GROUP_LIST = ListResponse[ScimGroup]
+GROUP_PATCH = PatchOp[ScimGroup]
 MEMBERS = User.objects.only("pk").order_by("pk")
 
 
@@ -43,7 +46,7 @@ class GroupsView(ScimView):
         if with_members:
             page = page.prefetch_related(Prefetch("members", queryset=MEMBERS))
         page = list(page)
-        listed = ListResponse[ScimGroup](
+        listed = GROUP_LIST(
             total_results=groups.count(),
             start_index=start,
             items_per_page=len(page),
@@ -99,7 +102,7 @@ class GroupView(GroupsView):
         group = self.group(group_id)
         require_assigned(group)
         body = json_body(request)
-        patch = PatchOp[ScimGroup].model_validate(body, scim_ctx=Context.RESOURCE_PATCH_REQUEST)
+        patch = GROUP_PATCH.model_validate(body, scim_ctx=Context.RESOURCE_PATCH_REQUEST)
         members_change = members_only_change(body.get("Operations") or [])
         if members_change is not None:  # the members are not read
             added, removed = members_change

@@ -24,6 +24,9 @@ COLUMNS = {
     ("meta", "created", None): Column("created_at", "datetime"),
     ("meta", "lastModified", None): Column("updated_at", "datetime"),
 }
+# Parametrized once: pydantic keeps its generic models only weakly, and rebuilds them at a cost.
+USER_LIST = ListResponse[ScimUser]
+USER_PATCH = PatchOp[ScimUser]
 
 
 def users_matching(scim_filter: str):
@@ -37,7 +40,7 @@ class UsersView(ScimView):
         start, count = page_of(request)
         users = users_matching(request.GET.get("filter", ""))
         page = list(users[start - 1 : start - 1 + count]) if count else []
-        listed = ListResponse[ScimUser](
+        listed = USER_LIST(
             total_results=users.count(),
             start_index=start,
             items_per_page=len(page),
@@ -72,7 +75,7 @@ class UserView(UsersView):
 
     def patch(self, request: HttpRequest, user_id: str) -> HttpResponse:
         user = self.user(user_id)
-        patch = PatchOp[ScimUser].model_validate(json_body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST)
+        patch = USER_PATCH.model_validate(json_body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST)
         before = user_resource(user, self.location("Users", user.pk))
         after = before.model_copy(deep=True)
         patch.patch(after)
