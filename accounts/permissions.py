@@ -165,7 +165,7 @@ def require_users_change(actor, *, admins: Collection) -> None:
     require_user_management(actor)
     if actor is None or admin_scope(actor).can_change_user(holds_admin_role=bool(admins)):
         return
-    emails = sorted(user.email for user in admins)
+    emails = sorted(user.label for user in admins)
     raise PermissionDenied(
         f"Only a Global Administrator may change an admin's account: {_listed(emails)}.", users=emails
     )
@@ -177,7 +177,7 @@ def require_global_admin_left(*, leaving: Collection, active_global_admin_ids: C
     `active_global_admin_ids`: who is one now, read under the lock of the service that asks."""
     remaining = set(active_global_admin_ids) - {user.pk for user in leaving}
     if leaving and not remaining:
-        emails = sorted(user.email for user in leaving)
+        emails = sorted(user.label for user in leaving)
         raise PermissionDenied(
             f"The last active Global Administrator can neither be disabled nor lose the role ({_listed(emails)}): "
             "make another active user Global Administrator first.",

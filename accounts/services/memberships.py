@@ -146,7 +146,8 @@ def group_rule_recompute(
         users = matching if chunk is None else matching.filter(pk__in=chunk)
         members = memberships if chunk is None else memberships.filter(user_id__in=chunk)
         if not new:
-            unmatched = members.exclude(Exists(matching.filter(pk=OuterRef("user_id"))))  # NOT EXISTS, as in members_insert
+            # NOT EXISTS, as in members_insert.
+            unmatched = members.exclude(Exists(matching.filter(pk=OuterRef("user_id"))))
             removed += members_delete(by=by, group=group, memberships=unmatched)
         added += members_insert(by=by, group=group, users=users)
     return added, removed

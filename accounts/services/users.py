@@ -5,10 +5,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from core.audit import Actor, audit_event_new, audit_record, audit_record_one
+from core.audit import Actor, audit_event_new, audit_record, audit_record_for_users, audit_record_one, chunks
 from core.choices import AuditAction
 from core.errors import AlreadyExists, NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
 
@@ -186,16 +186,34 @@ def user_update(*, by: Actor, user: User, expected_version: str | None = None, *
 
 @transaction.atomic
 def users_disable(*, by: Actor, users: Collection[User]) -> int:
-    """Disable these users' accounts, all or none (the web page's bulk action): user_update's rules for each, so
-    one refusal (an admin's account to a User Administrator, the last Global Administrator) changes nobody. Every
-    user is locked first, in primary-key order, so the Global Administrator rows and the groups each update then
-    takes come after all of them (the lock order). Returns how many were enabled before."""
+    """Disable these users' accounts, all or none (the web page's bulk action, up to the whole organisation):
+    user_update's rules for all of them at once, so one refusal (an admin's account to a User Administrator, the
+    last Global Administrator) changes nobody; set-based, one UPDATE and one audit INSERT … SELECT per chunk of
+    users. Every user is locked first, in primary-key order (the lock order). Returns how many were enabled."""
+    require_user_management(by.user)
     locked = users_locked(user.pk for user in users)
-    admin_ids = set(RoleAssignment.objects.filter(user__in=locked).values_list("user_id", flat=True))
-    require_users_change(by.user, admins=[user for user in locked if user.pk in admin_ids])  # names them all
-    for user in locked:
-        user_update(by=by, user=user, is_active=False)
-    return sum(user.is_active for user in locked)
+    roles: dict[int, set[str]] = {}
+    for chunk in chunks([user.pk for user in locked]):
+        for user_id, role in RoleAssignment.objects.filter(user_id__in=chunk).values_list("user_id", "role"):
+            roles.setdefault(user_id, set()).add(role)
+    require_users_change(by.user, admins=[user for user in locked if user.pk in roles])  # names them all
+    leaving = [user for user in locked if user.is_active]
+    global_admins = [user for user in leaving if Role.GLOBAL_ADMIN in roles.get(user.pk, ())]
+    if global_admins:
+        require_global_admin_left(leaving=global_admins, active_global_admin_ids=active_global_admins_locked())
+    token_events = access_ended(leaving, by=by)  # raises each session epoch in memory, as the UPDATE below does
+    now = timezone.now()
+    leaving_ids = [user.pk for user in leaving]
+    for chunk in chunks(leaving_ids):
+        User.objects.filter(pk__in=chunk).update(
+            is_active=False, disabled_at=now, updated_at=now, session_epoch=F("session_epoch") + 1
+        )
+    details = {"is_active": {"old": True, "new": False}}  # user_update's details of the same change
+    audit_record_for_users(AuditAction.USER_UPDATED, actor=by, user_ids=leaving_ids, details=details)
+    audit_record(token_events)
+    with memberships_changing(by):
+        dynamic_memberships_update(by=by, user_ids=leaving_ids)
+    return len(leaving)
 
 
 @transaction.atomic
