@@ -226,10 +226,10 @@ def user_delete(*, by: Actor, user: User, expected_version: str | None = None) -
     require_user_management(by.user)
     if by.user is not None and by.user.pk == user.pk:
         raise PermissionDenied("You cannot delete your own account.")
-    locked = User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
-    if locked is None:
+    locked = users_locked([user.pk])  # the one lock order's own helper; empty when deleted meanwhile
+    if not locked:
         raise NotFound("User not found.")
-    user = locked
+    user = locked[0]
     if expected_version is not None and (current := user_version(user)) != expected_version:
         raise PreconditionFailed(
             "The user changed since you read them: read them again and retry.", etag=current, expected=expected_version
