@@ -201,3 +201,24 @@ class PendingLicense(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} waits for {self.pool}"
+
+
+class PoolSnapshot(models.Model):
+    """A pool's counters at the end of one day (README, "License usage history"). One row per pool per day, written
+    by `manage.py snapshot_usage` (and its first-run backfill from the audit log) and never changed afterwards; on
+    PostgreSQL a trigger refuses UPDATE and DELETE. Names are read through the pool, so renames change no history."""
+
+    pool = models.ForeignKey(LicensePool, on_delete=models.PROTECT, related_name="snapshots")
+    day = models.DateField(help_text="The day the counters close, in the site's time zone.")
+    quantity = models.PositiveIntegerField()
+    assigned = models.PositiveIntegerField()
+    pending = models.PositiveIntegerField()
+    taken_at = models.DateTimeField(default=timezone.now, help_text="When the row was written.")
+    backfilled = models.BooleanField(default=False, help_text="Rebuilt from the audit log, not read off the pool.")
+
+    class Meta:
+        ordering = ["pool_id", "day"]
+        constraints = [models.UniqueConstraint(fields=["pool", "day"], name="snapshot_unique_pool_day")]
+
+    def __str__(self) -> str:
+        return f"{self.pool} on {self.day}"
