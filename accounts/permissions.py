@@ -7,14 +7,16 @@ every write, so a rule holds for every entry point or for none.
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from core.errors import NotFound, PermissionDenied
+from core.sql import JSONList, JSONRow
 
 from .choices import Role
 from .models import RoleAssignment
 
 _CACHE_ATTR = "_admin_scope"
+_ROLES_ATTR = "role_rows"  # with_roles' annotation: [[role, subscription id], …], or None for no role
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,23 @@ class AdminScope:
         return self.is_global_admin
 
 
+def with_roles(queryset: QuerySet, user_field: str = "pk") -> QuerySet:
+    """`queryset` (of users, or of rows whose `user_field` is a user id) with each user's role rows as `role_rows`,
+    read in the same statement: the sign-in backends load the signed-in user this way, so that admin_scope asks
+    no query of its own."""
+    roles = (
+        RoleAssignment.objects.filter(user=OuterRef(user_field))
+        .order_by()
+        .values("user")
+        .annotate(rows=JSONList(JSONRow("role", "subscription_id")))
+        .values("rows")
+    )
+    return queryset.annotate(**{_ROLES_ATTR: Subquery(roles)})
+
+
 def admin_scope(user) -> AdminScope:
-    """The scope of `user`, cached on the user object (one query per request)."""
+    """The scope of `user`, cached on the user object (one query per request, none when the user was read
+    with_roles)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return AdminScope()
     cached = getattr(user, _CACHE_ATTR, None)
@@ -85,7 +102,11 @@ def admin_scope(user) -> AdminScope:
         return cached
     global_admin = user_admin = False
     subscription_ids: set[int] = set()
-    for role, subscription_id in RoleAssignment.objects.filter(user=user).values_list("role", "subscription_id"):
+    if hasattr(user, _ROLES_ATTR):
+        rows = getattr(user, _ROLES_ATTR) or []
+    else:
+        rows = RoleAssignment.objects.filter(user=user).values_list("role", "subscription_id")
+    for role, subscription_id in rows:
         if role == Role.GLOBAL_ADMIN:
             global_admin = True
         elif role == Role.USER_ADMIN:
@@ -98,9 +119,10 @@ def admin_scope(user) -> AdminScope:
 
 
 def forget_admin_scope(user) -> None:
-    """Drop the cached scope, after the user's roles changed."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """Drop the cached scope (and the role rows read with the user), after the user's roles changed."""
+    for attr in (_CACHE_ATTR, _ROLES_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 # --- Checks that raise the domain errors. `actor=None` is the system or a shell operator: always allowed.

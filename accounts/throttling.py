@@ -23,7 +23,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from .models import SignInFailure, UserManager
+from .models import SignInFailure, User, UserManager
+from .permissions import with_roles
 
 WINDOW = datetime.timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL = 5
@@ -102,6 +103,11 @@ class ThrottledModelBackend(ModelBackend):
         if user is not None:
             attempt.delete()
         return user
+
+    def get_user(self, user_id):
+        """The signed-in user of a session, with their roles read in the same query (permissions.with_roles)."""
+        user = with_roles(User._default_manager.filter(pk=user_id)).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 @receiver(user_logged_in)

@@ -13,6 +13,7 @@ from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.models import AuditEvent
 
 from ..models import ApiToken, User
+from ..permissions import with_roles
 from .locks import tokens_locked
 
 BATCH_SIZE = 2000  # tokens per IN list when many users are disabled at once
@@ -71,13 +72,18 @@ def token_event(action: str, token: ApiToken, *, by: Actor) -> AuditEvent:
 
 def api_token_authenticate(*, key: str) -> ApiToken | None:
     """The usable token with this secret (its user loaded), or None; records when it was last used."""
-    token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(key)).first()
+    token = (
+        with_roles(ApiToken.objects.select_related("user"), user_field="user_id")
+        .filter(key_hash=ApiToken.hash_key(key))
+        .first()
+    )
     now = timezone.now()
     if token is None or not token.is_usable(now) or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at >= API_TOKEN_TOUCH_INTERVAL:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+    token.user.role_rows = token.role_rows  # read with the token: admin_scope asks no query of its own
     return token
 
 

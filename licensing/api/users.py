@@ -157,7 +157,7 @@ class UserViewSet(
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        subscription = subscription_get(actor=request.user, subscription_id=data["subscription"])
+        subscription = subscription_get(actor=request.user, subscription_id=data["subscription"], with_pools=False)
         by = Actor(request.user, Source.API)
         if request.method == "POST":
             user_licenses_change(

@@ -30,6 +30,24 @@ def product_plans(products: Iterable[Product]) -> dict[int, list[ServicePlan]]:
     return plans
 
 
+def products_with_plans(product_ids: Collection[int]) -> tuple[dict[int, Product], dict[int, list[ServicePlan]]]:
+    """The products of these ids, and the plans of each by name (every id a key): one query, a LEFT JOIN from the
+    products through their plans."""
+    product_fields = [field.attname for field in Product._meta.concrete_fields]
+    plan_fields = [field.attname for field in ServicePlan._meta.concrete_fields]
+    products: dict[int, Product] = {}
+    plans: dict[int, list[ServicePlan]] = {}
+    rows = Product.objects.filter(pk__in=product_ids).order_by("pk", "service_plans__name")
+    for row in rows.values_list(*product_fields, *("service_plans__" + name for name in plan_fields)):
+        product, plan = row[: len(product_fields)], row[len(product_fields) :]
+        if product[0] not in products:
+            products[product[0]] = Product(**dict(zip(product_fields, product, strict=True)))
+            plans[product[0]] = []
+        if plan[0] is not None:  # a product without plans comes once, with NULLs for the plan
+            plans[product[0]].append(ServicePlan(**dict(zip(plan_fields, plan, strict=True))))
+    return products, plans
+
+
 def plans_resolve(product: Product, identifiers: Collection[str]) -> list[ServicePlan]:
     """The plans of `product` that `identifiers` name (each a service_plan_id or a name, in any case), by name;
     ValidationFailed names every identifier that is no plan of the product. One query."""

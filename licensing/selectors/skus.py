@@ -10,14 +10,14 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, JSONField, OuterRef, Q, Value
 
 from accounts.models import User
 
 from ..choices import SubscriptionStatus
 from ..models import GroupLicense, PendingLicense, Product, ServicePlan
 from .assignments import assignments_visible, pool_rows_visible, scope_of
-from .plans import product_plans
+from .plans import product_plans, products_with_plans
 from .subscriptions import pools_visible
 
 # A product's capability over its subscriptions: the best status of any of them, in this order.
@@ -105,24 +105,29 @@ class UserSku:
 
 def users_skus(*, user_ids: Collection[int], actor: User | None) -> dict[int, list[UserSku]]:
     """The products these users hold or wait for, in the subscriptions `actor` may see, by user id (every id a
-    key), each list by part number, with their sources: five queries whatever the number of users, read as tuples
+    key), each list by part number, with their sources: three queries whatever the number of users, read as tuples
     (a page of 100 users holds hundreds of licenses; building a model for each would cost more than the reads)."""
     scope = scope_of(actor)
     held = assignments_visible(scope=scope).filter(user_id__in=user_ids)
     waiting = pool_rows_visible(PendingLicense.objects.filter(user_id__in=user_ids), scope=scope)
-    # Each license (user, pool) held or waited for, with its time, and its direct source's plans if it has one.
-    licenses = {
-        (user_id, pool_id): (product_id, since, disabled if direct else None, False)
-        for user_id, pool_id, product_id, since, direct, disabled in held.values_list(
-            "user_id", "pool_id", "pool__product_id", "assigned_at", "direct", "disabled_plans"
-        )
-    }
-    licenses.update(
-        ((user_id, pool_id), (product_id, since, None, True))
-        for user_id, pool_id, product_id, since in waiting.values_list(
-            "user_id", "pool_id", "pool__product_id", "since"
+    # Each license (user, pool) held or waited for, with its time, and its direct source's plans if it has one; the
+    # places in a line come in the same statement, with no direct source (NULL).
+    rows = (
+        held.order_by()
+        .values_list("user_id", "pool_id", "pool__product_id", "assigned_at", "direct", "disabled_plans")
+        .union(
+            waiting.order_by()
+            .annotate(
+                no_source=Value(None, output_field=BooleanField()), no_plans=Value(None, output_field=JSONField())
+            )
+            .values_list("user_id", "pool_id", "pool__product_id", "since", "no_source", "no_plans"),
+            all=True,
         )
     )
+    licenses = {
+        (user_id, pool_id): (product_id, since, disabled if direct else None, direct is None)
+        for user_id, pool_id, product_id, since, direct, disabled in rows
+    }
     given = defaultdict(list)  # (user, pool): [(group's public id, its plans off)], by group name
     for user_id, pool_id, group, disabled in (
         pool_rows_visible(GroupLicense.objects.filter(group__memberships__user_id__in=user_ids), scope=scope)
@@ -130,8 +135,7 @@ def users_skus(*, user_ids: Collection[int], actor: User | None) -> dict[int, li
         .values_list("group__memberships__user_id", "pool_id", "group__public_id", "disabled_plans")
     ):
         given[user_id, pool_id].append((group, disabled))
-    products = Product.objects.in_bulk({product_id for product_id, *_ in licenses.values()})
-    plans = product_plans(products.values())
+    products, plans = products_with_plans({product_id for product_id, *_ in licenses.values()})
     skus: dict[int, dict[int, UserSku]] = {user_id: {} for user_id in user_ids}
     for (user_id, pool_id), (product_id, since, direct_plans, in_line) in licenses.items():
         sku = skus[user_id].setdefault(product_id, UserSku(products[product_id], plans[product_id]))

@@ -6,11 +6,9 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import (
-    Aggregate,
     BigIntegerField,
     Case,
-    Exists,
-    Func,
+    F,
     JSONField,
     OuterRef,
     QuerySet,
@@ -21,6 +19,7 @@ from django.db.models import (
 )
 
 from accounts.models import Group, GroupMembership, User
+from core.sql import JSONList, JSONRow
 
 from ..models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense
 from .assignments import assignments_visible, pool_rows_visible, scope_of
@@ -77,27 +76,22 @@ def _group_plans(groups: list[Group], pool_id: int) -> dict[int, list[str]]:
 
 def groups_giving_pools(*, user_ids: list[int], pool_ids: list[int]) -> dict[tuple[int, int], list[Group]]:
     """The groups through which each of these users has each of these pools, by (user id, pool id), by name, each
-    with `disabled_plans_of` (the plans it switches off, by pool id): two queries."""
-    memberships = GroupMembership.objects.filter(user_id__in=user_ids).filter(
-        Exists(GroupLicense.objects.filter(group_id=OuterRef("group_id"), pool_id__in=pool_ids))
+    with `disabled_plans_of` (the plans it switches off, by pool id): one query, a row per member and group
+    license."""
+    licenses = (
+        GroupLicense.objects.filter(pool_id__in=pool_ids, group__memberships__user_id__in=user_ids)
+        .annotate(member_id=F("group__memberships__user_id"))  # the join filtered just above
+        .select_related("group")
     )
-    groups_of_user: dict[int, list[int]] = defaultdict(list)
-    for user_id, group_id in memberships.values_list("user_id", "group_id"):
-        groups_of_user[user_id].append(group_id)
-    pools_of_group: dict[int, list[int]] = defaultdict(list)
-    group_licenses_of = GroupLicense.objects.filter(pool_id__in=pool_ids, group_id__in=memberships.values("group_id"))
-    groups = {}
-    for license in group_licenses_of.select_related("group").order_by("group__name"):
-        pools_of_group[license.group_id].append(license.pool_id)
-        if license.group_id not in groups:
-            groups[license.group_id] = license.group
-            license.group.disabled_plans_of = {}
-        groups[license.group_id].disabled_plans_of[license.pool_id] = license.disabled_plans
+    groups: dict[int, Group] = {}
     giving: dict[tuple[int, int], list[Group]] = defaultdict(list)
-    for user_id, group_ids in groups_of_user.items():
-        for group in sorted((groups[pk] for pk in group_ids if pk in groups), key=lambda group: group.name.lower()):
-            for pool_id in pools_of_group[group.pk]:
-                giving[user_id, pool_id].append(group)
+    for license in licenses:
+        group = groups.setdefault(license.group_id, license.group)
+        group.disabled_plans_of = getattr(group, "disabled_plans_of", {})
+        group.disabled_plans_of[license.pool_id] = license.disabled_plans
+        giving[license.member_id, license.pool_id].append(group)
+    for given in giving.values():
+        given.sort(key=lambda group: group.name.lower())
     return giving
 
 
@@ -109,29 +103,6 @@ def user_pending_licenses(*, user: User, actor: User | None) -> QuerySet[Pending
         .select_related("pool__product", "pool__subscription")
         .order_by("pool__subscription__name", "pool__product__name")
     )
-
-
-class JSONList(Aggregate):
-    """The values as one JSON array (PostgreSQL's JSONB_AGG, SQLite's JSON_GROUP_ARRAY), so that a row carries
-    the many rows of another table it relates to in its own query. NULL over no rows."""
-
-    function = "JSONB_AGG"
-    output_field = JSONField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
-
-
-class JSONRow(Func):
-    """Its arguments as one JSON array. Django's JSONObject would do, but on SQLite its first use on a connection
-    probes the JSON support with queries of its own, which would make a page's query count depend on what ran
-    before it."""
-
-    function = "JSONB_BUILD_ARRAY"
-    output_field = JSONField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="JSON_ARRAY", **extra_context)
 
 
 def groups_holding_pool() -> Subquery:
@@ -279,7 +250,7 @@ class UserLicense:
 
 def users_licenses(*, user_ids: Collection[int], actor: User | None) -> dict[int, list[UserLicense]]:
     """Every license these users hold or wait for in the subscriptions `actor` may see, by user id (every id is a
-    key), each list by subscription and product name. Four queries whatever the number of users: the assignments,
+    key), each list by subscription and product name. Three queries whatever the number of users: the assignments,
     the places in lines, and the groups that give them."""
     scope = scope_of(actor)
     held = (

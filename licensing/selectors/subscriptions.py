@@ -31,11 +31,16 @@ def subscriptions_visible(*, actor: User | None, with_groups: bool = False) -> Q
     return admin_scope(actor).filter_subscriptions(queryset)
 
 
-def subscription_get(*, actor: User | None, subscription_id: int, with_groups: bool = False) -> Subscription:
+def subscription_get(
+    *, actor: User | None, subscription_id: int, with_groups: bool = False, with_pools: bool = True
+) -> Subscription:
     """One subscription, or NotFound when it does not exist or lies outside the actor's scope (`with_groups`: as
-    subscriptions_visible)."""
+    subscriptions_visible; without `with_pools` its pools are not read: a change locks and reads them itself)."""
     require_subscription_visible(actor, subscription_id)
-    subscription = subscriptions_visible(actor=actor, with_groups=with_groups).filter(pk=subscription_id).first()
+    subscriptions = subscriptions_visible(actor=actor, with_groups=with_groups)
+    if not with_pools:
+        subscriptions = subscriptions.prefetch_related(None)
+    subscription = subscriptions.filter(pk=subscription_id).first()
     if subscription is None:
         raise NotFound("Subscription not found.")
     return subscription

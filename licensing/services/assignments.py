@@ -15,6 +15,7 @@ from core.errors import (
     LicenseInherited,
     LicensesReclaimed,
     NotEnoughLicenses,
+    NotFound,
     PreconditionFailed,
     ProductNotInSubscription,
     SubscriptionNotActive,
@@ -26,7 +27,7 @@ from ..models import GroupLicense, LicenseAssignment, LicensePool, Product, Subs
 from ..selectors.assignments import user_licenses_version
 from ..selectors.plans import plans_resolve_many
 from .holders import counters_add, line_serve
-from .locks import pools_lock, users_lock
+from .locks import pools_lock
 
 
 @dataclass
@@ -101,6 +102,14 @@ def product_skus(product_ids: Iterable[int]) -> list[str]:
     return sorted(Product.objects.filter(pk__in=product_ids).values_list("sku_part_number", flat=True))
 
 
+def user_read_locked(user: User) -> User:
+    """Lock the user and read them under the lock (whether their licenses were reclaimed); NotFound once deleted."""
+    locked = users_locked([user.pk])
+    if not locked:
+        raise NotFound("User not found.")
+    return locked[0]
+
+
 def _require_version(by: Actor, user: User, expected_versions: Collection[str] | None) -> None:
     """Refuse a change built on a stale read: the user's licenses, as `by` sees them, must still be at one of
     `expected_versions` (checked under the user's lock, so the change applies to exactly that state)."""
@@ -145,17 +154,65 @@ def user_licenses_change(
     wanted = plans_wanted(disabled_plans, remove_ids)
     if not add_ids and not remove_ids and not wanted and expected_versions is None:
         return LicenseChange()
-    locked = users_locked([user.pk])  # read under the lock: whether its licenses were reclaimed
+    return _change_locked(
+        by=by,
+        user=user_read_locked(user),
+        subscription=subscription,
+        add_ids=add_ids,
+        remove_ids=remove_ids,
+        wanted=wanted,
+        expected_versions=expected_versions,
+    )
+
+
+def _change_locked(
+    *,
+    by: Actor,
+    user: User,
+    subscription: Subscription,
+    add_ids: set[int],
+    remove_ids: set[int],
+    wanted: Mapping[int, list[str]],
+    expected_versions: Collection[str] | None,
+) -> LicenseChange:
+    """user_licenses_change once `user` is locked (and read under the lock)."""
     _require_version(by, user, expected_versions)
     if not add_ids and not remove_ids and not wanted:
         return LicenseChange()
-
-    pools = pools_lock(subscription, add_ids | remove_ids | set(wanted))
+    pools = pools_lock(subscription, add_ids | remove_ids | set(wanted), held_by=user)
     missing = (add_ids | remove_ids | set(wanted)) - {pool.product_id for pool in pools}
     if missing:
         raise ProductNotInSubscription(subscription=subscription.name, skus=product_skus(missing))
+    return licenses_apply(
+        by=by,
+        user=user,
+        subscription=subscription,
+        pools=pools,
+        add_ids=add_ids,
+        remove_ids=remove_ids,
+        wanted=wanted,
+    )
 
-    rows = {row.pool_id: row for row in LicenseAssignment.objects.filter(user=user, pool__in=pools)}
+
+def licenses_apply(
+    *,
+    by: Actor,
+    user: User,
+    subscription: Subscription,
+    pools: list[LicensePool],
+    add_ids: set[int],
+    remove_ids: set[int],
+    wanted: Mapping[int, list[str]],
+) -> LicenseChange:
+    """The change of user_licenses_change, in the caller's transaction, once `user` (read under its lock) and
+    `pools` (the subscription's pools of every product named, locked.with_holding `user`) are locked."""
+    rows = {
+        pool.pk: LicenseAssignment(
+            pk=pool.held_id, pool=pool, user=user, direct=pool.held_direct, disabled_plans=pool.held_plans
+        )
+        for pool in pools
+        if pool.held_id is not None
+    }
     direct_of = {pool_id: row.direct for pool_id, row in rows.items()}
     require_plans_settable(
         wanted, add_ids | {pool.product_id for pool in pools if direct_of.get(pool.pk)}, whose="the user"
@@ -184,7 +241,7 @@ def user_licenses_change(
 
     if to_add:
         require_assignable(subscription)
-        require_not_reclaimed(locked)
+        require_not_reclaimed([user])
         short = [pool for pool in to_add if pool.available < 1 or pool.pending > 0]
         if short:
             raise NotEnoughLicenses(
@@ -305,20 +362,20 @@ def user_licenses_set(
     API's PUT); the licenses they have from groups stay as they are. `disabled_plans` as for
     user_licenses_change, for any of `products`."""
     require_license_management(by.user, subscription.pk)
-    users_lock([user.pk])
+    locked = user_read_locked(user)
     desired = {product.pk: product for product in products}
-    held = {
-        assignment.pool.product_id: assignment.pool.product
-        for assignment in LicenseAssignment.objects.filter(
-            user=user, pool__subscription=subscription, direct=True
-        ).select_related("pool__product")
-    }
-    return user_licenses_change(
+    held = set(
+        LicenseAssignment.objects.filter(user=user, pool__subscription=subscription, direct=True).values_list(
+            "pool__product_id", flat=True
+        )
+    )
+    add_ids, remove_ids = set(desired) - held, held - set(desired)
+    return _change_locked(
         by=by,
-        user=user,
+        user=locked,
         subscription=subscription,
-        add=[product for pk, product in desired.items() if pk not in held],
-        remove=[product for pk, product in held.items() if pk not in desired],
+        add_ids=add_ids,
+        remove_ids=remove_ids,
+        wanted=plans_wanted(disabled_plans, remove_ids),
         expected_versions=expected_versions,
-        disabled_plans=disabled_plans,
     )

@@ -10,11 +10,12 @@ is checked against exactly what they hold.
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import JSONField, OuterRef, QuerySet, Subquery
 
 from accounts.models import User
 from accounts.services.locks import users_lock
 
-from ..models import LicensePool, Subscription
+from ..models import LicenseAssignment, LicensePool, Subscription
 
 
 def subscription_lock(subscription_id: int) -> Subscription:
@@ -23,13 +24,13 @@ def subscription_lock(subscription_id: int) -> Subscription:
     return Subscription.objects.select_for_update(no_key=True).get(pk=subscription_id)
 
 
-def pools_lock(subscription: Subscription, product_ids: Iterable[int]) -> list[LicensePool]:
-    """Lock the pools of these products in this subscription; returns them with their products and subscription."""
-    return list(
-        LicensePool.objects.select_for_update(of=("self",))
-        .select_related("product", "subscription")
-        .filter(subscription=subscription, product_id__in=set(product_ids))
-        .order_by("pk")
+def pools_lock(
+    subscription: Subscription, product_ids: Iterable[int], *, held_by: User | None = None
+) -> list[LicensePool]:
+    """Lock the pools of these products in this subscription; returns them with their products and subscription
+    (and `held_by`'s license of each: with_holding)."""
+    return pools_lock_all(
+        LicensePool.objects.filter(subscription=subscription, product_id__in=set(product_ids)), held_by=held_by
     )
 
 
@@ -38,9 +39,23 @@ def pool_lock(pool_id: int) -> LicensePool:
     return LicensePool.objects.select_for_update(of=("self",)).select_related("product", "subscription").get(pk=pool_id)
 
 
-def pools_lock_all(pools) -> list[LicensePool]:
-    """Lock every pool of a queryset, with its product and subscription."""
+def pools_lock_all(pools: QuerySet[LicensePool], *, held_by: User | None = None) -> list[LicensePool]:
+    """Lock every pool of a queryset, with its product and subscription (and `held_by`'s license of each:
+    with_holding)."""
+    if held_by is not None:
+        pools = with_holding(pools, held_by)
     return list(pools.select_for_update(of=("self",)).select_related("product", "subscription").order_by("pk"))
+
+
+def with_holding(pools: QuerySet[LicensePool], user: User) -> QuerySet[LicensePool]:
+    """Each pool with `user`'s license of it, read in the same statement as the pool (and so under its lock):
+    `held_id` (None when they hold none), `held_direct` and `held_plans` (its disabled_plans)."""
+    held = LicenseAssignment.objects.filter(pool=OuterRef("pk"), user=user)
+    return pools.annotate(
+        held_id=Subquery(held.values("pk")[:1]),
+        held_direct=Subquery(held.values("direct")[:1]),
+        held_plans=Subquery(held.values("disabled_plans")[:1], output_field=JSONField()),
+    )
 
 
 def user_licenses_lock(*, user: User) -> None:

@@ -14,14 +14,14 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from django.db import transaction
 
 from accounts.models import Group, User
-from accounts.permissions import admin_scope, require_admin
-from accounts.services.locks import group_lock, groups_write_lock, users_lock
+from accounts.permissions import admin_scope, require_admin, require_license_management
+from accounts.services.locks import group_lock, groups_write_lock
 from core.audit import Actor
 from core.errors import NotEnoughLicenses
 
 from ..choices import ASSIGNABLE_STATUSES, SubscriptionStatus
-from ..models import GroupLicense, LicenseAssignment, LicensePool, Product, Subscription
-from .assignments import LicenseChange, product_ids_apart, user_licenses_change
+from ..models import GroupLicense, LicensePool, Product, Subscription
+from .assignments import LicenseChange, licenses_apply, plans_wanted, product_ids_apart, user_read_locked
 from .group_licenses import group_licenses_change
 from .locks import pools_lock_all
 
@@ -48,13 +48,16 @@ def pool_choose(pools: Iterable[LicensePool]) -> LicensePool | None:
     return min(free, key=pool_choice_key, default=None)
 
 
-def _pools_locked(by: Actor, product_ids: Collection[int]) -> dict[int, list[LicensePool]]:
-    """Lock the pools of these products in the subscriptions `by` may manage, in primary-key order; by product."""
+def _pools_locked(
+    by: Actor, product_ids: Collection[int], *, held_by: User | None = None
+) -> dict[int, list[LicensePool]]:
+    """Lock the pools of these products in the subscriptions `by` may manage, in primary-key order; by product
+    (with `held_by`'s license of each: locks.with_holding)."""
     pools = LicensePool.objects.filter(product_id__in=product_ids)
     if by.user is not None:
         pools = admin_scope(by.user).filter_subscriptions(pools, "subscription_id")
     by_product: dict[int, list[LicensePool]] = defaultdict(list)
-    for pool in pools_lock_all(pools):
+    for pool in pools_lock_all(pools, held_by=held_by):
         by_product[pool.product_id].append(pool)
     return by_product
 
@@ -101,28 +104,37 @@ def user_skus_change(
     require_admin(by.user)
     add, remove = list(add), list(remove)
     add_ids, remove_ids = product_ids_apart(add, remove)
-    users_lock([user.pk])
-    pools = _pools_locked(by, add_ids | remove_ids)
-    held = {
-        assignment.pool_id: assignment.direct
-        for assignment in LicenseAssignment.objects.filter(
-            user=user, pool_id__in=[pool.pk for product_pools in pools.values() for pool in product_pools]
-        )
-    }
-    adding: dict[LicensePool, Product] = {}
+    wanted = plans_wanted(disabled_plans, remove_ids)
+    locked = user_read_locked(user)
+    pools = _pools_locked(by, add_ids | remove_ids, held_by=user)
+    chosen: list[LicensePool] = []
     for product in add:
-        holding = [pool for pool in pools[product.pk] if pool.pk in held]
-        chosen = min(holding, key=pool_choice_key) if holding else pool_choose(pools[product.pk])
-        if chosen is None:
+        holding = [pool for pool in pools[product.pk] if pool.held_id is not None]
+        pool = min(holding, key=pool_choice_key) if holding else pool_choose(pools[product.pk])
+        if pool is None:
             raise _no_licenses(product, pools[product.pk])
-        adding[chosen] = product
-    removing = {pool: product for product in remove for pool in pools[product.pk] if pool.pk in held}
-    return _by_subscription(
-        add=adding,
-        remove=removing,
-        disabled_plans=disabled_plans,
-        change=lambda **change: user_licenses_change(by=by, user=user, **change),
-    )
+        chosen.append(pool)
+    chosen += [pool for product in remove for pool in pools[product.pk] if pool.held_id is not None]
+    # One subscription at a time, in id order, on the pools locked above: one refusal undoes them all.
+    done = LicenseChange()
+    for subscription_id in sorted({pool.subscription_id for pool in chosen}):
+        in_subscription = [pool for pool in chosen if pool.subscription_id == subscription_id]
+        subscription = in_subscription[0].subscription
+        require_license_management(by.user, subscription_id)
+        products = {pool.product_id for pool in in_subscription}
+        made = licenses_apply(
+            by=by,
+            user=locked,
+            subscription=subscription,
+            pools=in_subscription,
+            add_ids=add_ids & products,
+            remove_ids=remove_ids & products,
+            wanted={product_id: plans for product_id, plans in wanted.items() if product_id in products},
+        )
+        done.added += made.added
+        done.removed += made.removed
+        done.plans_changed += made.plans_changed
+    return done
 
 
 def _no_licenses(product: Product, pools: list[LicensePool]) -> NotEnoughLicenses:

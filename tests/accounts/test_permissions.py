@@ -8,7 +8,8 @@ from django.contrib.auth.models import AnonymousUser
 
 from accounts import permissions
 from accounts.choices import Role
-from accounts.permissions import admin_scope, forget_admin_scope
+from accounts.models import User
+from accounts.permissions import admin_scope, forget_admin_scope, with_roles
 from core.choices import AuditAction, Source
 from core.errors import NotFound, PermissionDenied
 from core.models import AuditEvent
@@ -210,6 +211,29 @@ def test_a_forgotten_scope_is_read_again(s):
     forget_admin_scope(user)
 
     assert admin_scope(user).can_view_subscription(s.pk)
+
+
+def test_a_user_read_with_roles_needs_no_query_for_the_scope(s, t, django_assert_num_queries):
+    admin = UserFactory()
+    RoleAssignmentFactory(user=admin, role=Role.SUBSCRIPTION_ADMIN, subscription=s)
+    plain = UserFactory()
+    with django_assert_num_queries(1):
+        read = {user.pk: user for user in with_roles(User.objects.filter(pk__in=[admin.pk, plain.pk]))}
+    with django_assert_num_queries(0):
+        scope, none = admin_scope(read[admin.pk]), admin_scope(read[plain.pk])
+    assert scope.can_view_subscription(s.pk) and not scope.can_view_subscription(t.pk)
+    assert scope.is_admin and not scope.sees_all_subscriptions
+    assert not none.is_admin
+
+
+def test_a_forgotten_scope_of_a_user_read_with_roles_is_read_from_the_database(s):
+    [user] = with_roles(User.objects.filter(pk=UserFactory().pk))
+    assert not admin_scope(user).is_admin
+    RoleAssignmentFactory(user=user, role=Role.GLOBAL_ADMIN)
+
+    forget_admin_scope(user)  # the role rows read with the user are stale too
+
+    assert admin_scope(user).sees_all_subscriptions
 
 
 # role -> (may change a user without an admin role, may change an admin's account)

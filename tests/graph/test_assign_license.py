@@ -110,10 +110,11 @@ def test_a_member_without_a_role_is_denied(org, graph_as):
 def test_assign_license_query_count(org, django_assert_num_queries):
     graph = bearer_client(org.users["global_admin"])
     graph.get(f"{GRAPH}/me")  # the token's first use is written once
-    # Token, roles, the user, the products; the service: two savepoints, the user's lock, the product's pools
-    # locked, the user's rows, the plans, then user_licenses_change's own lock and reads (the locks again: held
-    # already), status, insert, counter, audit; the answer: the user's licenses and plans (five).
-    with django_assert_num_queries(24):
+    # The token with its admin's roles, the user, the products; the service (between two savepoints): the plans
+    # asked for, the user's lock, the product's pools locked with the user's licenses of them, the status, insert,
+    # counter, audit; the answer: the licenses held and waited for (one UNION), the group sources, the products
+    # with their plans.
+    with django_assert_num_queries(15):
         response = assign(graph, org.adele, add=[{"skuId": str(org.e5.sku_id), "disabledPlans": []}])
     assert response.status_code == 200
 

@@ -19,9 +19,9 @@ from tests.web.test_dialog import dialog_url, option, users_url
 from tests.world import Org
 
 BY = Actor(None, Source.CLI, label="test")
-# The session, the admin and their roles, the subject, the subscription and its pools, the licenses held, their
-# sources (direct, two for groups, places in lines) and, new with plans, the products' plans in one query (12 before).
-DIALOG_QUERIES = 13
+# The session, the admin with their roles, the subject, the subscription and its pools, the licenses held, their
+# sources (direct, the groups giving them, places in lines) and the products' plans in one query.
+DIALOG_QUERIES = 11
 
 
 @pytest.fixture
