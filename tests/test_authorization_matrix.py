@@ -248,6 +248,9 @@ MATRIX: dict[str, list[Case]] = {
         Case("get", lambda w: f"/api/v1/pools/{w.pool_e3.pk}/", API_SEE_S, api=True),
         Case("patch", lambda w: f"/api/v1/pools/{w.pool_e3.pk}/", API_QUANTITY_S, lambda w: {"quantity": 12}, api=True),
     ],
+    "licensing-api:pool-history": [
+        Case("get", lambda w: f"/api/v1/pools/{w.pool_e3.pk}/history/", API_SEE_S, api=True)
+    ],
     "licensing-api:assignment-list": [
         Case("get", lambda w: "/api/v1/assignments/", API_ANY_ADMIN, api=True),
         Case(
