@@ -6,9 +6,12 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from accounts.models import User
+
 from ..forecast import TREND_DAYS, Forecast, exhaustion_forecast
 from ..models import LicensePool
 from .history import HISTORY_DAYS, UsagePoint, pool_history
+from .subscriptions import pools_visible
 
 
 @dataclass(frozen=True)
@@ -29,3 +32,10 @@ def pools_outlook(
             points=[point for point in points if point.day >= since], forecast=exhaustion_forecast(points)
         )
     return outlooks
+
+
+def pools_outlook_visible(*, actor: User | None, days: int = HISTORY_DAYS) -> list[tuple[LicensePool, PoolOutlook]]:
+    """Every pool `actor` may see (by subscription and product name) with its outlook; three queries."""
+    pools = list(pools_visible(actor=actor))
+    outlooks = pools_outlook(pools=pools, days=days)
+    return [(pool, outlooks[pool.pk]) for pool in pools]
