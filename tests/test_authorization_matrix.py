@@ -86,6 +86,7 @@ def s(w: Org) -> str:
 MATRIX: dict[str, list[Case]] = {
     "licensing:home": [Case("get", lambda w: "/", WEB_ANY_ADMIN)],
     "licensing:license_report_export": [Case("get", lambda w: "/license-report/csv/", WEB_ANY_ADMIN)],
+    "licensing:license_history_export": [Case("get", lambda w: "/license-report/history/xlsx/", WEB_ANY_ADMIN)],
     "licensing:subscription_overview": [Case("get", lambda w: f"{s(w)}/", WEB_SEE_S)],
     "licensing:subscription_products": [Case("get", lambda w: f"{s(w)}/products/", WEB_SEE_S)],
     "licensing:subscription_status": [
