@@ -4,6 +4,8 @@ caller's scope, with `days` validated."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from licensing.models import PoolSnapshot
@@ -65,3 +67,17 @@ def test_bad_days_are_a_validation_error(client_as, org, days):
     error = error_of(response)
     assert error["code"] == "validation_error"
     assert list(error["details"]["fields"]) == ["days"]
+
+
+def test_the_queries_do_not_grow_with_the_days(client_as, org):
+    client = client_as("subscription_admin")
+    url = f"/api/v1/pools/{org.pool_e3.pk}/history/?days=400"
+    client.get(url)  # the first request of a client also records the token's last use
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    snapshots(org.pool_e3, dict.fromkeys(range(300, 0, -1), 1))
+
+    with CaptureQueriesContext(connection) as more:
+        assert len(client.get(url).json()["points"]) == 301
+
+    assert len(more) == len(few) == 4  # the token, the caller's roles, the pool, its history
