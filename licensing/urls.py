@@ -7,6 +7,11 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("license-report/<slug:file_format>/", views.LicenseReportExportView.as_view(), name="license_report_export"),
     path(
+        "license-report/history/<slug:file_format>/",
+        views.LicenseHistoryExportView.as_view(),
+        name="license_history_export",
+    ),
+    path(
         "subscriptions/<int:subscription_id>/", views.SubscriptionOverviewView.as_view(), name="subscription_overview"
     ),
     path(

@@ -86,6 +86,7 @@ def s(w: Org) -> str:
 MATRIX: dict[str, list[Case]] = {
     "licensing:home": [Case("get", lambda w: "/", WEB_ANY_ADMIN)],
     "licensing:license_report_export": [Case("get", lambda w: "/license-report/csv/", WEB_ANY_ADMIN)],
+    "licensing:license_history_export": [Case("get", lambda w: "/license-report/history/xlsx/", WEB_ANY_ADMIN)],
     "licensing:subscription_overview": [Case("get", lambda w: f"{s(w)}/", WEB_SEE_S)],
     "licensing:subscription_products": [Case("get", lambda w: f"{s(w)}/products/", WEB_SEE_S)],
     "licensing:subscription_status": [
@@ -247,6 +248,9 @@ MATRIX: dict[str, list[Case]] = {
     "licensing-api:pool-detail": [
         Case("get", lambda w: f"/api/v1/pools/{w.pool_e3.pk}/", API_SEE_S, api=True),
         Case("patch", lambda w: f"/api/v1/pools/{w.pool_e3.pk}/", API_QUANTITY_S, lambda w: {"quantity": 12}, api=True),
+    ],
+    "licensing-api:pool-history": [
+        Case("get", lambda w: f"/api/v1/pools/{w.pool_e3.pk}/history/", API_SEE_S, api=True)
     ],
     "licensing-api:assignment-list": [
         Case("get", lambda w: "/api/v1/assignments/", API_ANY_ADMIN, api=True),

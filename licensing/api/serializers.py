@@ -6,8 +6,11 @@ from accounts.models import Group, User
 from core.ids import id_field
 from core.models import AuditEvent
 from licensing.choices import SubscriptionStatus
+from licensing.forecast import TREND_DAYS, Outlook
 from licensing.models import GroupLicense, LicenseAssignment, LicensePool, Product, ServicePlan, Subscription
 from licensing.selectors.groups import pending_reason
+from licensing.selectors.history import HISTORY_DAYS
+from licensing.services.history import BACKFILL_DAYS
 
 LICENSE_STATES = [("active", "Held."), ("pending", "Waiting in the pool's line.")]
 PENDING_REASONS = [
@@ -322,3 +325,37 @@ class GroupLicensesSerializer(serializers.Serializer):
     licenses = GroupLicenseSerializer(
         many=True, read_only=True, help_text="The pools the group holds, in the subscriptions the caller may see."
     )
+
+
+class HistoryQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(
+        required=False,
+        default=HISTORY_DAYS,
+        min_value=1,
+        max_value=BACKFILL_DAYS,
+        help_text=f"How many days of history, ending today (default {HISTORY_DAYS}).",
+    )
+
+
+class UsagePointSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    quantity = serializers.IntegerField(help_text="Licenses owned at the end of the day.")
+    assigned = serializers.IntegerField()
+    pending = serializers.IntegerField(help_text="Group members waiting for a license.")
+
+
+class ForecastSerializer(serializers.Serializer):
+    outlook = serializers.ChoiceField(choices=[outlook.value for outlook in Outlook])
+    days_left = serializers.IntegerField(allow_null=True, help_text="With runs_out: in about this many days.")
+    rate_per_day = serializers.FloatField(
+        allow_null=True, help_text=f"Licenses wanted per day over the last {TREND_DAYS} days (least squares)."
+    )
+
+
+class PoolHistorySerializer(serializers.Serializer):
+    pool = serializers.IntegerField(source="pool.pk")
+    days = serializers.IntegerField()
+    points = UsagePointSerializer(
+        many=True, source="outlook.points", help_text="One per day with a snapshot, today last."
+    )
+    forecast = ForecastSerializer(source="outlook.forecast")

@@ -4,6 +4,7 @@ querysets come from licensing.selectors (narrowed to the caller's scope), writes
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.permissions import require_quantity_change, require_subscription_status_change
@@ -14,6 +15,7 @@ from licensing.filtersets import AuditEventFilterSet
 from licensing.models import Product
 from licensing.selectors.assignments import assignments_for_export
 from licensing.selectors.audit import audit_events_visible
+from licensing.selectors.outlook import pools_outlook
 from licensing.selectors.products import products_resolve
 from licensing.selectors.subscriptions import pools_visible, subscription_get, subscriptions_visible
 from licensing.services.assignments import user_licenses_change
@@ -25,6 +27,8 @@ from .serializers import (
     AssignmentCreateSerializer,
     AssignmentSerializer,
     AuditEventSerializer,
+    HistoryQuerySerializer,
+    PoolHistorySerializer,
     PoolQuantitySerializer,
     PoolSerializer,
     ProductSerializer,
@@ -94,6 +98,17 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             pool=pool, quantity=serializer.validated_data["quantity"], by=Actor(request.user, Source.API)
         )
         return Response(PoolSerializer(pool).data)
+
+    @extend_schema(parameters=[HistoryQuerySerializer], responses=PoolHistorySerializer)
+    @action(detail=True, methods=["get"])
+    def history(self, request, *args, **kwargs):
+        """The pool's daily counters (README, "License usage history") and when it runs out at the current rate."""
+        pool = self.get_object()
+        query = HistoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        days = query.validated_data["days"]
+        outlook = pools_outlook(pools=[pool], days=days)[pool.pk]
+        return Response(PoolHistorySerializer({"pool": pool, "days": days, "outlook": outlook}).data)
 
 
 class AssignmentViewSet(

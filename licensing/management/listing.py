@@ -2,7 +2,7 @@
 no cell starts a formula) or JSON for scripts, from the same records."""
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from django.core.management.base import OutputWrapper
 
@@ -15,7 +15,7 @@ def add_format_argument(parser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="table", help="table (default), or csv or json.")
 
 
-def records_write(stdout: OutputWrapper, format: str, columns: Sequence[str], records: list[dict]) -> None:
+def records_write(stdout: OutputWrapper, format: str, columns: Sequence[str], records: Iterable[dict]) -> None:
     """Write `records` (dicts keyed by `columns`) as CSV or JSON."""
     if format == "json":
         stdout.write(json.dumps(records, indent=2, ensure_ascii=False))

@@ -12,6 +12,8 @@ from core.models import AuditEvent
 
 from ..models import LicensePool, Subscription
 from .assignments import assignments_for_export
+from .history import HISTORY_DAYS
+from .outlook import pools_outlook_visible
 from .plans import assignments_with_plans_off
 from .subscriptions import license_usage
 
@@ -42,6 +44,7 @@ REPORT_COLUMNS = (
     "level",
     "plans_off",
 )
+HISTORY_COLUMNS = ("subscription", "sku", "product", "day", "quantity", "assigned", "pending", "outlook", "days_left")
 
 
 def user_license_records(*, users: QuerySet[User], pools: Iterable[LicensePool]) -> Iterator[dict]:
@@ -131,6 +134,24 @@ def license_report_records(*, actor: User | None) -> list[dict]:
         }
         for usage in license_usage(actor=actor)
     ]
+
+
+def history_records(*, actor: User | None, days: int = HISTORY_DAYS) -> Iterator[dict]:
+    """A record per pool the actor may see and day of its last `days` days, each with the pool's forecast (the
+    same on every row of the pool; days_left empty unless it runs out): three queries."""
+    for pool, outlook in pools_outlook_visible(actor=actor, days=days):
+        for point in outlook.points:
+            yield {
+                "subscription": pool.subscription.name,
+                "sku": pool.product.sku_part_number,
+                "product": pool.product.name,
+                "day": point.day.isoformat(),
+                "quantity": point.quantity,
+                "assigned": point.assigned,
+                "pending": point.pending,
+                "outlook": outlook.forecast.outlook.value,
+                "days_left": "" if outlook.forecast.days_left is None else outlook.forecast.days_left,
+            }
 
 
 def plans_off_text(plans_off: dict[str, int]) -> str:

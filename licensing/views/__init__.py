@@ -12,6 +12,7 @@ from .bulk import BulkLicensesView
 from .dialog import UserLicensesView
 from .directory import UserDirectoryTotalView, UserDirectoryView, UsersBulkView
 from .exports import (
+    LicenseHistoryExportView,
     LicenseReportExportView,
     SubscriptionAssignmentsExportView,
     SubscriptionAuditExportView,
@@ -51,6 +52,7 @@ __all__ = [
     "GroupPoolLineView",
     "GroupRulePreviewView",
     "HomeView",
+    "LicenseHistoryExportView",
     "LicenseReportExportView",
     "PoolCreateView",
     "PoolQuantityView",

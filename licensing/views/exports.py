@@ -10,10 +10,12 @@ from core.errors import NotFound
 from licensing.selectors.exports import (
     ASSIGNMENT_COLUMNS,
     AUDIT_COLUMNS,
+    HISTORY_COLUMNS,
     REPORT_COLUMNS,
     USER_COLUMNS,
     assignment_records,
     audit_records,
+    history_records,
     license_report_records,
     plans_off_text,
     user_license_records,
@@ -101,3 +103,16 @@ class LicenseReportExportView(DownloadMixin, AdminViewMixin, View):
     def records(self):
         for record in license_report_records(actor=self.request.user):
             yield {**record, "plans_off": plans_off_text(record["plans_off"])}
+
+
+class LicenseHistoryExportView(DownloadMixin, AdminViewMixin, View):
+    """Every pool the admin may see, a row per day of the last 90 with its forecast (license_report --history)."""
+
+    columns = HISTORY_COLUMNS
+    sheet = "License history"
+
+    def filename(self) -> str:
+        return "license-history"
+
+    def records(self):
+        return history_records(actor=self.request.user)

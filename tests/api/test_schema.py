@@ -29,6 +29,7 @@ OPERATIONS = {
     "/api/v1/products/{sku}/": {"get"},
     "/api/v1/pools/": {"get"},
     "/api/v1/pools/{id}/": {"get", "patch"},
+    "/api/v1/pools/{id}/history/": {"get"},
     "/api/v1/users/": {"get", "post"},
     "/api/v1/users/{id}/": {"get", "patch"},
     "/api/v1/users/{id}/licenses/": {"get", "post", "put"},

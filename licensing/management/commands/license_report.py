@@ -1,7 +1,17 @@
-from core.commands import AdminCommand
+from core.commands import AdminCommand, usage_error
+from licensing.forecast import HORIZON_DAYS, Forecast, Outlook
 from licensing.management.listing import add_format_argument, records_write, table_write
-from licensing.selectors.exports import REPORT_COLUMNS, license_report_records, plans_off_text
+from licensing.selectors.exports import (
+    HISTORY_COLUMNS,
+    REPORT_COLUMNS,
+    history_records,
+    license_report_records,
+    plans_off_text,
+)
+from licensing.selectors.history import HISTORY_DAYS
+from licensing.selectors.outlook import pools_outlook_visible
 from licensing.selectors.subscriptions import USAGE_WARNING_PERCENT
+from licensing.services.history import BACKFILL_DAYS
 
 MARKS = {"ok": "", "warning": f"! {USAGE_WARNING_PERCENT}%+", "full": "!! FULL"}
 
@@ -15,8 +25,20 @@ class Command(AdminCommand):
 
     def add_arguments(self, parser) -> None:
         add_format_argument(parser)
+        parser.add_argument(
+            "--history",
+            action="store_true",
+            help="Instead: each pool's daily counters and when it runs out at the current rate (README, "
+            '"License usage history").',
+        )
+        parser.add_argument(
+            "--days", type=int, default=HISTORY_DAYS, help=f"With --history: how many days (default {HISTORY_DAYS})."
+        )
 
-    def handle(self, *args, format: str, **options) -> None:
+    def handle(self, *args, format: str, history: bool, days: int, **options) -> None:
+        if history:
+            self._history(format, days)
+            return
         records = license_report_records(actor=self.actor.user)
         if format != "table":
             if format == "csv":
@@ -51,3 +73,45 @@ class Command(AdminCommand):
             for record in records
         ]
         table_write(self.stdout, header, rows, numeric={3, 4, 5, 6, 7})
+
+    def _history(self, format: str, days: int) -> None:
+        if not 1 <= days <= BACKFILL_DAYS:
+            raise usage_error(f"--days must be from 1 to {BACKFILL_DAYS}.")
+        if format == "csv":
+            records_write(self.stdout, format, HISTORY_COLUMNS, history_records(actor=self.actor.user, days=days))
+            return
+        outlooks = pools_outlook_visible(actor=self.actor.user, days=days)
+        if format == "json":
+            records = [
+                {
+                    "subscription": pool.subscription.name,
+                    "sku": pool.product.sku_part_number,
+                    "product": pool.product.name,
+                    "forecast": vars(outlook.forecast),
+                    "points": [{**vars(point), "day": point.day.isoformat()} for point in outlook.points],
+                }
+                for pool, outlook in outlooks
+            ]
+            records_write(self.stdout, format, (), records)
+            return
+        for pool, outlook in outlooks:
+            self.stdout.write(
+                f"{pool.subscription.name}  {pool.product.sku_part_number}: {forecast_text(outlook.forecast)}"
+            )
+            rows = [
+                (point.day.isoformat(), str(point.quantity), str(point.assigned), str(point.pending))
+                for point in outlook.points
+            ]
+            table_write(self.stdout, ("DAY", "QUANTITY", "ASSIGNED", "WAITING"), rows, numeric={1, 2, 3})
+            self.stdout.write("")
+
+
+def forecast_text(forecast: Forecast) -> str:
+    """The forecast in words, as the table shows it."""
+    if forecast.outlook == Outlook.RUNS_OUT:
+        return f"at this rate runs out in about {forecast.days_left} days ({forecast.rate_per_day:.1f} a day)"
+    return {
+        Outlook.EXHAUSTED: "exhausted: none free",
+        Outlook.NOT_WITHIN_HORIZON: f"does not run out within {HORIZON_DAYS} days at this rate",
+        Outlook.TOO_LITTLE_HISTORY: "too little history for a forecast",
+    }[forecast.outlook]
