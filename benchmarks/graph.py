@@ -6,11 +6,12 @@ every run (untimed), so the data set stays as seed_demo made it.
 """
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from django.db.models import F
 from django.test import Client
 
-from accounts.models import User
+from accounts.models import Group, User
 from accounts.services.tokens import api_token_create, api_token_revoke
 from core.audit import Actor
 from core.choices import Source
@@ -36,11 +37,12 @@ def _answered(response, status: int = 200) -> None:
 
 
 def graph(bench: "Bench") -> None:
-    """Both scenarios, with one token."""
+    """Every scenario, with one token."""
     token, key = api_token_create(by=OPERATOR, user=bench.admin, name="make bench (graph)")
     client = Client(headers={"Authorization": f"Bearer {key}"})
     users_by_sku(bench, client)
     assign_license(bench, client)
+    lists(bench, client)
     api_token_revoke(by=OPERATOR, token=token)
 
 
@@ -87,3 +89,22 @@ def assign_license(bench: "Bench", client: Client) -> None:
     result = Result("graph: assignLicense, one product with a plan off", samples, queries=queries)
     result.extra = {"sku": pool.product.sku_part_number}
     bench.results.append(result)
+
+
+def lists(bench: "Bench", client: Client) -> None:
+    """The first page of `users` with `$count=true` and each kind of `$filter`, and of groups and a group's
+    members, timed as `Bench.page` times a page."""
+    sku_id = Product.objects.get(sku_part_number=SKU).sku_id
+    for name, clause in [
+        ("every user", None),
+        (f"filtered by {SKU}", f"assignedLicenses/any(x:x/skuId eq {sku_id})"),
+        (f"by {SKU} and a department", f"assignedLicenses/any(x:x/skuId eq {sku_id}) and department eq 'Sales'"),
+        ("displayName startswith", "startswith(displayName,'Ken')"),
+        ("department eq", "department eq 'Sales'"),
+        ("accountEnabled eq false", "accountEnabled eq false"),
+    ]:
+        query = {"$count": "true"} | ({"$filter": clause} if clause else {})
+        bench.page(f"graph: users {name}, $count", f"/graph/v1.0/users?{urlencode(query)}", client)
+    group = Group.objects.order_by("pk").first()
+    bench.page("graph: groups, $count", "/graph/v1.0/groups?$count=true", client)
+    bench.page("graph: a group's members, $count", f"/graph/v1.0/groups/{group.public_id}/members?$count=true", client)

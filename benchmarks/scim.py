@@ -11,6 +11,7 @@ import threading
 import time
 import urllib.request
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from django.db import connection
 from django.test import Client
@@ -21,6 +22,7 @@ from accounts.services.tokens import api_token_create
 from accounts.services.users import user_delete
 from licensing.services.group_licenses import group_licenses_change
 from loadtest.server import gunicorn
+from scim.filters import ENTERPRISE
 
 from .groups import _actor, _fresh_group, _pool
 from .measure import Result, count_queries, timed
@@ -73,6 +75,19 @@ def filter_by_user_name(bench: "Bench", scim: ScimClient) -> None:
     bench.results.append(
         Result("scim: Users filter userName eq", timed(find, bench.repeat), queries=count_queries(find))
     )
+
+
+def lists(bench: "Bench", scim: ScimClient) -> None:
+    """A page of 100 users with its totalResults: every user, then a filter of each kind an identity provider or
+    a script sends, timed as `Bench.page` times a page."""
+    for name, scim_filter in [
+        ("every user", None),
+        ("filter active eq false", "active eq false"),
+        ("filter displayName sw", 'displayName sw "Ken"'),
+        ("filter department eq", f'{ENTERPRISE}:department eq "Sales"'),
+    ]:
+        query = f"?{urlencode({'filter': scim_filter})}" if scim_filter else ""
+        bench.page(f"scim: Users {name}, totalResults", f"/scim/v2/Users{query}", scim.client)
 
 
 def create_and_join(bench: "Bench", scim: ScimClient) -> None:
@@ -147,6 +162,7 @@ def initial_sync(bench: "Bench", scim: ScimClient, size: int) -> None:
 def run(bench: "Bench", sync_size: int) -> None:
     scim = ScimClient(bench)
     filter_by_user_name(bench, scim)
+    lists(bench, scim)
     create_and_join(bench, scim)
     if connection.vendor == "postgresql":  # gunicorn's workers would share one SQLite file with the bench
         initial_sync(bench, scim, sync_size)

@@ -41,7 +41,7 @@ class UserFilter:
 
     holding_sku: Callable[[uuid.UUID], Q]
 
-    def q(self, text: str) -> Q:
+    def read(self, text: str) -> "UsersFiltered":
         if len(text) > MAX_FILTER_LENGTH:
             raise ValidationFailed(f"$filter is longer than {MAX_FILTER_LENGTH:,} characters.")
         if "\x00" in text:  # PostgreSQL refuses a NUL in a query
@@ -55,7 +55,10 @@ class UserFilter:
             raise ValidationFailed("Invalid filter clause: it cannot be read.", filter=text) from error
         if tree is None:
             raise ValidationFailed("Invalid filter clause: it is empty.", filter=text)
-        return self._node(tree)
+        q = self._node(tree)
+        return UsersFiltered(
+            q, _guid(tree.lambda_.expression.right) if isinstance(tree, ast.CollectionLambda) else None
+        )
 
     def _node(self, node: ast._Node) -> Q:
         if isinstance(node, ast.BoolOp):
@@ -110,6 +113,15 @@ class UserFilter:
         ):
             raise _unsupported(node)
         return self.holding_sku(_guid(clause.right))
+
+
+@dataclass(frozen=True)
+class UsersFiltered:
+    """A `$filter` over users as a Q, and `sku_alone`: the skuId when the whole filter is one
+    `assignedLicenses/any(…)` clause, whose count the product's pool counters know."""
+
+    q: Q
+    sku_alone: uuid.UUID | None
 
 
 def _property(node: ast._Node) -> str:

@@ -3,6 +3,8 @@ the admin center's selectors and services (README, "Microsoft Graph compatibilit
 scope as the REST API; every change is audited with source `graph`."""
 
 import uuid
+from collections.abc import Callable
+from functools import partial
 
 from django.db.models import Q, QuerySet
 from rest_framework import serializers
@@ -17,7 +19,7 @@ from core.choices import Source
 from core.errors import NotFound, ValidationFailed
 from licensing.models import Product
 from licensing.selectors.products import products_resolve
-from licensing.selectors.skus import groups_skus, holders_of_sku, subscribed_skus, users_skus
+from licensing.selectors.skus import groups_skus, holders_of_sku, holders_of_sku_count, subscribed_skus, users_skus
 from licensing.services.skus import group_skus_change, user_skus_change
 from officeseries.api.authentication import BearerTokenAuthentication, IsAdmin
 
@@ -58,12 +60,15 @@ class GraphView(APIView):
     def context(self, fragment: str) -> str:
         return self.request.build_absolute_uri(f"/graph/v1.0/$metadata#{fragment}")
 
-    def collection(self, fragment: str, queryset: QuerySet, query: ListQuery, resource) -> Response:
-        """A page of `queryset` in primary-key order after `$skiptoken`, with @odata.count when asked and an
-        absolute @odata.nextLink that repeats the whole query (a page iterator sends nothing else)."""
+    def collection(
+        self, fragment: str, queryset: QuerySet, query: ListQuery, resource, count: Callable[[], int] | None = None
+    ) -> Response:
+        """A page of `queryset` in primary-key order after `$skiptoken`, with @odata.count when asked (from `count`
+        when the caller knows it without counting the rows) and an absolute @odata.nextLink that repeats the whole
+        query (a page iterator sends nothing else)."""
         body: dict = {"@odata.context": self.context(fragment)}
         if query.count:
-            body["@odata.count"] = queryset.count()
+            body["@odata.count"] = count() if count is not None else queryset.count()
         page = queryset.order_by("pk")
         if query.after is not None:
             page = page.filter(pk__gt=query.after)
@@ -116,9 +121,13 @@ class UsersView(GraphView):
     def get(self, request: Request) -> Response:
         query = list_query(request.query_params, selectable=USER_SELECTABLE, filterable=True)
         users = users_directory(actor=request.user)
+        count = None
         if query.filter is not None:
-            users = users.filter(UserFilter(holding_sku=self.holders).q(query.filter))
-        return self.collection("users", users, query, lambda rows: self.users(rows, query.select))
+            filtered = UserFilter(holding_sku=self.holders).read(query.filter)
+            users = users.filter(filtered.q)
+            if filtered.sku_alone is not None:
+                count = partial(holders_of_sku_count, sku_id=filtered.sku_alone, actor=request.user)
+        return self.collection("users", users, query, lambda rows: self.users(rows, query.select), count)
 
     def holders(self, sku_id: uuid.UUID) -> Q:
         """The users holding the product, in the licenses the caller may see."""

@@ -1,6 +1,8 @@
 """FilterSets of the licensing models, and of users by the licenses they hold; shared by the web pages and the
 REST API."""
 
+from collections.abc import Iterable
+
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -16,6 +18,7 @@ from core.models import AuditEvent
 
 from .models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense, Subscription
 from .selectors.assignments import pool_rows_visible
+from .selectors.counts import users_in_pools_count
 from .selectors.products import pools_of_product, product_ids_named
 
 
@@ -174,6 +177,42 @@ class UserLicenseFilterSet(UserFilterSet):
         if pools is None and self.subscription_id is not None:
             rows = rows.filter(pool__subscription_id=self.subscription_id)
         return rows
+
+    def _pools(self, pools: Iterable[LicensePool] | None = None) -> list[LicensePool]:
+        """Those of `pools` (default: every pool) that the reader may see, in the subscription if there is one."""
+        if pools is None:
+            pools = (
+                self.fixed_subscription.pools.all()
+                if self.fixed_subscription is not None
+                else LicensePool.objects.all()
+            )
+            if self.fixed_subscription is None and self.subscription_id is not None:
+                pools = pools.filter(subscription_id=self.subscription_id)
+        return [pool for pool in pools if self.scope is None or self.scope.can_view_subscription(pool.subscription_id)]
+
+    def _product_pools(self, identifier: str) -> list[LicensePool]:
+        if self.fixed_subscription is not None:
+            return self._pools(pools_of_product(pools=self.fixed_subscription.pools.all(), identifier=identifier))
+        pools = LicensePool.objects.filter(product_id__in=product_ids_named(identifier))
+        return self._pools(
+            pools if self.subscription_id is None else pools.filter(subscription_id=self.subscription_id)
+        )
+
+    def count(self, queryset: QuerySet[User]) -> int:
+        """The exact number of users in `queryset`, this FilterSet's result. When its one filter is a product or the
+        pending state, the pools' counters know it (selectors/counts.py): no scan of the users. Otherwise the
+        database counts the rows."""
+        cleaned = self.form.cleaned_data
+        active = {
+            name
+            for name, value in cleaned.items()
+            if name not in ("subscription", "ordering") and value is not None and str(value).strip() != ""
+        }
+        if active == {"product"}:
+            return users_in_pools_count(LicenseAssignment, self._product_pools(cleaned["product"]))
+        if active == {"state"} and cleaned["state"] == STATE_PENDING:
+            return users_in_pools_count(PendingLicense, self._pools())
+        return queryset.order_by().count()
 
     def _visible_assignments(self, pools: list[LicensePool] | None = None) -> QuerySet[LicenseAssignment]:
         """The outer row's assignments that the reader may see (_visible)."""

@@ -36,6 +36,11 @@ class UserFilterBackend(DjangoFilterBackend):
     """The web list's UserLicenseFilterSet. A `subscription` in the query is one the caller must see (else 404):
     `product` and `licensed` then apply within it."""
 
+    def get_filterset(self, request, queryset, view):
+        """The FilterSet, kept on the view: its `count` gives the list's total (UserViewSet.list_count)."""
+        view.filterset = super().get_filterset(request, queryset, view)
+        return view.filterset
+
     def get_filterset_kwargs(self, request, queryset, view):
         kwargs = super().get_filterset_kwargs(request, queryset, view)
         kwargs["subscription"] = self._subscription(request)
@@ -89,6 +94,10 @@ class UserViewSet(
 
     def paginate_queryset(self, queryset):
         return self._with_licenses(super().paginate_queryset(queryset))
+
+    def list_count(self, queryset) -> int:
+        """The list's `count`, from the pool counters where they know it (UserLicenseFilterSet.count)."""
+        return self.filterset.count(queryset)
 
     def retrieve(self, request, *args, **kwargs):
         [user] = self._with_licenses([self.get_object()])

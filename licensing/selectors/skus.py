@@ -15,8 +15,9 @@ from django.db.models import BooleanField, Exists, JSONField, OuterRef, Q, Value
 from accounts.models import User
 
 from ..choices import SubscriptionStatus
-from ..models import GroupLicense, PendingLicense, Product, ServicePlan
+from ..models import GroupLicense, LicenseAssignment, PendingLicense, Product, ServicePlan
 from .assignments import assignments_visible, pool_rows_visible, scope_of
+from .counts import users_in_pools_count
 from .plans import product_plans, products_with_plans
 from .subscriptions import pools_visible
 
@@ -66,6 +67,11 @@ def holders_of_sku(*, sku_id: uuid.UUID, actor: User | None) -> Q:
     """The users who hold a license of the product `sku_id` in a subscription `actor` may see (a Q of User)."""
     held = assignments_visible(scope=scope_of(actor)).filter(user=OuterRef("pk"), pool__product__sku_id=sku_id)
     return Q(Exists(held))
+
+
+def holders_of_sku_count(*, sku_id: uuid.UUID, actor: User | None) -> int:
+    """How many users `holders_of_sku` matches, from the counters of the product's pools (selectors/counts.py)."""
+    return users_in_pools_count(LicenseAssignment, pools_visible(actor=actor).filter(product__sku_id=sku_id))
 
 
 @dataclass

@@ -1,0 +1,131 @@
+"""The lists' exact counts (README, "API lists and their counts"): what the pool counters know is taken from them,
+with no count of the users, and every count equals the rows the list holds; the statements a list sends are the
+same for a small and a larger organisation."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.services.groups import group_members_change
+from core.audit import Actor
+from core.choices import Source
+from licensing.services.assignments import user_licenses_change
+from licensing.services.group_licenses import group_licenses_change
+from tests.api.conftest import bearer_client
+from tests.factories import GroupFactory, LicensePoolFactory, UserFactory
+
+SYSTEM = Actor(None, Source.SYSTEM)
+
+
+@pytest.fixture
+def line(org):
+    """A group of Adele and Henrietta holding a pool of one license in S: one holds it, the other waits."""
+    pool = LicensePoolFactory(subscription=org.s, quantity=1)
+    group = GroupFactory()
+    group_members_change(by=SYSTEM, group=group, add=[org.adele, org.henrietta])
+    group_licenses_change(by=SYSTEM, group=group, subscription=org.s, add=[pool.product])
+    return pool
+
+
+def counted(client, url: str) -> tuple[int, list[str]]:
+    """The list's `count`, checked against every row it holds, and the statements it sent."""
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(url + ("&" if "?" in url else "?") + "limit=500").json()
+    assert body["count"] == len(body["results"]), (url, body)
+    return body["count"], [query["sql"] for query in captured.captured_queries]
+
+
+def users_counted(statements: list[str]) -> bool:
+    return any("COUNT(" in sql and '"accounts_user"' in sql for sql in statements)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("subscription={s}&product=OFFICESERIES_E3", 1),  # Alex
+        ("product=OFFICESERIES_E3", 1),  # Alex holds it in S and in T: once
+        ("subscription={t}&product=OFFICESERIES_E3", 1),
+        ("product=VISIO_P2", 1),  # Henrietta
+        ("product=OFFICESERIES_E5", 0),
+        ("product=NO_SUCH_PRODUCT", 0),
+        ("subscription={s}&state=pending", 1),
+        ("state=pending", 1),
+        ("subscription={t}&state=pending", 0),
+    ],
+)
+def test_the_pool_counters_give_the_count_without_counting_users(org, line, query, expected):
+    client = bearer_client(org.users["global_admin"])
+    count, statements = counted(client, "/api/v1/users/?" + query.format(s=org.s.pk, t=org.t.pk))
+    assert count == expected
+    assert not users_counted(statements)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "subscription={s}&licensed=false",
+        "licensed=true",
+        "subscription={s}&source=direct",
+        "subscription={s}&product=OFFICESERIES_E3&department=Marketing",
+        "state=pending&q=adele",
+        "department=Sales",
+    ],
+)
+def test_other_filters_are_counted_by_the_database(org, line, query):
+    client = bearer_client(org.users["global_admin"])
+    _, statements = counted(client, "/api/v1/users/?" + query.format(s=org.s.pk))
+    assert users_counted(statements)
+
+
+def test_a_subscription_administrator_counts_only_the_pools_they_see(org, line):
+    """Alex holds E3 in S and in T; the Subscription Administrator of S sees S's pool only, so its counter."""
+    client = bearer_client(org.users["subscription_admin"])
+    count, statements = counted(client, "/api/v1/users/?product=OFFICESERIES_E3")
+    assert count == 1 and not users_counted(statements)
+    assert not any('"licensing_licenseassignment"' in sql and "COUNT(" in sql for sql in statements)
+
+
+def test_graph_count_of_a_sku_comes_from_the_counters(org):
+    client = bearer_client(org.users["global_admin"])
+    for sku, expected in ((org.e3.sku_id, 1), (org.e5.sku_id, 0)):
+        url = f"/graph/v1.0/users?$count=true&$filter=assignedLicenses/any(x:x/skuId eq {sku})"
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get(url).json()
+        assert body["@odata.count"] == expected == len(body["value"])
+        assert not users_counted([query["sql"] for query in captured.captured_queries])
+
+
+LISTS = [
+    "/api/v1/users/?subscription={s}&product=OFFICESERIES_E3",
+    "/api/v1/users/?product=OFFICESERIES_E3",
+    "/api/v1/users/?subscription={s}&state=pending",
+    "/api/v1/users/?subscription={s}&licensed=false",
+    "/api/v1/users/?subscription={s}&source=direct",
+    "/api/v1/users/?department=Sales",
+    "/api/v1/groups/",
+    "/api/v1/assignments/?subscription={s}",
+    "/api/v1/audit-events/",
+    "/graph/v1.0/users?$count=true&$filter=assignedLicenses/any(x:x/skuId eq {e3})",
+    "/graph/v1.0/users?$count=true&$filter=department eq 'Sales'",
+    "/scim/v2/Users",
+    '/scim/v2/Users?filter=active eq true and displayName sw "A"',
+]
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_a_list_sends_the_same_statements_for_a_larger_organisation(org, line, url):
+    client = bearer_client(org.users["global_admin"])
+    url = url.format(s=org.s.pk, e3=org.e3.sku_id)
+    client.get(url)  # the token's first use writes once
+
+    def statements() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    small = statements()
+    for user in UserFactory.create_batch(5, department="Sales"):
+        user_licenses_change(by=SYSTEM, user=user, subscription=org.s, add=[org.e3])
+        user_licenses_change(by=SYSTEM, user=user, subscription=org.t, add=[org.e3])
+    assert statements() == small
