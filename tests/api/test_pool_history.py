@@ -80,4 +80,4 @@ def test_the_queries_do_not_grow_with_the_days(client_as, org):
     with CaptureQueriesContext(connection) as more:
         assert len(client.get(url).json()["points"]) == 301
 
-    assert len(more) == len(few) == 4  # the token, the caller's roles, the pool, its history
+    assert len(more) == len(few) == 3  # the token with its admin's roles, the pool, its history

@@ -151,6 +151,6 @@ def test_users_page_query_count_is_fixed(org, django_assert_num_queries):
         # The token with its admin's roles (read, its use written), the count (E3's pools, whose counters it sums,
         # and the users holding it in both subscriptions), the page, then the licenses: those held and waited for
         # (one UNION), the group licenses giving them, their products with their plans.
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(8):
             response = graph.get(url)
         assert len(response.json()["value"]) == users
