@@ -4,8 +4,9 @@ history query for all the pools a page shows."""
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from django.template.defaultfilters import pluralize
 
@@ -13,27 +14,23 @@ from .forecast import HORIZON_DAYS, MIN_POINTS, Forecast, Outlook, exhaustion_fo
 from .models import LicensePool
 from .selectors.history import HISTORY_DAYS, UsagePoint, pool_history
 
-# The SVG's own units: ten a day across, a hundred up. It stretches to its box (preserveAspectRatio="none", strokes
-# that do not scale), so the same paths serve a full-width chart and a sparkline.
-DAY_WIDTH, HEIGHT = 10, 100
+# The SVG's own units: ten a day across, a thousand up, fine enough for whole numbers only. It stretches to its box
+# (preserveAspectRatio="none", strokes that do not scale), so the same paths serve a chart and a sparkline.
+DAY_WIDTH, HEIGHT = 10, 1000
 WIDTH = DAY_WIDTH * (HISTORY_DAYS - 1)
 VIEW_BOX = f"0 0 {WIDTH} {HEIGHT}"
-MARGIN = 4  # keeps a line at the top or the bottom inside the box
+MARGIN = 40  # keeps a line at the top or the bottom inside the box
 
 
-@dataclass(frozen=True)
-class UsageRun:
-    """Consecutive days with the same counters: one row of the table alternative."""
+class UsageRun(NamedTuple):
+    """Consecutive days with the same counters: one row of the table alternative (a tuple: a page makes
+    thousands)."""
 
     first: datetime.date
     last: datetime.date
     quantity: int
     assigned: int
     pending: int
-
-    @property
-    def counters(self) -> tuple[int, int, int]:
-        return self.quantity, self.assigned, self.pending
 
 
 @dataclass(frozen=True)
@@ -72,7 +69,7 @@ class PoolUsage:
         path.append(f"H{self._x(self.points[-1].day)}")
         return " ".join(path)
 
-    @property
+    @cached_property
     def assigned_path(self) -> str:
         return self._line([point.assigned for point in self.points])
 
@@ -97,8 +94,8 @@ class PoolUsage:
         runs: list[UsageRun] = []
         for point in self.points:
             counters = (point.quantity, point.assigned, point.pending)
-            if runs and runs[-1].counters == counters and point.day - runs[-1].last == datetime.timedelta(days=1):
-                runs[-1] = replace(runs[-1], last=point.day)
+            if runs and runs[-1][2:] == counters and point.day - runs[-1].last == datetime.timedelta(days=1):
+                runs[-1] = runs[-1]._replace(last=point.day)
             else:
                 runs.append(UsageRun(point.day, point.day, *counters))
         return runs[::-1]
@@ -117,16 +114,20 @@ class PoolUsage:
     def forecast_sentence(self) -> str:
         return forecast_sentence(self.forecast, product=self.pool.product.name, waiting=self.points[-1].pending)
 
-    def _x(self, day: datetime.date) -> str:
-        return str((day - self.since).days * DAY_WIDTH)
+    @cached_property
+    def _xs(self) -> list[int]:
+        return [self._x(point.day) for point in self.points]
 
-    def _y(self, value: int) -> str:
-        return _number(HEIGHT - MARGIN - value * (HEIGHT - 2 * MARGIN) / self.top)
+    def _x(self, day: datetime.date) -> int:
+        return (day - self.since).days * DAY_WIDTH
+
+    def _y(self, value: int) -> int:
+        """Integer arithmetic, rounded to the nearest unit: a page computes some 5,000 of these."""
+        return HEIGHT - MARGIN - (2 * value * (HEIGHT - 2 * MARGIN) + self.top) // (2 * self.top)
 
     def _line(self, values: list[int]) -> str:
-        return "M" + " L".join(
-            f"{self._x(point.day)} {self._y(value)}" for point, value in zip(self.points, values, strict=True)
-        )
+        y = self._y
+        return "M" + " L".join(f"{x} {y(value)}" for x, value in zip(self._xs, values, strict=True))
 
 
 def pools_usage(*, pools: Iterable[LicensePool], today: datetime.date | None = None) -> list[PoolUsage]:
@@ -158,7 +159,3 @@ def _round_up(value: int) -> int:
     """The next multiple of half a power of ten: 20 stays 20, 23 becomes 25, 159 becomes 200; never 0."""
     step = max(1, 10 ** (len(str(value)) - 1) // 2)
     return max(1, -(-value // step) * step)
-
-
-def _number(value: float) -> str:
-    return f"{round(value, 1):g}"

@@ -23,17 +23,17 @@ def test_owned_is_a_step_line_that_moves_only_on_the_day_the_quantity_changes():
     chart = usage((89, 10, 0, 0), (88, 10, 0, 0), (1, 20, 0, 0), (0, 20, 0, 0))
 
     assert chart.top == 20
-    # 10 of 20 is half way between the margins (4 and 96); the step comes on day 88 (x 880), today is 890.
-    assert chart.owned_path == "M0 50 H880 V4 H890"
+    # 10 of 20 is half way between the margins (40 and 960); the step comes on day 88 (x 880), today is 890.
+    assert chart.owned_path == "M0 500 H880 V40 H890"
 
 
 def test_assigned_and_demand_are_lines_and_the_area_closes_at_zero():
     chart = usage((2, 10, 5, 0), (1, 10, 10, 2), (0, 10, 10, 5))
 
     assert chart.top == 15
-    assert chart.assigned_path == "M870 65.3 L880 34.7 L890 34.7"
-    assert chart.demand_path == "M870 65.3 L880 22.4 L890 4"
-    assert chart.assigned_area == "M870 65.3 L880 34.7 L890 34.7 V96 H870 Z"
+    assert chart.assigned_path == "M870 653 L880 347 L890 347"
+    assert chart.demand_path == "M870 653 L880 224 L890 40"
+    assert chart.assigned_area == "M870 653 L880 347 L890 347 V960 H870 Z"
     assert chart.anyone_waited
 
 

@@ -45,8 +45,8 @@ def test_a_growing_pool_is_drawn_with_its_title_its_numbers_and_when_it_runs_out
     assert '<p class="chart-forecast">At this rate Teams Rooms runs out in about 10 days.</p>' in chart
     # Ten units a day, today at 890: owned is flat at 40 (the top of the chart) from 30 days ago; assigned climbs
     # from 0 (the bottom) to 30.
-    assert 'class="chart-line chart-owned" d="M590 4 H890"' in chart
-    assert 'class="chart-line chart-assigned" d="M590 96 L600 93.7 ' in chart and ' L890 27"' in chart
+    assert 'class="chart-line chart-owned" d="M590 40 H890"' in chart
+    assert 'class="chart-line chart-assigned" d="M590 960 L600 937 ' in chart and ' L890 270"' in chart
     rows = table_rows(chart)
     today = timezone.localdate()
     assert len(rows) == 31 and rows[0] == [f"{today:%b} {today.day}, {today.year}", "40", "30", "0"]
