@@ -31,7 +31,7 @@ from licensing.models import LicensePool, Product, Subscription
 from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
 from licensing.services.pools import pool_create, pool_set_quantity
 
-from . import api_lists, exports, graph, groups, scim
+from . import api_lists, exports, graph, groups, history, scim
 from .measure import Result, count_queries, timed
 
 BULK_PRODUCT = "BENCH_BULK"
@@ -234,6 +234,7 @@ def run(*, users: int, repeat: int, bulk_size: int) -> dict:
     scim.run(bench, bulk_size)
     graph.graph(bench)
     exports.exports(bench)
+    history.products_page_history(bench)
     return {
         "database": connection.vendor,
         "users": User.objects.count(),

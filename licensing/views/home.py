@@ -3,6 +3,7 @@
 from django.views.generic import TemplateView
 
 from accounts.permissions import admin_scope
+from licensing.charts import pools_usage
 from licensing.choices import STATUS_TRANSITIONS, SubscriptionStatus
 from licensing.selectors.audit import audit_events_of_subscription
 from licensing.selectors.subscriptions import subscriptions_visible
@@ -13,8 +14,9 @@ RECENT_EVENTS = 5
 
 
 class HomeView(AdminViewMixin, TemplateView):
-    """The admin center home: every subscription the admin may see, with availability per product, and the
-    organisation's totals across them (from the pools read with the subscriptions: no query more)."""
+    """The admin center home: every subscription the admin may see, with availability per product and its
+    sparkline, and the organisation's totals across them (from the pools read with the subscriptions: no query
+    more; the sparklines' history is one query for every pool)."""
 
     template_name = "licensing/home.html"
 
@@ -29,6 +31,9 @@ class HomeView(AdminViewMixin, TemplateView):
             "available": owned - assigned,
             "waiting": sum(pool.pending for pool in pools),
         }
+        # The card's pool list (a partial the overview shares) reads each pool's sparkline off the pool itself.
+        for usage in pools_usage(pools=pools):
+            usage.pool.usage = usage
         return super().get_context_data(subscriptions=subscriptions, totals=totals, **kwargs)
 
 

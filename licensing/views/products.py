@@ -9,6 +9,7 @@ from accounts.permissions import admin_scope, require_quantity_change
 from core.audit import Actor
 from core.choices import Source
 from core.errors import ValidationFailed
+from licensing.charts import pools_usage
 from licensing.forms import PoolQuantityForm
 from licensing.selectors.products import products_to_buy
 from licensing.selectors.subscriptions import pool_of_subscription
@@ -18,15 +19,18 @@ from .mixins import SubscriptionViewMixin
 
 
 class SubscriptionProductsView(SubscriptionViewMixin, TemplateView):
-    """Products & licenses: quantity, assigned, available and usage per product; quantities for those allowed."""
+    """Products & licenses: quantity, assigned, available and usage per product, each product's last 90 days as a
+    chart with its forecast; quantities for those allowed."""
 
     template_name = "licensing/subscription_products.html"
     section = "products"
 
     def get_context_data(self, **kwargs):
         can_change_quantity = admin_scope(self.request.user).can_change_quantity(self.subscription.pk)
+        pools = self.subscription.pools.all()
         return super().get_context_data(
-            pools=self.subscription.pools.all(),
+            pools=pools,
+            usages=pools_usage(pools=pools),
             can_change_quantity=can_change_quantity,
             products_to_buy=products_to_buy(subscription=self.subscription) if can_change_quantity else None,
             **kwargs,
