@@ -31,7 +31,7 @@ def test_the_table_shows_each_pool_with_its_forecast_and_days(run, growing):
     today = timezone.localdate()
     lines = result.out.splitlines()
     assert lines[0] == (
-        f"{growing.subscription.name}  OFFICESERIES_E3: at this rate runs out in about 2 days (0.6 a day)"
+        f"{growing.subscription.name}  OFFICESERIES_E3: At this rate {growing.product.name} runs out in about 2 days."
     )
     assert lines[1:5] == [
         "DAY         QUANTITY  ASSIGNED  WAITING",

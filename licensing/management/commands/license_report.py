@@ -1,5 +1,5 @@
 from core.commands import AdminCommand, usage_error
-from licensing.forecast import HORIZON_DAYS, Forecast, Outlook
+from licensing.charts import forecast_sentence
 from licensing.management.listing import add_format_argument, records_write, table_write
 from licensing.selectors.exports import (
     HISTORY_COLUMNS,
@@ -96,7 +96,8 @@ class Command(AdminCommand):
             return
         for pool, outlook in outlooks:
             self.stdout.write(
-                f"{pool.subscription.name}  {pool.product.sku_part_number}: {forecast_text(outlook.forecast)}"
+                f"{pool.subscription.name}  {pool.product.sku_part_number}: "
+                + forecast_sentence(outlook.forecast, product=pool.product.name, waiting=pool.pending)
             )
             rows = [
                 (point.day.isoformat(), str(point.quantity), str(point.assigned), str(point.pending))
@@ -104,14 +105,3 @@ class Command(AdminCommand):
             ]
             table_write(self.stdout, ("DAY", "QUANTITY", "ASSIGNED", "WAITING"), rows, numeric={1, 2, 3})
             self.stdout.write("")
-
-
-def forecast_text(forecast: Forecast) -> str:
-    """The forecast in words, as the table shows it."""
-    if forecast.outlook == Outlook.RUNS_OUT:
-        return f"at this rate runs out in about {forecast.days_left} days ({forecast.rate_per_day:.1f} a day)"
-    return {
-        Outlook.EXHAUSTED: "exhausted: none free",
-        Outlook.NOT_WITHIN_HORIZON: f"does not run out within {HORIZON_DAYS} days at this rate",
-        Outlook.TOO_LITTLE_HISTORY: "too little history for a forecast",
-    }[forecast.outlook]
