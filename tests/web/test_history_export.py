@@ -81,3 +81,10 @@ def test_the_queries_do_not_grow_with_the_pools_or_days(org: Org, history):
         content_of(client.get(url))
 
     assert len(more) == len(few)
+
+
+def test_the_home_page_links_both_downloads(org: Org):
+    page = client_for(org.users["global_admin"]).get(reverse("licensing:home")).content.decode()
+
+    for file_format in ("csv", "xlsx"):
+        assert f'href="{reverse("licensing:license_history_export", args=[file_format])}" download' in page
