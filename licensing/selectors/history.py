@@ -4,7 +4,7 @@ read this one series (README, "License usage history")."""
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -13,9 +13,9 @@ from ..models import LicensePool, PoolSnapshot
 HISTORY_DAYS = 90  # what the charts show and the forecast may look back on
 
 
-@dataclass(frozen=True)
-class UsagePoint:
-    """One pool on one day: licenses owned, assigned, and members waiting."""
+class UsagePoint(NamedTuple):
+    """One pool on one day: licenses owned, assigned, and members waiting. A tuple, not a dataclass: a page of
+    charts builds thousands of them, and a tuple is built several times faster."""
 
     day: datetime.date
     quantity: int

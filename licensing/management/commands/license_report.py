@@ -88,7 +88,7 @@ class Command(AdminCommand):
                     "sku": pool.product.sku_part_number,
                     "product": pool.product.name,
                     "forecast": vars(outlook.forecast),
-                    "points": [{**vars(point), "day": point.day.isoformat()} for point in outlook.points],
+                    "points": [{**point._asdict(), "day": point.day.isoformat()} for point in outlook.points],
                 }
                 for pool, outlook in outlooks
             ]
