@@ -33,11 +33,12 @@ def select_all(bench: "Bench") -> None:
     pool = _pool(bench, SKU, quantity=department)  # enough for the department, not for everyone
     url = reverse("licensing:users_bulk", args=[bench.subscription.pk])
 
-    def post(query: str, action: str, confirmed: str = "") -> None:
+    def post(query: str, action: str, confirmed: str = "") -> str:
         data = {"all_matching": "true", "query": query, "action": action, "product": pool.product_id}
         response = bench.client.post(url, {**data, "confirmed": confirmed})
         if response.status_code not in {200, 302}:
             raise RuntimeError(f"POST {url} ({action}, {query!r}) answered {response.status_code}")
+        return response.content.decode()
 
     def confirm() -> None:
         post("", "assign")
@@ -49,7 +50,8 @@ def select_all(bench: "Bench") -> None:
         post(f"department={DEPARTMENT}", "unassign", confirmed="true")
 
     everyone = User.objects.count()
-    confirm()  # warm caches
+    if "nothing will change" not in post("", "assign"):  # and warms caches
+        raise RuntimeError("the confirmation for every user states no shortfall")
     bench.results.append(
         Result(
             f"select all: confirm assigning to all {everyone:,} users",
