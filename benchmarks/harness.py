@@ -31,7 +31,7 @@ from licensing.models import LicensePool, Product, Subscription
 from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
 from licensing.services.pools import pool_create, pool_set_quantity
 
-from . import api_lists, exports, graph, groups, history, scim
+from . import api_lists, exports, graph, groups, history, scim, select_all
 from .measure import Result, count_queries, timed
 
 BULK_PRODUCT = "BENCH_BULK"
@@ -235,6 +235,7 @@ def run(*, users: int, repeat: int, bulk_size: int) -> dict:
     graph.graph(bench)
     exports.exports(bench)
     history.products_page_history(bench)
+    select_all.select_all(bench)
     return {
         "database": connection.vendor,
         "users": User.objects.count(),

@@ -73,6 +73,7 @@ urlpatterns = [
     path("users/total/", views.UserDirectoryTotalView.as_view(), name="users_total"),
     path("users/new/", views.UserCreateView.as_view(), name="user_create"),
     path("users/import/", views.UsersImportView.as_view(), name="users_import"),
+    path("uploads/progress/", views.UploadProgressView.as_view(), name="upload_progress"),
     path("users/bulk/", views.UsersBulkView.as_view(), name="users_directory_bulk"),
     path(
         "subscriptions/<int:subscription_id>/audit/export/<slug:file_format>/",

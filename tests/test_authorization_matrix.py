@@ -170,6 +170,8 @@ MATRIX: dict[str, list[Case]] = {
             },
         ),
     ],
+    # An admin's own uploads only: another admin's id is not found (204), as an unknown one.
+    "licensing:upload_progress": [Case("get", lambda w: "/uploads/progress/?id=" + "ab" * 16, WEB_ANY_ADMIN)],
     "licensing:users_directory_bulk": [
         Case("post", lambda w: "/users/bulk/", WEB_MANAGE_USERS, lambda w: {"action": "disable", "users": [w.alex.pk]}),
         Case(

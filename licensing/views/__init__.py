@@ -28,7 +28,7 @@ from .groups import (
     GroupRulePreviewView,
 )
 from .home import HomeView, SubscriptionOverviewView
-from .imports import AssignmentsImportView, UsersImportView
+from .imports import AssignmentsImportView, UploadProgressView, UsersImportView
 from .products import PoolQuantityView, ProductHelpView, SubscriptionProductsView
 from .profile import UserProfileView
 from .roles import RoleRevokeView, RolesView
@@ -65,6 +65,7 @@ __all__ = [
     "SubscriptionOverviewView",
     "SubscriptionProductsView",
     "SubscriptionStatusView",
+    "UploadProgressView",
     "UserCreateView",
     "UserDeleteView",
     "UserDirectoryTotalView",

@@ -10,20 +10,29 @@ the form, whose file stays chosen, and Apply posts the form again with the SHA-2
 stores nothing (no upload left behind, nothing to clean up, any worker may answer), checks every row again on Apply
 (the organisation may have changed since), and refuses a file other than the one previewed. Without JavaScript the
 preview is a page whose form asks for the same file again.
+
+Progress of the server's step: with JavaScript the form names its request (`X-Upload-Progress`, a random id) and
+polls UploadProgressView while it runs; the services tell how many rows they have written (rolled back or not) and
+the count goes to Django's cache under the admin's and the id's key. The request itself stays one synchronous
+transaction: nothing runs in the background and nothing waits for the poll. A poll that finds nothing (another
+process's cache, no JavaScript) changes nothing: the form shows "Checking every row…" as before.
 """
 
 import hashlib
+import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import require_license_management, require_user_management
@@ -38,9 +47,12 @@ from licensing.forms import CsvUploadForm
 from licensing.services.bulk import assignments_apply
 
 from .directory import UsersViewMixin
-from .mixins import SubscriptionViewMixin
+from .mixins import AdminViewMixin, SubscriptionViewMixin
 
 PREVIEW_ROWS = 20  # the first rows of the file shown in the preview
+PROGRESS_HEADER = "X-Upload-Progress"
+PROGRESS_ID = re.compile(r"[0-9a-f]{16,64}")
+PROGRESS_SECONDS = 600  # how long a count stays readable after its request's last report
 
 
 @dataclass
@@ -88,10 +100,13 @@ class CsvUploadMixin:
                 return self.result(form=form, problem=error.message.replace(str(path), upload.name), status=400)
         if checked.errors:
             return self.result(form=form, checked=checked, status=400)
+        progress = Progress(request)
+        progress.start(len(checked.rows))
         try:
             with transaction.atomic():
-                counts = self.write(checked.rows)
+                counts = self.write(checked.rows, progress.add)
                 transaction.set_rollback(not applying)
+            progress.finish()
         except (NotFound, PermissionDenied):
             raise
         except DomainError as error:  # a refused change: not enough licenses, an admin's account, ...
@@ -120,8 +135,49 @@ class CsvUploadMixin:
     def check(self, path: Path) -> Checked:
         raise NotImplementedError
 
-    def write(self, rows: list) -> list[tuple[str, int]]:
+    def write(self, rows: list, progress: Callable[[int], None]) -> list[tuple[str, int]]:
         raise NotImplementedError
+
+
+class Progress:
+    """The count of rows done by the request that carries PROGRESS_HEADER, in the cache for UploadProgressView;
+    a request without the header counts for nobody."""
+
+    def __init__(self, request) -> None:
+        self.key = progress_key(request, request.headers.get(PROGRESS_HEADER, ""))
+        self.done = self.total = 0
+
+    def start(self, total: int) -> None:
+        self.total = total
+        self._report()
+
+    def add(self, done: int) -> None:
+        self.done = min(self.total, self.done + done)
+        self._report()
+
+    def finish(self) -> None:
+        # Rows left as they were are not reported by the services: all are done now.
+        self.done = self.total
+        self._report()
+
+    def _report(self) -> None:
+        if self.key:
+            cache.set(self.key, {"done": self.done, "total": self.total}, PROGRESS_SECONDS)
+
+
+def progress_key(request, upload_id: str) -> str | None:
+    """The cache key of one upload of the signed-in admin (another admin cannot read it); None for a bad id."""
+    return f"upload-progress:{request.user.pk}:{upload_id}" if PROGRESS_ID.fullmatch(upload_id) else None
+
+
+class UploadProgressView(AdminViewMixin, View):
+    """GET ?id=: how many rows of the admin's upload `id` are done, as {"done": n, "total": m}; 204 while the
+    server has nothing to say (the file is still being read, or the count is in another process's cache)."""
+
+    def get(self, request, *args, **kwargs):
+        key = progress_key(request, request.GET.get("id", ""))
+        counted = cache.get(key) if key else None
+        return JsonResponse(counted) if counted else HttpResponse(status=204)
 
 
 class UsersImportView(UsersViewMixin, CsvUploadMixin, TemplateView):
@@ -143,8 +199,8 @@ class UsersImportView(UsersViewMixin, CsvUploadMixin, TemplateView):
         shown = [[_cell(row.get(name, "")) for name in self.columns] for row in rows[:PREVIEW_ROWS]]
         return Checked(rows=rows, shown=shown, errors=parsed.errors)
 
-    def write(self, rows: list) -> list[tuple[str, int]]:
-        result = users_import(by=self.actor(), rows=rows)
+    def write(self, rows: list, progress: Callable[[int], None]) -> list[tuple[str, int]]:
+        result = users_import(by=self.actor(), rows=rows, progress=progress)
         return [("created", result.created), ("updated", result.updated), ("unchanged", result.unchanged)]
 
 
@@ -180,8 +236,8 @@ class AssignmentsImportView(SubscriptionViewMixin, CsvUploadMixin, TemplateView)
         ]
         return Checked(rows=rows, shown=shown, errors=sorted(errors, key=lambda error: error.line))
 
-    def write(self, rows: list) -> list[tuple[str, int]]:
-        changes = assignments_apply(by=self.actor(), rows=rows)
+    def write(self, rows: list, progress: Callable[[int], None]) -> list[tuple[str, int]]:
+        changes = assignments_apply(by=self.actor(), rows=rows, progress=progress)
         done = {
             action: sum(c.result.changed for c in changes if c.action == action) for action in ("assign", "unassign")
         }

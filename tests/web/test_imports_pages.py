@@ -11,6 +11,7 @@ from accounts.models import User
 from core.models import AuditEvent
 from licensing.forms import CsvUploadForm
 from licensing.models import LicenseAssignment
+from licensing.views import imports
 from tests.web.conftest import HTMX, client_for
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +118,33 @@ def test_htmx_gets_the_result_fragment_and_a_client_redirect_on_apply(org):
         USERS_URL, {"file": csv_file(NEW_USERS), "previewed": digest(NEW_USERS), "apply": "1"}, headers=HTMX
     )
     assert done["HX-Redirect"] == "/users/"
+
+
+PROGRESS_URL = "/uploads/progress/"
+UPLOAD_ID = "0123456789abcdef" * 2
+
+
+def test_a_named_uploads_rows_are_counted_for_its_admin_only(org):
+    client = client_for(org.users["user_admin"])
+    assert client.get(PROGRESS_URL, {"id": UPLOAD_ID}).status_code == 204  # nothing yet
+    client.post(USERS_URL, {"file": csv_file(NEW_USERS)}, headers={**HTMX, "X-Upload-Progress": UPLOAD_ID})
+    assert client.get(PROGRESS_URL, {"id": UPLOAD_ID}).json() == {"done": 2, "total": 2}
+    assert client_for(org.users["global_admin"]).get(PROGRESS_URL, {"id": UPLOAD_ID}).status_code == 204
+    assert client.get(PROGRESS_URL, {"id": "../" + UPLOAD_ID}).status_code == 204
+
+
+def test_the_count_follows_the_rows_the_service_writes(org, monkeypatch):
+    monkeypatch.setattr("accounts.services.imports.BATCH_SIZE", 1)
+    counts = []
+    set_count = imports.cache.set
+    monkeypatch.setattr(
+        imports.cache, "set", lambda key, value, *args: counts.append(value) or set_count(key, value, *args)
+    )
+    text = "email\n" + "".join(f"row.{n}@contoso.test\n" for n in range(3))
+    client_for(org.users["user_admin"]).post(
+        USERS_URL, {"file": csv_file(text)}, headers={"X-Upload-Progress": UPLOAD_ID}
+    )
+    assert [count["done"] for count in counts] == [0, 1, 2, 3, 3] and {count["total"] for count in counts} == {3}
 
 
 def test_a_user_administrator_cannot_change_an_admins_account_by_file(org):
