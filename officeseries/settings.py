@@ -9,6 +9,7 @@ GRAPH_ACCOUNT_ID, GRAPH_ACCOUNT_NAME   the organisation as the Graph endpoint na
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -118,6 +119,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A cache every process of one server shares: an upload's progress is written by the worker checking the file and
+# read by whichever worker answers the browser's poll (README, "Uploading CSV files"). Several servers behind one
+# address need a cache they all reach instead (Django's RedisCache or PyMemcacheCache, set here).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("CACHE_DIR") or str(Path(tempfile.gettempdir()) / "officeseries-cache"),
+    }
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.throttling.ThrottledModelBackend"]

@@ -14,8 +14,9 @@ preview is a page whose form asks for the same file again.
 Progress of the server's step: with JavaScript the form names its request (`X-Upload-Progress`, a random id) and
 polls UploadProgressView while it runs; the services tell how many rows they have written (rolled back or not) and
 the count goes to Django's cache under the admin's and the id's key. The request itself stays one synchronous
-transaction: nothing runs in the background and nothing waits for the poll. A poll that finds nothing (another
-process's cache, no JavaScript) changes nothing: the form shows "Checking every row…" as before.
+transaction: nothing runs in the background and nothing waits for the poll. The cache is shared by the server's
+processes (settings.CACHES); a poll that finds nothing (another server's cache, no JavaScript) changes nothing: the
+form shows "Checking every row…" as before.
 """
 
 import hashlib
@@ -172,7 +173,7 @@ def progress_key(request, upload_id: str) -> str | None:
 
 class UploadProgressView(AdminViewMixin, View):
     """GET ?id=: how many rows of the admin's upload `id` are done, as {"done": n, "total": m}; 204 while the
-    server has nothing to say (the file is still being read, or the count is in another process's cache)."""
+    server has nothing to say (the file is still being read, or the count is in another server's cache)."""
 
     def get(self, request, *args, **kwargs):
         key = progress_key(request, request.GET.get("id", ""))

@@ -3,8 +3,13 @@ with the commands' code, preview it by a rolled-back run, and apply it only when
 the one previewed."""
 
 import hashlib
+import os
+import subprocess
+import sys
+import uuid
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
@@ -225,3 +230,19 @@ def test_a_refused_change_shows_why_and_writes_nothing(org):
     )
     assert response.status_code == 400 and b"Nothing was written." in response.content
     assert not LicenseAssignment.objects.filter(pool=org.pool_e5).exists()
+
+
+def test_the_progress_cache_is_shared_by_the_server_processes():
+    """A count written by the worker that checks a file is read by whichever worker answers the poll."""
+    key = f"progress-test-{uuid.uuid4()}"
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import django; django.setup(); from django.core.cache import cache; cache.set({key!r}, 7)",
+        ],
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "officeseries.settings"},
+    )
+    assert cache.get(key) == 7
+    cache.delete(key)
