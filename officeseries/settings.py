@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.admin_scope",
+                "licensing.context_processors.notices",
             ],
         },
     },
@@ -179,6 +180,26 @@ except ValueError:
     raise ImproperlyConfigured("LICENSE_RECLAIM_GRACE_DAYS must be a whole number of days.") from None
 if LICENSE_RECLAIM_GRACE_DAYS < 0:
     raise ImproperlyConfigured("LICENSE_RECLAIM_GRACE_DAYS must be 0 or more.")
+# A pool whose forecast says it runs out in fewer days than this raises an alert (README, "Alerts").
+try:
+    LICENSE_FORECAST_ALERT_DAYS = int(os.environ.get("LICENSE_FORECAST_ALERT_DAYS", "14"))
+except ValueError:
+    raise ImproperlyConfigured("LICENSE_FORECAST_ALERT_DAYS must be a whole number of days.") from None
+if LICENSE_FORECAST_ALERT_DAYS < 1:
+    raise ImproperlyConfigured("LICENSE_FORECAST_ALERT_DAYS must be 1 or more.")
+# Where the admin center is reached, for the links in e-mails (which have no request to build them from).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Alerts by e-mail: printed on the console unless EMAIL_HOST names an SMTP server.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OfficeSeries admin center <admin-center@localhost>")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
