@@ -31,6 +31,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_days(name: str, default: int, *, minimum: int) -> int:
+    try:
+        days = int(os.environ.get(name, str(default)))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number of days.") from None
+    if days < minimum:
+        raise ImproperlyConfigured(f"{name} must be {minimum} or more.")
+    return days
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 # A checkout without a secret key is a development one: debug is on unless switched off. A deployment sets the
 # key, and debug is then off unless switched on. Debug off without a key refuses to start.
@@ -174,19 +184,9 @@ TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "1" if BEHIND_TLS_
 if TRUSTED_PROXY_HOPS < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_HOPS must be 0 or more.")
 # How many days a disabled account keeps its licenses before `reclaim_licenses` returns them to their pools.
-try:
-    LICENSE_RECLAIM_GRACE_DAYS = int(os.environ.get("LICENSE_RECLAIM_GRACE_DAYS", "30"))
-except ValueError:
-    raise ImproperlyConfigured("LICENSE_RECLAIM_GRACE_DAYS must be a whole number of days.") from None
-if LICENSE_RECLAIM_GRACE_DAYS < 0:
-    raise ImproperlyConfigured("LICENSE_RECLAIM_GRACE_DAYS must be 0 or more.")
+LICENSE_RECLAIM_GRACE_DAYS = env_days("LICENSE_RECLAIM_GRACE_DAYS", 30, minimum=0)
 # A pool whose forecast says it runs out in fewer days than this raises an alert (README, "Alerts").
-try:
-    LICENSE_FORECAST_ALERT_DAYS = int(os.environ.get("LICENSE_FORECAST_ALERT_DAYS", "14"))
-except ValueError:
-    raise ImproperlyConfigured("LICENSE_FORECAST_ALERT_DAYS must be a whole number of days.") from None
-if LICENSE_FORECAST_ALERT_DAYS < 1:
-    raise ImproperlyConfigured("LICENSE_FORECAST_ALERT_DAYS must be 1 or more.")
+LICENSE_FORECAST_ALERT_DAYS = env_days("LICENSE_FORECAST_ALERT_DAYS", 14, minimum=1)
 # Where the admin center is reached, for the links in e-mails (which have no request to build them from).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Alerts by e-mail: printed on the console unless EMAIL_HOST names an SMTP server.
