@@ -41,13 +41,15 @@ def _pool_name(alert: PoolAlert) -> str:
 def alert_subject(alerts: list[PoolAlert]) -> str:
     if len(alerts) == 1:
         return f"OfficeSeries alert: {_pool_name(alerts[0])}: {alerts[0].get_kind_display()}"
-    named = ", ".join(_pool_name(alert) for alert in alerts[:SUBJECT_POOLS_NAMED])
-    more = ", …" if len(alerts) > SUBJECT_POOLS_NAMED else ""
+    pools = list(dict.fromkeys(_pool_name(alert) for alert in alerts))
+    named = ", ".join(pools[:SUBJECT_POOLS_NAMED])
+    more = ", …" if len(pools) > SUBJECT_POOLS_NAMED else ""
     return f"OfficeSeries: {len(alerts)} license alerts ({named}{more})"
 
 
 def alert_emails_send(alerts_by_admin: dict[User, list[PoolAlert]]) -> int:
-    """One e-mail per admin with alerts and an address, over one connection; returns how many were sent."""
+    """One e-mail per admin with alerts and an address, over one connection; returns how many were sent. A pool's
+    alerts come one after another (services/alerts.py raises them pool by pool), so the e-mail names it once."""
     messages = [
         EmailMessage(
             subject=alert_subject(alerts),

@@ -77,7 +77,8 @@ def _alerts_change(verdicts: dict[int, Verdict], pools: dict[int, LicensePool]):
     to_raise = [
         PoolAlert(pool_id=pool_id, kind=kind, raised_at=now, details=_details(verdict, pools[pool_id]))
         for pool_id, verdict in verdicts.items()
-        for kind in sorted(verdict.firing)
+        for kind in AlertKind
+        if kind in verdict.firing
         if (pool_id, kind) not in open_alerts
     ]
     recovered = [alert_id for (pool_id, kind), alert_id in open_alerts.items() if kind in verdicts[pool_id].recovered]

@@ -213,12 +213,13 @@ def test_the_e_mail_names_the_pool_its_numbers_its_forecast_and_links_to_product
     check()
 
     [email] = emails_to(org.users["subscription_admin"])
-    assert email.subject == (
-        "OfficeSeries: 2 license alerts (OfficeSeries Visio Plan 2 in Contoso Enterprise, "
-        "OfficeSeries Visio Plan 2 in Contoso Enterprise)"
-    )
+    assert email.subject == "OfficeSeries: 2 license alerts (OfficeSeries Visio Plan 2 in Contoso Enterprise)"
     assert email.body.startswith("Hello Sam Subadmin,")
-    assert "No license free: OfficeSeries Visio Plan 2 (VISIO_P2) in Contoso Enterprise" in email.body
+    assert "A license pool you manage needs attention:" in email.body
+    assert (
+        "OfficeSeries Visio Plan 2 (VISIO_P2) in Contoso Enterprise: 90 % of licenses assigned; No license free"
+        in email.body
+    )
     assert "1 of 1 assigned (100 %), 0 free, 0 waiting. No license is left for those who want one." in email.body
     assert f"https://admin.contoso.example/subscriptions/{org.s.pk}/products/" in email.body
     assert "https://admin.contoso.example/account/alerts/" in email.body
