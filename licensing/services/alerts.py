@@ -135,11 +135,11 @@ def _audit_event(alert: PoolAlert, pool: LicensePool, by: Actor, *, raised: bool
         actor=by,
         subscription=pool.subscription,
         product=pool.product,
-        details={"alert_id": alert.pk, "kind": alert.kind, **_details_now(pool, alert, raised)},
+        details={"alert_id": alert.pk, "kind": alert.kind, **_audit_numbers(pool, alert, raised)},
     )
 
 
-def _details_now(pool: LicensePool, alert: PoolAlert, raised: bool) -> dict:
+def _audit_numbers(pool: LicensePool, alert: PoolAlert, raised: bool) -> dict:
     """A raise records the numbers that raised it; a clear, the counters that cleared it."""
     if raised:
         return alert.details
