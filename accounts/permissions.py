@@ -4,7 +4,7 @@ Views, API and management commands all ask an `AdminScope`; the service layer en
 every write, so a rule holds for every entry point or for none.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -100,22 +100,27 @@ def admin_scope(user) -> AdminScope:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    global_admin = user_admin = False
-    subscription_ids: set[int] = set()
     if hasattr(user, _ROLES_ATTR):
         rows = getattr(user, _ROLES_ATTR) or []
     else:
         rows = RoleAssignment.objects.filter(user=user).values_list("role", "subscription_id")
-    for role, subscription_id in rows:
+    scope = scope_from_roles(rows)
+    setattr(user, _CACHE_ATTR, scope)
+    return scope
+
+
+def scope_from_roles(roles: Iterable[tuple[str, int | None]]) -> AdminScope:
+    """The scope that one user's (role, subscription id) rows give."""
+    global_admin = user_admin = False
+    subscription_ids: set[int] = set()
+    for role, subscription_id in roles:
         if role == Role.GLOBAL_ADMIN:
             global_admin = True
         elif role == Role.USER_ADMIN:
             user_admin = True
         elif role == Role.SUBSCRIPTION_ADMIN:
             subscription_ids.add(subscription_id)
-    scope = AdminScope(global_admin, user_admin, frozenset(subscription_ids))
-    setattr(user, _CACHE_ATTR, scope)
-    return scope
+    return AdminScope(global_admin, user_admin, frozenset(subscription_ids))
 
 
 def forget_admin_scope(user) -> None:

@@ -4,6 +4,7 @@ departments for a filter, groups and their members, and the users of an operator
 
 import datetime
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from core.errors import NotFound, ValidationFailed
 
 from .choices import GroupKind
 from .models import ApiToken, Group, GroupMembership, RoleAssignment, User, UserManager
-from .permissions import admin_scope, require_admin
+from .permissions import AdminScope, admin_scope, require_admin, scope_from_roles
 
 # Keeps `IN (...)` lists well under SQLite's limit on query parameters.
 EMAIL_CHUNK = 5000
@@ -140,6 +141,16 @@ def roles_visible(*, actor: User | None) -> QuerySet[RoleAssignment]:
     if actor is None or admin_scope(actor).sees_all_subscriptions:
         return roles
     return roles.filter(Q(subscription__isnull=True) | Q(subscription_id__in=admin_scope(actor).subscription_ids))
+
+
+def admins_with_scopes() -> list[tuple[User, AdminScope]]:
+    """Every active admin with their scope, in two queries whatever their number: who is told of what (alerts)."""
+    roles: dict[int, list[tuple[str, int | None]]] = defaultdict(list)
+    for user_id, role, subscription_id in RoleAssignment.objects.filter(user__is_active=True).values_list(
+        "user_id", "role", "subscription_id"
+    ):
+        roles[user_id].append((role, subscription_id))
+    return [(user, scope_from_roles(roles[user.pk])) for user in User.objects.filter(pk__in=roles).order_by("pk")]
 
 
 def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:

@@ -41,3 +41,6 @@ class AuditAction(models.TextChoices):
     LICENSE_PENDING_CANCELLED = "license_pending_cancelled", "Pending license withdrawn"
     LICENSE_DIRECT_ADDED = "license_direct_added", "Direct assignment added to a group license"
     LICENSE_DIRECT_REMOVED = "license_direct_removed", "Direct assignment removed, group license kept"
+    POOL_ALERT_RAISED = "pool_alert_raised", "License alert raised"
+    POOL_ALERT_CLEARED = "pool_alert_cleared", "License alert cleared"
+    ALERT_PREFERENCES_CHANGED = "alert_preferences_changed", "Alert settings changed"

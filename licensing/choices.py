@@ -23,3 +23,12 @@ STATUS_TRANSITIONS = {
     SubscriptionStatus.SUSPENDED: frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.EXPIRED}),
     SubscriptionStatus.EXPIRED: frozenset(),
 }
+
+
+class AlertKind(models.TextChoices):
+    """The conditions a pool is watched for (README, "Alerts"); each raises once per crossing."""
+
+    USAGE_90 = "usage_90", "90 % of licenses assigned"
+    FULL = "full", "No license free"
+    WAITING = "waiting", "Members waiting"
+    FORECAST = "forecast", "Runs out soon"

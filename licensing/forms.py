@@ -12,7 +12,7 @@ from accounts.models import Group, User
 from accounts.selectors import users_by_email
 from core.ids import MAX_ID
 
-from .choices import SubscriptionStatus
+from .choices import AlertKind, SubscriptionStatus
 from .models import LicensePool, Product, Subscription
 
 
@@ -364,3 +364,14 @@ class CsvUploadForm(forms.Form):
                 f"The file is {upload.size / (1024 * 1024):.1f} MB; the limit is {self.MAX_BYTES // (1024 * 1024)} MB."
             )
         return upload
+
+
+class AlertPreferencesForm(forms.Form):
+    """The kinds of alert an admin wants by e-mail and in the admin center; an unchecked kind is off."""
+
+    by_email = forms.MultipleChoiceField(
+        choices=AlertKind.choices, required=False, widget=forms.CheckboxSelectMultiple, label="By e-mail"
+    )
+    in_admin_center = forms.MultipleChoiceField(
+        choices=AlertKind.choices, required=False, widget=forms.CheckboxSelectMultiple, label="In the admin center"
+    )

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from .choices import ASSIGNABLE_STATUSES, SubscriptionStatus
+from .choices import ASSIGNABLE_STATUSES, AlertKind, SubscriptionStatus
 
 
 class ServicePlan(models.Model):
@@ -222,3 +222,57 @@ class PoolSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pool} on {self.day}"
+
+
+class PoolAlert(models.Model):
+    """One crossing of an alert rule by one pool (README, "Alerts"): open while the condition holds, cleared when it
+    recovers. At most one open alert per pool and kind (the constraint), so two servers evaluating at once raise it
+    once, and it is not raised again until it has cleared."""
+
+    pool = models.ForeignKey(LicensePool, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=16, choices=AlertKind.choices)
+    raised_at = models.DateTimeField(default=timezone.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    details = models.JSONField(default=dict, help_text="The pool's numbers and forecast when it was raised.")
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pool", "kind"], condition=models.Q(cleared_at__isnull=True), name="pool_alert_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.pool}"
+
+
+class AlertNotice(models.Model):
+    """An alert as one admin sees it in the admin center, read or not."""
+
+    alert = models.ForeignKey(PoolAlert, on_delete=models.CASCADE, related_name="notices")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_notices")
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-alert__raised_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["alert", "user"], name="alert_notice_once_per_admin")]
+        indexes = [models.Index(fields=["user", "read_at"], name="alert_notice_unread_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.alert} for {self.user}"
+
+
+class AlertPreference(models.Model):
+    """One admin's choice for one kind of alert; without a row, both ways are on."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preferences")
+    kind = models.CharField(max_length=16, choices=AlertKind.choices)
+    by_email = models.BooleanField(default=True)
+    in_admin_center = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="alert_preference_unique_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind}"

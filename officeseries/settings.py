@@ -32,6 +32,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_days(name: str, default: int, *, minimum: int) -> int:
+    try:
+        days = int(os.environ.get(name, str(default)))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number of days.") from None
+    if days < minimum:
+        raise ImproperlyConfigured(f"{name} must be {minimum} or more.")
+    return days
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 # A checkout without a secret key is a development one: debug is on unless switched off. A deployment sets the
 # key, and debug is then off unless switched on. Debug off without a key refuses to start.
@@ -93,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.admin_scope",
+                "licensing.context_processors.notices",
             ],
         },
     },
@@ -184,12 +195,22 @@ TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "1" if BEHIND_TLS_
 if TRUSTED_PROXY_HOPS < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_HOPS must be 0 or more.")
 # How many days a disabled account keeps its licenses before `reclaim_licenses` returns them to their pools.
-try:
-    LICENSE_RECLAIM_GRACE_DAYS = int(os.environ.get("LICENSE_RECLAIM_GRACE_DAYS", "30"))
-except ValueError:
-    raise ImproperlyConfigured("LICENSE_RECLAIM_GRACE_DAYS must be a whole number of days.") from None
-if LICENSE_RECLAIM_GRACE_DAYS < 0:
-    raise ImproperlyConfigured("LICENSE_RECLAIM_GRACE_DAYS must be 0 or more.")
+LICENSE_RECLAIM_GRACE_DAYS = env_days("LICENSE_RECLAIM_GRACE_DAYS", 30, minimum=0)
+# A pool whose forecast says it runs out in fewer days than this raises an alert (README, "Alerts").
+LICENSE_FORECAST_ALERT_DAYS = env_days("LICENSE_FORECAST_ALERT_DAYS", 14, minimum=1)
+# Where the admin center is reached, for the links in e-mails (which have no request to build them from).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Alerts by e-mail: printed on the console unless EMAIL_HOST names an SMTP server.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OfficeSeries admin center <admin-center@localhost>")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

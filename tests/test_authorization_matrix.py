@@ -120,6 +120,13 @@ MATRIX: dict[str, list[Case]] = {
     "licensing:api_token_revoke": [
         Case("post", lambda w: "/account/tokens/999999/revoke/", outcomes(SIGN_IN, FORBIDDEN, *[NOT_FOUND] * 4))
     ],
+    # Alerts are personal: every admin has their own settings and notices.
+    "licensing:alert_settings": [
+        Case("get", lambda w: "/account/alerts/", WEB_ANY_ADMIN),
+        Case("post", lambda w: "/account/alerts/", WEB_ANY_ADMIN, lambda w: {"by_email": ["full"]}),
+    ],
+    "licensing:notices": [Case("get", lambda w: "/account/notices/", WEB_ANY_ADMIN)],
+    "licensing:notices_read": [Case("post", lambda w: "/account/notices/read/", WEB_ANY_ADMIN, lambda w: {})],
     "licensing:product_help": [Case("get", lambda w: f"{s(w)}/products/{w.pool_e3.pk}/", WEB_SEE_S)],
     "licensing:pool_quantity": [
         Case("post", lambda w: f"{s(w)}/products/{w.pool_e3.pk}/quantity/", WEB_QUANTITY_S, lambda w: {"quantity": 12})

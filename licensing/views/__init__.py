@@ -7,6 +7,7 @@ with source=web, and render. The domain errors become responses in one place, `m
 the list pages share `lists.FilteredListView`.
 """
 
+from .alerts import AlertSettingsView, NoticesReadView, NoticesView
 from .audit import SubscriptionAuditView
 from .bulk import BulkLicensesView
 from .dialog import UserLicensesView
@@ -38,6 +39,7 @@ from .user_accounts import UserCreateView, UserDeleteView, UserEditView, UserSta
 from .users import UserLicenseAssignmentsTotalView, UserLicenseAssignmentsView
 
 __all__ = [
+    "AlertSettingsView",
     "ApiTokenRevokeView",
     "ApiTokensView",
     "AssignmentsImportView",
@@ -54,6 +56,8 @@ __all__ = [
     "HomeView",
     "LicenseHistoryExportView",
     "LicenseReportExportView",
+    "NoticesReadView",
+    "NoticesView",
     "PoolCreateView",
     "PoolQuantityView",
     "ProductHelpView",

@@ -227,8 +227,8 @@ def queries_of(client, url: str, params: dict | None = None, headers: dict | Non
     return len(captured.captured_queries)
 
 
-# Session, user, roles, the count, the page's rows with their member counts.
-LIST_QUERIES = 5
+# Session, user, roles, the unread notices (top bar), the count, the page's rows with their member counts.
+LIST_QUERIES = 6
 
 
 def test_the_list_costs_the_same_queries_whatever_the_groups_and_members(org: Org, user_admin_client):
@@ -600,8 +600,9 @@ def test_remove_the_checked_members(org: Org, sales, user_admin_client):
     assert "No members yet: add them by email above." in html_of(response)
 
 
-# Session, user, roles, the group with its member count, the count, the page's rows, the departments (filter).
-MEMBERS_QUERIES = 7
+# Session, user, roles, the unread notices (top bar), the group with its member count, the count, the page's rows,
+# the departments (filter).
+MEMBERS_QUERIES = 8
 
 
 def test_the_members_page_costs_the_same_queries_whatever_the_members(org: Org, user_admin_client):
@@ -613,7 +614,8 @@ def test_the_members_page_costs_the_same_queries_whatever_the_members(org: Org, 
             counts.add(queries_of(user_admin_client, detail_url(group), params))
     assert counts == {MEMBERS_QUERIES}
     fragment = {**HTMX, "HX-Target": "member-results"}
-    assert queries_of(user_admin_client, detail_url(group), {"q": "user"}, fragment) == MEMBERS_QUERIES - 1
+    # The fragment has no top bar and no filter form.
+    assert queries_of(user_admin_client, detail_url(group), {"q": "user"}, fragment) == MEMBERS_QUERIES - 2
 
 
 # --- hostile input ---------------------------------------------------------------------------------------------

@@ -26,10 +26,10 @@ from tests.factories import UserFactory
 from tests.web.conftest import HTMX, client_for
 from tests.world import Org
 
-# Session, user, roles, subscription, its pools (with the groups that hold them: the source filter's choices), the
-# bounded count, the page's rows with their licenses and sources, departments.
-FULL_PAGE_QUERIES = 8
-# The live-filtering fragment has no filter form, so no departments.
+# Session, user, roles, the unread notices (top bar), subscription, its pools (with the groups that hold them: the
+# source filter's choices), the bounded count, the page's rows with their licenses and sources, departments.
+FULL_PAGE_QUERIES = 9
+# The live-filtering fragment has no top bar and no filter form, so no notices and no departments.
 FRAGMENT_QUERIES = 7
 
 # Each has more than 100 matches among 1,000 demo users, and at least one among a dozen.

@@ -106,9 +106,10 @@ def test_sorted_by_email_descending(org: Org):
     assert emails == sorted(emails, reverse=True)
 
 
-# Session, the user with their roles, the visible pools (product choices), groups, the bounded count, the page's
-# rows, their licenses (assignments, places in lines, the group licenses that give them), departments.
-LIST_QUERIES = 10
+# Session, the user with their roles, the unread notices (top bar), the visible pools (product choices), groups,
+# the bounded count, the page's rows, their licenses (assignments, places in lines, the group licenses that give
+# them), departments.
+LIST_QUERIES = 11
 
 
 @pytest.mark.parametrize("extra_users", [0, 40])
