@@ -177,8 +177,8 @@ POOLS_PER_MASK = 62
 
 def users_with_subscription_licenses(*, users: QuerySet[User], pools: Sequence[LicensePool]) -> list[User]:
     """The rows of `users` (a page: a sliced queryset), each with `subscription_licenses`: a PoolLicense for each
-    pool of `pools` (one subscription's, in display order, loaded with their subscription) whose license the user
-    holds or waits for, with its sources.
+    pool of `pools` (one subscription's, or every one the reader may see, in display order, loaded with their
+    product and subscription) whose license the user holds or waits for, with its sources.
 
     One query whatever the page size: the page's ids are chosen in a subquery, and each of those rows carries bit
     masks of the pools it holds, holds directly and waits for, each summed by a correlated subquery over its own
