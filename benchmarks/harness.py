@@ -31,7 +31,7 @@ from licensing.models import LicensePool, Product, Subscription
 from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
 from licensing.services.pools import pool_create, pool_set_quantity
 
-from . import exports, graph, groups, scim
+from . import exports, graph, groups, lists, scim
 from .measure import Result, count_queries, timed
 
 BULK_PRODUCT = "BENCH_BULK"
@@ -221,6 +221,7 @@ def run(*, users: int, repeat: int, bulk_size: int) -> dict:
     _analyze()
     bench = Bench(repeat=repeat)
     bench.list_pages()
+    lists.other_lists(bench)
     bench.dialog()
     bench.api()
     bench.bulk_assign(min(bulk_size, User.objects.count()))
