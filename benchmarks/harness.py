@@ -31,7 +31,7 @@ from licensing.models import LicensePool, Product, Subscription
 from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
 from licensing.services.pools import pool_create, pool_set_quantity
 
-from . import api_lists, exports, graph, groups, history, scim, select_all
+from . import api_lists, exports, graph, groups, history, lists, scim, select_all
 from .measure import Result, count_queries, timed
 
 BULK_PRODUCT = "BENCH_BULK"
@@ -222,6 +222,7 @@ def run(*, users: int, repeat: int, bulk_size: int) -> dict:
     _analyze()
     bench = Bench(repeat=repeat)
     bench.list_pages()
+    lists.other_lists(bench)
     bench.dialog()
     bench.api()
     api_lists.api_lists(bench)

@@ -7,15 +7,13 @@ from dataclasses import dataclass, field
 
 from django.db.models import (
     BigIntegerField,
-    Case,
     F,
+    Func,
     JSONField,
     OuterRef,
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
 )
 
 from accounts.models import Group, GroupMembership, User
@@ -148,8 +146,8 @@ POOLS_PER_MASK = 62
 
 def users_with_subscription_licenses(*, users: QuerySet[User], pools: Sequence[LicensePool]) -> list[User]:
     """The rows of `users` (a page: a sliced queryset), each with `subscription_licenses`: a PoolLicense for each
-    pool of `pools` (one subscription's, in display order, loaded with their subscription) whose license the user
-    holds or waits for, with its sources.
+    pool of `pools` (one subscription's, or every one the reader may see, in display order, loaded with their
+    product and subscription) whose license the user holds or waits for, with its sources.
 
     One query whatever the page size: the page's ids are chosen in a subquery, and each of those rows carries bit
     masks of the pools it holds, holds directly and waits for, each summed by a correlated subquery over its own
@@ -197,18 +195,30 @@ def users_with_subscription_licenses(*, users: QuerySet[User], pools: Sequence[L
     return people
 
 
+class PoolBit(Func):
+    """2**i for a row of pools[i]: `CASE pool_id WHEN … THEN … END`, one expression however many pools (a When per
+    pool made the ORM spend longer building the page's query than PostgreSQL answering it)."""
+
+    output_field = BigIntegerField()
+
+    def __init__(self, pools: Sequence[LicensePool]) -> None:
+        super().__init__(F("pool_id"))
+        self.bits = [value for bit, pool in enumerate(pools) for value in (pool.pk, 1 << bit)]
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        whens = " WHEN %s THEN %s" * (len(self.bits) // 2)
+        return f"CASE {column}{whens} END", (*params, *self.bits)
+
+
 def _pool_mask(rows: QuerySet, pools: Sequence[LicensePool]) -> Subquery:
     """The sum of 2**i over the pools[i] of which `rows` (of a model with user and pool) has one of the outer user
     (NULL when none)."""
-    bits = Case(
-        *(When(pool_id=pool.pk, then=Value(1 << bit)) for bit, pool in enumerate(pools)),
-        output_field=BigIntegerField(),
-    )
     mask = (
-        rows.filter(user=OuterRef("pk"), pool__in=pools)
+        rows.filter(user=OuterRef("pk"), pool_id__in=[pool.pk for pool in pools])
         .order_by()
         .values("user")
-        .annotate(mask=Sum(bits))
+        .annotate(mask=Sum(PoolBit(pools)))
         .values("mask")
     )
     return Subquery(mask, output_field=BigIntegerField())

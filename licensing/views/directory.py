@@ -31,7 +31,7 @@ from licensing.filtersets import DirectoryUserFilterSet
 from licensing.forms import UsersBulkForm
 from licensing.models import LicensePool
 from licensing.selectors.assignments import bulk_assign_preview
-from licensing.selectors.sources import users_licenses
+from licensing.selectors.sources import users_with_subscription_licenses
 from licensing.selectors.subscriptions import pools_visible
 from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
 
@@ -89,11 +89,7 @@ class UserDirectoryView(UsersViewMixin, FilteredListView):
         return sorted(products.items(), key=lambda item: item[1])
 
     def rows_of(self, page_rows) -> list:
-        users = list(page_rows)
-        licenses = users_licenses(user_ids=[user.pk for user in users], actor=self.request.user)
-        for user in users:
-            user.licenses = licenses[user.pk]
-        return users
+        return users_with_subscription_licenses(users=page_rows, pools=self.pools)
 
     def get_context_data(self, **kwargs):
         scope = admin_scope(self.request.user)

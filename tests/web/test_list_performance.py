@@ -1,6 +1,8 @@
-"""User License Assignments at scale: the number of queries per page is the same for 10, 50 and 100 rows and for a
-handful or 1,000 users, with each license's sources and state shown and whatever the filters; the total is counted
-only so far past the page shown (that a search cannot walk the name index: tests/accounts/test_filtersets.py)."""
+"""Every web list page at scale. User License Assignments: the number of queries per page is the same for 10, 50 and
+100 rows and for a handful or 1,000 users, with each license's sources and state shown and whatever the filters;
+the total is counted only so far past the page shown (that a search cannot walk the name index:
+tests/accounts/test_filtersets.py). Users, the groups, a group's members and the audit log: the same, within 8
+queries."""
 
 import re
 
@@ -184,3 +186,64 @@ def test_an_exact_count_needs_no_second_request(org: Org):
     url = reverse("licensing:subscription_users", args=[org.s.pk])
     html = client_for(org.users["global_admin"]).get(url).content.decode()
     assert "more than" not in html and 'hx-trigger="load"' not in html
+
+
+# --- the other list pages ----------------------------------------------------------------------------------------
+
+# Session, user, roles, the visible pools (product choices), groups, the bounded count, the page's rows with their
+# licenses and sources, departments.
+DIRECTORY_QUERIES = 8
+# Session, user, roles, the count, the page's groups with their numbers of members.
+GROUPS_QUERIES = 5
+# Session, user, roles, the group, the count, departments, the page's members.
+MEMBERS_QUERIES = 7
+# Session, user, roles, the subscription, its pools (product choices), the count, the page's events.
+AUDIT_QUERIES = 7
+MOST_QUERIES = 8  # issue 17: any list page, any size
+
+
+def other_lists(sales: Group) -> dict[str, tuple[str, int, list[dict]]]:
+    """Each list page: its URL, its number of queries, and the filters to try (each matches a row among a dozen
+    demo users)."""
+    subscription = Subscription.objects.get(name="Contoso Enterprise")
+    return {
+        "Users": (
+            reverse("licensing:users"),
+            DIRECTORY_QUERIES,
+            [{}, {"q": "en"}, {"department": "Sales"}, {"product": "OFFICESERIES_E3"}, {"group": str(sales.pk)}],
+        ),
+        "Groups": (reverse("licensing:groups"), GROUPS_QUERIES, [{}, {"q": "a"}, {"kind": GroupKind.ASSIGNED}]),
+        "Members": (
+            reverse("licensing:group_detail", args=[sales.pk]),
+            MEMBERS_QUERIES,
+            [{}, {"q": "e"}, {"department": "Sales"}],
+        ),
+        "Audit log": (
+            reverse("licensing:subscription_audit", args=[subscription.pk]),
+            AUDIT_QUERIES,
+            [{}, {"product": "OFFICESERIES_E3"}, {"source": Source.CLI}],
+        ),
+    }
+
+
+@pytest.mark.parametrize("page", ["Users", "Groups", "Members"])
+def test_other_lists_cost_the_same_for_10_50_and_100_rows(db, page):
+    client, _ = signed_in_to_the_demo(1000)
+    for number in range(100 if page == "Groups" else 0):  # the demo has two
+        group_create(by=SYSTEM, name=f"Team {number}", kind=GroupKind.ASSIGNED)
+    url, expected, _ = other_lists(Group.objects.get(name="Sales"))[page]
+    counts = {rows: queries_of(client, url, {"per_page": str(rows)}) for rows in (10, 50, 100)}
+    assert counts == {rows: (expected, rows) for rows in (10, 50, 100)}
+
+
+def test_other_lists_cost_the_same_for_a_dozen_or_1000_users(db):
+    counts: dict[tuple[str, int], set[int]] = {}
+    for users in (12, 1000):
+        client, _ = signed_in_to_the_demo(users)
+        for page, (url, expected, variants) in other_lists(Group.objects.get(name="Sales")).items():
+            for params in variants:
+                queries, shown = queries_of(client, url, params)
+                assert shown > 0, (page, params, users)
+                counts.setdefault((page, expected), set()).add(queries)
+    assert counts == {key: {key[1]} for key in counts}
+    assert max(expected for _, expected in counts) <= MOST_QUERIES

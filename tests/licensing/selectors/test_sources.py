@@ -91,6 +91,15 @@ def test_more_pools_than_one_mask_holds(org):
     assert rows["Henrietta Mueller"] == [(sku, False, ["Late"], True, "not enough licenses")]
 
 
+def test_a_pool_past_the_32nd_of_a_mask_is_found(org):
+    """A mask's high bits are past a 32-bit integer: PostgreSQL sums them as numeric unless told otherwise."""
+    pools = sorted(LicensePoolFactory.create_batch(40, subscription=org.t, quantity=1), key=lambda p: p.product.name)
+    first, last = pools[0], pools[39]
+    user_licenses_change(by=SYSTEM, user=org.adele, subscription=org.t, add=[first.product, last.product])
+    rows = page_of(org, org.adele, subscription=org.t)
+    assert rows["Adele Vance"] == [(pool.product.sku_part_number, True, [], False, "") for pool in (first, last)]
+
+
 def test_a_subscription_without_pools_gives_rows_without_licenses(org):
     rows = users_with_subscription_licenses(users=User.objects.filter(pk=org.alex.pk), pools=[])
     assert [person.subscription_licenses for person in rows] == [[]]
