@@ -120,7 +120,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif env_flag("DATABASE_POOL", default=True):
     # psycopg's pool per process: a request borrows an open connection instead of opening one (a few ms of
     # PostgreSQL's fork and authentication). Connections then live in the pool, so Django must not keep them.
-    pool_size = int(os.environ.get("DATABASE_POOL_SIZE", "8"))
+    # The race tests run twenty callers at once in one process, each with its own connection.
+    pool_size = int(os.environ.get("DATABASE_POOL_SIZE", "32" if RUNNING_TESTS else "8"))
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": min(2, pool_size),
