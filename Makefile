@@ -55,7 +55,8 @@ serve: $(RUN_STAMP)
 	@test -n "$$SECRET_KEY" || { echo "make serve is for production: set SECRET_KEY and ALLOWED_HOSTS (README, Deploying)"; exit 2; }
 	$(BIN)/python manage.py collectstatic --no-input
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/gunicorn officeseries.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+	$(BIN)/gunicorn officeseries.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} \
+		--worker-class gthread --threads $${WEB_THREADS:-4} --access-logfile -
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)

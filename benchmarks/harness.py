@@ -35,6 +35,9 @@ from . import api_lists, exports, graph, groups, history, lists, scim, select_al
 from .measure import Result, count_queries, timed
 
 BULK_PRODUCT = "BENCH_BULK"
+# Issue 17: at 1,000,000 users, one bulk assignment of 100,000 users too (beside the --bulk-size one).
+LARGE_ORGANISATION = 1_000_000
+LARGE_BULK = 100_000
 
 
 class Bench:
@@ -227,6 +230,8 @@ def run(*, users: int, repeat: int, bulk_size: int) -> dict:
     bench.api()
     api_lists.api_lists(bench)
     bench.bulk_assign(min(bulk_size, User.objects.count()))
+    if User.objects.count() >= LARGE_ORGANISATION:
+        bench.bulk_assign(LARGE_BULK)
     bench.import_users(bulk_size)
     groups.group_license_add(bench, min(bulk_size, User.objects.count()))
     groups.group_member_add(bench)

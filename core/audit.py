@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from .choices import Source
 from .errors import ValidationFailed
+from .lookups import in_ids_sql
 from .models import AuditEvent
 
 BATCH_SIZE = 2000
@@ -102,8 +103,9 @@ def audit_record_for_users(
     selected = ", ".join(["%s"] * len(constant) + [as_json, "id", USER_LABEL_SQL])
     with connection.cursor() as cursor:
         for chunk in chunks(user_ids):
+            chosen, ids = in_ids_sql("id", chunk)
             cursor.execute(
                 f"INSERT INTO {qn(AuditEvent._meta.db_table)} ({columns}) SELECT {selected}"
-                f" FROM {qn(get_user_model()._meta.db_table)} WHERE id IN ({', '.join(['%s'] * len(chunk))})",
-                [*constant.values(), json.dumps(details), *chunk],
+                f" FROM {qn(get_user_model()._meta.db_table)} WHERE {chosen}",
+                [*constant.values(), json.dumps(details), *ids],
             )

@@ -19,8 +19,10 @@ from accounts.services.groups import group_create
 from accounts.services.memberships import group_rule_recompute, memberships_changing
 from accounts.services.roles import role_grant
 from core.audit import Actor
+from core.bulkload import indexes_deferred, rows_insert
 from core.choices import Source
-from licensing.services.bulk import licenses_bulk_assign
+from core.models import AuditEvent
+from licensing.services.bulk import licenses_bulk_assign_ids
 from licensing.services.group_licenses import group_licenses_change
 from licensing.services.pools import pool_create, pool_set_quantity
 from licensing.services.subscriptions import subscription_set_status
@@ -31,6 +33,8 @@ from .models import LicenseAssignment, Product, ServicePlan, Subscription
 
 DEMO_PASSWORD = "OfficeSeries-demo-2026"
 DEMO_DOMAIN = "contoso.example"
+# From this many new users on, the user table's indexes are built after the load rather than updated row by row.
+LOAD_WITHOUT_INDEXES = 100_000
 
 PRODUCTS = {
     "OFFICESERIES_E1": "OfficeSeries E1",
@@ -224,23 +228,39 @@ ADMINS = [
 ]
 
 
-def demo_user(index: int) -> User:
-    """The demo user number `index`, the same on every run."""
+def demo_email(index: int) -> str:
     first = FIRST_NAMES[index % len(FIRST_NAMES)]
     last = LAST_NAMES[(index // len(FIRST_NAMES)) % len(LAST_NAMES)]
-    return User(
-        email=f"{first}.{last}.{index}@{DEMO_DOMAIN}".lower(),
-        display_name=f"{first} {last}",
-        department=DEPARTMENTS[index % len(DEPARTMENTS)],
-        job_title=JOB_TITLES[(index * 7) % len(JOB_TITLES)],
-        usage_location=LOCATIONS[(index * 3) % len(LOCATIONS)],
-        is_active=index % 23 != 0,  # a few disabled accounts
-    )
+    return f"{first}.{last}.{index}@{DEMO_DOMAIN}".lower()
 
 
-def planned_products(index: int, subscription: DemoSubscription) -> list[str]:
-    rng = random.Random(f"{subscription.name}:{index}")
-    return [part for part, share in subscription.shares.items() if rng.random() < share]
+def demo_user(index: int, password: str) -> dict:
+    """The fields of demo user number `index`, the same on every run."""
+    first = FIRST_NAMES[index % len(FIRST_NAMES)]
+    last = LAST_NAMES[(index // len(FIRST_NAMES)) % len(LAST_NAMES)]
+    return {
+        "email": demo_email(index),
+        "password": password,
+        "display_name": f"{first} {last}",
+        "department": DEPARTMENTS[index % len(DEPARTMENTS)],
+        "job_title": JOB_TITLES[(index * 7) % len(JOB_TITLES)],
+        "usage_location": LOCATIONS[(index * 3) % len(LOCATIONS)],
+        "is_active": index % 23 != 0,  # a few disabled accounts
+    }
+
+
+def planned_holders(subscription: DemoSubscription, user_ids: list[int]) -> dict[str, list[int]]:
+    """Who gets which product of `subscription`: user number i (user_ids[i - 1]) draws the i-th set of one number
+    per product from one stream, so a user's draw never depends on how many users there are. One stream rather
+    than a generator seeded per user, which cost 50 s per million users."""
+    rng = random.Random(subscription.name)
+    holders: dict[str, list[int]] = defaultdict(list)
+    shares = list(subscription.shares.items())
+    for user_id in user_ids:
+        for part, share in shares:
+            if rng.random() < share:
+                holders[part].append(user_id)
+    return holders
 
 
 @dataclass
@@ -262,23 +282,22 @@ def seed_demo(*, users: int, progress: Callable[[str], None] = lambda message: N
     demo_users = _seed_users(users, report)
     progress(f"{len(demo_users)} users ready ({report.users_created} new)")
 
-    for spec in SUBSCRIPTIONS:
-        subscription = subscriptions[spec.name]
-        wanted: dict[str, list[User]] = defaultdict(list)
-        for index, user in enumerate(demo_users, start=1):
-            for part in planned_products(index, spec):
-                wanted[part].append(user)
-        newly_created = not subscription.pools.exists()
-        for part in spec.shares:
-            report.licenses_assigned += _seed_pool(subscription, spec, products[part], wanted[part])
-        if newly_created:
-            subscription_set_status(
-                subscription=subscription, status=spec.status, by=Actor(None, Source.SYSTEM, label="seed_demo")
-            )
-        progress(f"{spec.name}: licenses assigned")
-    _seed_group(subscriptions[DEMO_GROUP.subscription], products[DEMO_GROUP.sku])
+    # A large load writes an audit event per license: their indexes are built once at the end (one transaction).
+    with indexes_deferred(AuditEvent, when=report.users_created >= LOAD_WITHOUT_INDEXES):
+        for spec in SUBSCRIPTIONS:
+            subscription = subscriptions[spec.name]
+            wanted = planned_holders(spec, demo_users)
+            newly_created = not subscription.pools.exists()
+            for part in spec.shares:
+                report.licenses_assigned += _seed_pool(subscription, spec, products[part], wanted[part])
+            if newly_created:
+                subscription_set_status(
+                    subscription=subscription, status=spec.status, by=Actor(None, Source.SYSTEM, label="seed_demo")
+                )
+            progress(f"{spec.name}: licenses assigned")
+        _seed_group(subscriptions[DEMO_GROUP.subscription], products[DEMO_GROUP.sku])
     if report.users_created:
-        _analyze(User, LicenseAssignment)
+        _analyze(User, LicenseAssignment, AuditEvent)
     return report
 
 
@@ -347,22 +366,22 @@ def _seed_admins(subscriptions: dict[str, Subscription]) -> None:
             )
 
 
-def _seed_users(count: int, report: SeedReport) -> list[User]:
-    wanted = [demo_user(index) for index in range(1, count + 1)]
-    existing = {user.email: user for user in User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").only("pk", "email")}
-    missing = [user for user in wanted if user.email not in existing]
+def _seed_users(count: int, report: SeedReport) -> list[int]:
+    """The ids of demo users 1 to `count`, inserting those missing."""
+    demo = User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}")
+    existing = dict(demo.values_list("email", "pk"))
+    missing = [index for index in range(1, count + 1) if demo_email(index) not in existing]
     if missing:
         unusable = make_password(None)  # demo users never sign in
-        for user in missing:
-            user.password = unusable
-        # PostgreSQL and SQLite return the new keys from a bulk insert.
-        User.objects.bulk_create(missing, batch_size=5000)
-        existing.update({user.email: user for user in missing})
+        rows = (demo_user(index, unusable) for index in missing)
+        with transaction.atomic(), indexes_deferred(User, when=len(missing) >= LOAD_WITHOUT_INDEXES):
+            rows_insert(User, rows)
+        existing = dict(demo.values_list("email", "pk"))
         report.users_created = len(missing)
-    return [existing[user.email] for user in wanted]
+    return [existing[demo_email(index)] for index in range(1, count + 1)]
 
 
-def _seed_pool(subscription: Subscription, spec: DemoSubscription, product: Product, holders: list[User]) -> int:
+def _seed_pool(subscription: Subscription, spec: DemoSubscription, product: Product, holders: list[int]) -> int:
     needed = _quantity_for(spec, product, holders)
     pool = pool_create(
         subscription=subscription, product=product, quantity=needed, by=Actor(None, Source.SYSTEM, label="seed_demo")
@@ -372,13 +391,16 @@ def _seed_pool(subscription: Subscription, spec: DemoSubscription, product: Prod
     with transaction.atomic():
         if pool.quantity < needed:
             pool = pool_set_quantity(pool=pool, quantity=needed, by=Actor(None, Source.SYSTEM, label="seed_demo"))
-        result = licenses_bulk_assign(
-            subscription=subscription, product=product, users=holders, by=Actor(None, Source.SYSTEM, label="seed_demo")
+        result = licenses_bulk_assign_ids(
+            subscription=subscription,
+            product=product,
+            user_ids=holders,
+            by=Actor(None, Source.SYSTEM, label="seed_demo"),
         )
     return result.changed
 
 
-def _quantity_for(spec: DemoSubscription, product: Product, holders: list[User]) -> int:
+def _quantity_for(spec: DemoSubscription, product: Product, holders: list[int]) -> int:
     if (spec.name, product.sku_part_number) == EXHAUSTED:
         return len(holders)
     return len(holders) + max(5, len(holders) // 10)

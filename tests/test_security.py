@@ -141,3 +141,21 @@ def test_the_reclaim_grace_period_comes_from_the_environment():
     script = "from django.conf import settings; print(settings.LICENSE_RECLAIM_GRACE_DAYS)"
     result = manage("shell", "-c", script, env={**PRODUCTION_ENV, "LICENSE_RECLAIM_GRACE_DAYS": "0"})
     assert result.stdout.strip().splitlines()[-1] == "0", result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "0 {'min_size': 2, 'max_size': 8, 'timeout': 10}"),
+        ({"DATABASE_POOL_SIZE": "16"}, "0 {'min_size': 2, 'max_size': 16, 'timeout': 10}"),
+        ({"DATABASE_POOL": "0"}, "60 None"),
+    ],
+)
+def test_postgresql_connections_are_pooled_unless_switched_off(env, expected):
+    script = (
+        "from django.conf import settings; database = settings.DATABASES['default'];"
+        " print(database['CONN_MAX_AGE'], database['OPTIONS'].get('pool'))"
+    )
+    database = {"DATABASE_URL": "postgres://officeseries@db.internal:5432/officeseries"}
+    result = manage("shell", "-c", script, env={**PRODUCTION_ENV, **database, **env})
+    assert result.stdout.strip().splitlines()[-1] == expected, result.stderr

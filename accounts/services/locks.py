@@ -35,7 +35,7 @@ from ..models import ApiToken, Group, RoleAssignment, User
 
 def users_lock(user_ids: Iterable[int]) -> None:
     for chunk in chunks(sorted(set(user_ids))):
-        list(User.objects.select_for_update(no_key=True).filter(pk__in=chunk).order_by("pk").values_list("pk"))
+        list(User.objects.select_for_update(no_key=True).filter(pk__any_of=chunk).order_by("pk").values_list("pk"))
 
 
 def users_locked(user_ids: Iterable[int]) -> list[User]:

@@ -41,10 +41,10 @@ class BulkResult:
         return len(self.outcomes) - self.changed
 
 
-def _locked_pool(by: Actor, subscription: Subscription, product: Product, users: Sequence[User]) -> LicensePool:
+def _locked_pool(by: Actor, subscription: Subscription, product: Product, user_ids: Sequence[int]) -> LicensePool:
     """Check the actor's role, lock the users and then the pool (the one lock order), and return the pool."""
     require_license_management(by.user, subscription.pk)
-    users_lock([user.pk for user in users])
+    users_lock(user_ids)
     pools = pools_lock(subscription, [product.pk])
     if not pools:
         raise ProductNotInSubscription(subscription=subscription.name, skus=[product.sku_part_number])
@@ -55,7 +55,7 @@ def _held_directly(pool: LicensePool, user_ids: Sequence[int]) -> dict[int, bool
     """Which of these users hold the pool's license, and whether directly."""
     held: dict[int, bool] = {}
     for chunk in chunks(user_ids):
-        held.update(LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk).values_list("user_id", "direct"))
+        held.update(LicenseAssignment.objects.filter(pool=pool, user_id__any_of=chunk).values_list("user_id", "direct"))
     return held
 
 
@@ -85,7 +85,7 @@ def _audit(
 def _direct_set(pool: LicensePool, user_ids: Sequence[int], direct: bool, disabled_plans: list[str]) -> None:
     """Add or take away the direct source of these users' licenses, with the plans it switches off."""
     for chunk in chunks(user_ids):
-        LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk).update(
+        LicenseAssignment.objects.filter(pool=pool, user_id__any_of=chunk).update(
             direct=direct, disabled_plans=disabled_plans
         )
 
@@ -98,7 +98,7 @@ def _plans_set(
     of those whose plans changed."""
     before: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for chunk in chunks(users):
-        rows = LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk).exclude(disabled_plans=plans)
+        rows = LicenseAssignment.objects.filter(pool=pool, user_id__any_of=chunk).exclude(disabled_plans=plans)
         for user_id, disabled in rows.values_list("user_id", "disabled_plans"):
             before[tuple(disabled)].append(user_id)
     for disabled, user_ids in before.items():
@@ -108,7 +108,6 @@ def _plans_set(
     return [user_id for user_ids in before.values() for user_id in user_ids]
 
 
-@transaction.atomic
 def licenses_bulk_assign(
     *,
     by: Actor,
@@ -124,16 +123,36 @@ def licenses_bulk_assign(
     `disabled_plans` (service_plan_id strings or names) are the plans off on the direct assignment of every one of
     these users, those who hold it already included ("plans_changed"); without it, new ones have every plan on
     and the others keep theirs."""
-    users = _unique_users(users)
+    return licenses_bulk_assign_ids(
+        by=by,
+        subscription=subscription,
+        product=product,
+        user_ids=[user.pk for user in users],
+        disabled_plans=disabled_plans,
+    )
+
+
+@transaction.atomic
+def licenses_bulk_assign_ids(
+    *,
+    by: Actor,
+    subscription: Subscription,
+    product: Product,
+    user_ids: Iterable[int],
+    disabled_plans: Collection[str] | None = None,
+) -> BulkResult:
+    """`licenses_bulk_assign` for users given by id: a caller with hundreds of thousands of users (seed_demo)
+    need not build a model object for each."""
+    user_ids = list(dict.fromkeys(user_ids))
     plans = plans_resolve_many({product: disabled_plans})[product.pk] if disabled_plans is not None else None
-    pool = _locked_pool(by, subscription, product, users)
-    held = _held_directly(pool, [user.pk for user in users])
-    to_add = [user.pk for user in users if user.pk not in held]
-    made_direct = [user.pk for user in users if held.get(user.pk) is False]
+    pool = _locked_pool(by, subscription, product, user_ids)
+    held = _held_directly(pool, user_ids)
+    to_add = [user_id for user_id in user_ids if user_id not in held]
+    made_direct = [user_id for user_id in user_ids if held.get(user_id) is False]
     if to_add:
         require_assignable(subscription)
         for chunk in chunks(to_add):
-            reclaimed = User.objects.filter(pk__in=chunk, licenses_reclaimed_at__isnull=False)
+            reclaimed = User.objects.filter(pk__any_of=chunk, licenses_reclaimed_at__isnull=False)
             require_not_reclaimed(reclaimed.only("email", "user_name", "licenses_reclaimed_at"))
         available = assignable_now(pool)
         if len(to_add) > available:
@@ -151,9 +170,9 @@ def licenses_bulk_assign(
         _audit(AuditAction.LICENSE_ASSIGNED, by, subscription, pool, to_add, plans_details(plans or []))
     _direct_set(pool, made_direct, True, plans or [])
     _audit(AuditAction.LICENSE_DIRECT_ADDED, by, subscription, pool, made_direct, plans_details(plans or []))
-    held_directly = [user.pk for user in users if held.get(user.pk)]
+    held_directly = [user_id for user_id in user_ids if held.get(user_id)]
     replanned = _plans_set(by, subscription, pool, held_directly, plans) if plans is not None else []
-    outcomes = {user.pk: ("already_assigned" if held.get(user.pk) else "assigned") for user in users}
+    outcomes = {user_id: ("already_assigned" if held.get(user_id) else "assigned") for user_id in user_ids}
     outcomes.update(dict.fromkeys(replanned, "plans_changed"))
     return BulkResult(outcomes=outcomes, changed=len(to_add) + len(made_direct) + len(replanned))
 
@@ -166,7 +185,7 @@ def licenses_bulk_unassign(
     as they are, and those who also have it from a group keep the license. If any user has it only from groups,
     nothing changes (LicenseInherited). The licenses freed go to the pool's line first."""
     users = _unique_users(users)
-    pool = _locked_pool(by, subscription, product, users)
+    pool = _locked_pool(by, subscription, product, [user.pk for user in users])
     held = _held_directly(pool, [user.pk for user in users])
     inherited = [user for user in users if held.get(user.pk) is False]
     if inherited:
@@ -180,14 +199,14 @@ def licenses_bulk_unassign(
     group_backed: set[int] = set()
     for chunk in chunks(removing):
         group_backed.update(
-            LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk)
+            LicenseAssignment.objects.filter(pool=pool, user_id__any_of=chunk)
             .filter(group_sourced(pool))
             .values_list("user_id", flat=True)
         )
     to_remove = [user_id for user_id in removing if user_id not in group_backed]
     made_inherited = [user_id for user_id in removing if user_id in group_backed]
     for chunk in chunks(to_remove):
-        LicenseAssignment.objects.filter(pool=pool, user_id__in=chunk).delete()
+        LicenseAssignment.objects.filter(pool=pool, user_id__any_of=chunk).delete()
     counters_add(pool, assigned=-len(to_remove))
     _audit(AuditAction.LICENSE_UNASSIGNED, by, subscription, pool, to_remove)
     _direct_set(pool, made_inherited, False, [])

@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import GroupMembership, User
 from core.audit import Actor, audit_event_new, audit_record, audit_record_for_users, chunks
 from core.choices import AuditAction
+from core.lookups import in_ids_sql
 
 from ..choices import ASSIGNABLE_STATUSES
 from ..models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense, Subscription
@@ -118,12 +119,12 @@ def assignments_insert(pool: LicensePool, user_ids: Sequence[int], by: Actor, *,
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         for chunk in chunks(user_ids):
+            chosen, ids = in_ids_sql("id", chunk)
             cursor.execute(
                 f"INSERT INTO {qn(LicenseAssignment._meta.db_table)}"
                 " (pool_id, user_id, assigned_at, assigned_by_id, direct)"
-                f" SELECT %s, id, %s, %s, %s FROM {qn(User._meta.db_table)}"
-                f" WHERE id IN ({', '.join(['%s'] * len(chunk))})",
-                [pool.pk, timezone.now(), by.user.pk if by.user is not None else None, direct, *chunk],
+                f" SELECT %s, id, %s, %s, %s FROM {qn(User._meta.db_table)} WHERE {chosen}",
+                [pool.pk, timezone.now(), by.user.pk if by.user is not None else None, direct, *ids],
             )
 
 

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db import connection
 
 from accounts.choices import Role
 from accounts.models import Group, GroupMembership, RoleAssignment, User
@@ -168,3 +169,21 @@ def test_a_negative_user_count_is_refused(db):
 
     assert caught.value.code == 2
     assert not Subscription.objects.exists()
+
+
+def indexes(model) -> dict:
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, model._meta.db_table)
+
+
+@pytest.mark.postgres
+def test_a_large_load_builds_the_indexes_it_dropped_again(db, monkeypatch, assert_pool_counters):
+    before = {model: indexes(model) for model in (User, AuditEvent)}
+    monkeypatch.setattr("licensing.demo.LOAD_WITHOUT_INDEXES", 10)
+
+    seed()
+
+    assert {model: indexes(model) for model in (User, AuditEvent)} == before
+    assert demo_users() == USERS
+    assert AuditEvent.objects.filter(action=AuditAction.LICENSE_ASSIGNED).count() == LicenseAssignment.objects.count()
+    assert_pool_counters()
