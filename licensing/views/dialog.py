@@ -15,7 +15,12 @@ from core.errors import DomainError, NotFound, PermissionDenied, ValidationFaile
 from licensing.forms import UserLicensesForm
 from licensing.selectors.assignments import user_licenses
 from licensing.selectors.plans import product_plans
-from licensing.selectors.sources import LicenseSources, license_sources, users_with_subscription_licenses
+from licensing.selectors.sources import (
+    LicenseSources,
+    license_sources,
+    pools_from_groups,
+    users_with_subscription_licenses,
+)
 from licensing.selectors.subscriptions import pools_of_subscription
 from licensing.services.assignments import user_licenses_set
 
@@ -81,10 +86,10 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
         """The direct assignments to save: what the form sent for the products the admin may change. A product the
         user has (or waits for) from a group is locked: whatever the request says, its direct assignment stays as
         the database has it (kept if there is one, never added)."""
-        pools = list(pools_of_subscription(subscription=self.subscription))
-        sources = self.sources_of(pools)
-        locked = {pool.product_id for pool in pools if sources[pool.product_id].inherited}
-        kept = [pool.product for pool in pools if pool.product_id in locked and sources[pool.product_id].direct]
+        pools = self.subscription.pools.all()  # read with the subscription: only their products matter here
+        from_groups = pools_from_groups(user=self.subject, pools=pools)
+        locked = {pool.product_id for pool in pools if pool.pk in from_groups}
+        kept = [pool.product for pool in pools if from_groups.get(pool.pk)]
         return [product for product in submitted if product.pk not in locked] + kept
 
     def get(self, request, *args, **kwargs):

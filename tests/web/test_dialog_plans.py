@@ -136,3 +136,29 @@ def test_the_dialog_costs_the_same_queries_whatever_the_products_and_plans(org: 
     group_members_change(by=BY, group=sales, add=[org.alex])
     group_licenses_change(by=BY, group=sales, subscription=org.s, add=[org.e5], disabled_plans={org.e5: ["MCOEV"]})
     assert queries() == DIALOG_QUERIES
+
+
+# The session, the admin with their roles, the products sent, the subscription with its pools, the subject, the
+# pools they have from groups (one query), then the service: the savepoints, the user's lock, their direct licenses,
+# the pools locked with their licenses, the status, insert, counter, audit; then the saved row: the pools, the row.
+SAVE_QUERIES = 18
+
+
+def test_a_save_costs_the_same_queries_whatever_the_products_and_groups(org: Org, client):
+    def save(products) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(
+                dialog_url(org, org.alex), {"products": [product.pk for product in products]}, headers=HTMX
+            )
+        assert response.status_code == 200
+        return len(captured.captured_queries)
+
+    save([])  # Alex holds nothing directly: each counted save adds E3
+    assert save([org.e3]) == SAVE_QUERIES
+    save([])
+    for _ in range(5):
+        LicensePoolFactory(subscription=org.s, product=ProductFactory())
+    sales = GroupFactory()
+    group_members_change(by=BY, group=sales, add=[org.alex])
+    group_licenses_change(by=BY, group=sales, subscription=org.s, add=[org.e5])
+    assert save([org.e3]) == SAVE_QUERIES
