@@ -92,5 +92,5 @@ def test_attributes_and_excluded_attributes(scim, provisioned):
 
 def test_a_user_name_lookup_takes_a_fixed_number_of_queries(scim, org, django_assert_num_queries):
     scim.get("ServiceProviderConfig")  # the token's last use is recorded once a minute
-    with django_assert_num_queries(4):  # the token, the roles, the page and the count
+    with django_assert_num_queries(3):  # the token with its admin's roles, the page and the count
         assert names(scim.get("Users", filter=f'userName eq "{org.adele.email}"')) == [org.adele.email]

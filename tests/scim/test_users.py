@@ -121,8 +121,8 @@ def test_delete_frees_the_user_at_once(scim, org):
 
 def test_a_create_takes_a_fixed_number_of_queries(scim, django_assert_num_queries):
     scim.get("ServiceProviderConfig")  # the token's last use is recorded once a minute
-    # The token and the roles; one identity check (email and user name); the user, its event and the dynamic
+    # The token with its admin's roles; one identity check (email and user name); the user, its event and the dynamic
     # groups (held in SHARE mode first on PostgreSQL), a new user joining them without a check of memberships it
     # cannot have; and the savepoints of the request's transaction and the identity's.
-    with django_assert_num_queries(12 + (connection.vendor == "postgresql")):
+    with django_assert_num_queries(11 + (connection.vendor == "postgresql")):
         assert scim.post("Users", ENTRA_USER).status_code == 201
