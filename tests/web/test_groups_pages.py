@@ -227,8 +227,9 @@ def queries_of(client, url: str, params: dict | None = None, headers: dict | Non
     return len(captured.captured_queries)
 
 
-# Session, user, roles, the unread notices (top bar), the count, the page's rows with their member counts.
-LIST_QUERIES = 6
+# Session, the user with their roles, the unread notices (top bar), the count, the page's rows with their member
+# counts.
+LIST_QUERIES = 5
 
 
 def test_the_list_costs_the_same_queries_whatever_the_groups_and_members(org: Org, user_admin_client):
@@ -600,9 +601,9 @@ def test_remove_the_checked_members(org: Org, sales, user_admin_client):
     assert "No members yet: add them by email above." in html_of(response)
 
 
-# Session, user, roles, the unread notices (top bar), the group with its member count, the count, the page's rows,
-# the departments (filter).
-MEMBERS_QUERIES = 8
+# Session, the user with their roles, the unread notices (top bar), the group with its member count, the count, the
+# page's rows, the departments (filter).
+MEMBERS_QUERIES = 7
 
 
 def test_the_members_page_costs_the_same_queries_whatever_the_members(org: Org, user_admin_client):

@@ -28,11 +28,11 @@ from tests.factories import UserFactory
 from tests.web.conftest import HTMX, client_for
 from tests.world import Org
 
-# Session, user, roles, the unread notices (top bar), subscription, its pools (with the groups that hold them: the
-# source filter's choices), the bounded count, the page's rows with their licenses and sources, departments.
-FULL_PAGE_QUERIES = 9
+# Session, the user with their roles, the unread notices (top bar), subscription, its pools (with the groups that hold
+# them: the source filter's choices), the bounded count, the page's rows with their licenses and sources, departments.
+FULL_PAGE_QUERIES = 8
 # The live-filtering fragment has no top bar and no filter form, so no notices and no departments.
-FRAGMENT_QUERIES = 7
+FRAGMENT_QUERIES = 6
 
 # Each has more than 100 matches among 1,000 demo users, and at least one among a dozen.
 VARIANTS = {
@@ -190,14 +190,15 @@ def test_an_exact_count_needs_no_second_request(org: Org):
 
 # --- the other list pages ----------------------------------------------------------------------------------------
 
-# Session, user, roles, the visible pools (product choices), groups, the bounded count, the page's rows with their
-# licenses and sources, departments.
+# Session, the user with their roles, the unread notices, the visible pools (product choices), groups, the bounded
+# count, the page's rows with their licenses and sources, departments.
 DIRECTORY_QUERIES = 8
-# Session, user, roles, the count, the page's groups with their numbers of members.
+# Session, the user with their roles, the unread notices, the count, the page's groups with their numbers of members.
 GROUPS_QUERIES = 5
-# Session, user, roles, the group, the count, departments, the page's members.
+# Session, the user with their roles, the unread notices, the group, the count, departments, the page's members.
 MEMBERS_QUERIES = 7
-# Session, user, roles, the subscription, its pools (product choices), the count, the page's events.
+# Session, the user with their roles, the unread notices, the subscription, its pools (product choices), the count,
+# the page's events.
 AUDIT_QUERIES = 7
 MOST_QUERIES = 8  # issue 17: any list page, any size
 
