@@ -8,7 +8,9 @@ ALLOWED_HOSTS  comma-separated host names (default with DEBUG: localhost names)
 GRAPH_ACCOUNT_ID, GRAPH_ACCOUNT_NAME   the organisation as the Graph endpoint names it (accountId, accountName)
 """
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -146,6 +148,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A cache every process of one server shares: an upload's progress is written by the worker checking the file and
 # read by whichever worker answers the browser's poll (README, "Uploading CSV files"). Several servers behind one
 # address need a cache they all reach instead (Django's RedisCache or PyMemcacheCache, set here).
+if RUNNING_TESTS and "CACHE_DIR" not in os.environ:
+    # A directory of the test run's own (the processes it starts inherit it), never a server's; gone at exit.
+    os.environ["CACHE_DIR"] = tempfile.mkdtemp(prefix="officeseries-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["CACHE_DIR"], ignore_errors=True)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

@@ -5,6 +5,7 @@ import os
 import shutil
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from accounts.choices import Role
@@ -30,6 +31,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if _required("REQUIRE_BROWSER_TESTS"):
             pytest.fail(f"REQUIRE_BROWSER_TESTS=1: {reason}")
         pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: what one test's upload left there is no other's business."""
+    cache.clear()
 
 
 @pytest.fixture
