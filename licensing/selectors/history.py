@@ -42,8 +42,9 @@ def pool_history(
         .order_by("pool_id", "day")
         .values_list("pool_id", "day", "quantity", "assigned", "pending")
     )
-    for pool_id, day, quantity, assigned, pending in rows:
-        series[pool_id].append(UsagePoint(day, quantity, assigned, pending))
+    point = UsagePoint._make  # from the row's tuple as it is: a page of charts reads some 2,000
+    for row in rows:
+        series[row[0]].append(point(row[1:]))
     for pool in pools:
         series[pool.pk].append(UsagePoint(today, pool.quantity, pool.assigned, pool.pending))
     return series
