@@ -205,7 +205,7 @@ def licenses_apply(
     wanted: Mapping[int, list[str]],
 ) -> LicenseChange:
     """The change of user_licenses_change, in the caller's transaction, once `user` (read under its lock) and
-    `pools` (the subscription's pools of every product named, locked.with_holding `user`) are locked."""
+    `pools` (the subscription's pools of every product named, locks.with_holding `user`) are locked."""
     rows = {
         pool.pk: LicenseAssignment(
             pk=pool.held_id, pool=pool, user=user, direct=pool.held_direct, disabled_plans=pool.held_plans
