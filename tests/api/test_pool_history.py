@@ -8,28 +8,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from licensing.models import PoolSnapshot
 from tests.api.conftest import error_of
-
-
-def snapshots(pool, assigned_by_days_ago: dict[int, int]) -> None:
-    today = timezone.localdate()
-    PoolSnapshot.objects.bulk_create(
-        PoolSnapshot(
-            pool=pool,
-            day=today - datetime.timedelta(days=days_ago),
-            quantity=pool.quantity,
-            assigned=assigned,
-            pending=0,
-        )
-        for days_ago, assigned in assigned_by_days_ago.items()
-    )
+from tests.usage_history import history_add
 
 
 def test_the_series_ends_with_today_and_comes_with_the_forecast(client_as, org):
     # E3 in S: 20 owned, none assigned for ten days, Alex's one today: a slight rise, far from running out.
-    snapshots(org.pool_e3, dict.fromkeys(range(10, 0, -1), 0))
-    snapshots(org.pool_t_e3, {1: 0})
+    history_add([org.pool_e3], days=10, assigned=lambda _: 0)
+    history_add([org.pool_t_e3], days=1, assigned=lambda _: 0)
 
     body = client_as("global_admin").get(f"/api/v1/pools/{org.pool_e3.pk}/history/?days=3").json()
 
@@ -75,7 +61,7 @@ def test_the_queries_do_not_grow_with_the_days(client_as, org):
     client.get(url)  # the first request of a client also records the token's last use
     with CaptureQueriesContext(connection) as few:
         client.get(url)
-    snapshots(org.pool_e3, dict.fromkeys(range(300, 0, -1), 1))
+    history_add([org.pool_e3], days=300, assigned=lambda _: 1)
 
     with CaptureQueriesContext(connection) as more:
         assert len(client.get(url).json()["points"]) == 301
