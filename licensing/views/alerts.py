@@ -34,8 +34,12 @@ class NoticesReadView(AdminViewMixin, TemplateView):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        notice = request.POST.get("notice", "")
-        notice_id = int(notice) if notice.isdigit() and int(notice) <= MAX_ID else None
+        notice = request.POST.get("notice", "").strip()
+        if notice and not (notice.isdigit() and int(notice) <= MAX_ID):
+            # A bad id is an error that changes nothing, never "all of them".
+            messages.error(request, f"No such notice: {notice[:40]!r}.")
+            return redirect(self.get_return_url())
+        notice_id = int(notice) if notice else None
         marked = notices_mark_read(user=request.user, notice_id=notice_id)
         if notice_id is None:
             messages.success(request, f"Marked {marked} notices read.")

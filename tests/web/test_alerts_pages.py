@@ -79,6 +79,18 @@ def test_mark_one_read_then_all(org: Org):
     assert AlertNotice.objects.filter(user=org.users["user_admin"], read_at__isnull=True).count() == 2
 
 
+@pytest.mark.parametrize("notice", ["abc", "-1", "1.5", "9" * 30])
+def test_a_bad_notice_id_is_an_error_and_marks_nothing_read(org: Org, notice):
+    pool_alerts_check(by=SYSTEM)
+    gloria = org.users["global_admin"]
+    unread = AlertNotice.objects.filter(user=gloria, read_at__isnull=True).count()
+
+    response = client_for(gloria).post(reverse("licensing:notices_read"), {"notice": notice}, follow=True)
+
+    assert messages_of(response) == [f"No such notice: {notice!r}."]
+    assert AlertNotice.objects.filter(user=gloria, read_at__isnull=True).count() == unread > 0
+
+
 def test_marking_another_admins_notice_read_changes_nothing(org: Org):
     pool_alerts_check(by=SYSTEM)
     theirs = AlertNotice.objects.filter(user=org.users["user_admin"]).first()
