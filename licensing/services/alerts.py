@@ -19,8 +19,10 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.permissions import require_admin
 from accounts.selectors import admins_with_scopes
+from accounts.services.locks import users_lock
 from core.audit import SYSTEM, Actor, audit_event_new, audit_record, audit_record_one, chunks
 from core.choices import AuditAction
+from core.errors import PermissionDenied, ValidationFailed
 
 from ..alert_mail import alert_emails_send
 from ..alert_rules import Verdict, alert_verdict
@@ -175,7 +177,13 @@ def alert_preferences_set(*, by: Actor, user: User, by_email: Iterable[str], in_
     """An admin's own settings: the kinds they want by e-mail and in the admin center (the others are off).
     Returns whether anything changed; a change is audited."""
     require_admin(by.user)
+    if by.user is not None and by.user.pk != user.pk:
+        raise PermissionDenied("An admin's alert settings are their own to change.")
     by_email, in_admin_center = set(by_email), set(in_admin_center)
+    unknown = sorted((by_email | in_admin_center) - set(AlertKind.values))
+    if unknown:
+        raise ValidationFailed(f"Unknown alert kind: {', '.join(unknown)}.", kinds=unknown)
+    users_lock([user.pk])  # the one lock order: two saves of one admin's settings queue, each audited once
     before = alert_preferences_of(user_ids=[user.pk])[user.pk]
     after = {kind: (kind in by_email, kind in in_admin_center) for kind in AlertKind.values}
     if after == before:

@@ -15,10 +15,10 @@ from accounts.choices import Role
 from accounts.services.groups import group_members_change
 from core.audit import SYSTEM, Actor
 from core.choices import AuditAction, Source
-from core.errors import PermissionDenied
+from core.errors import PermissionDenied, ValidationFailed
 from core.models import AuditEvent
 from licensing.choices import AlertKind
-from licensing.models import AlertNotice, PoolAlert, PoolSnapshot
+from licensing.models import AlertNotice, AlertPreference, PoolAlert, PoolSnapshot
 from licensing.services.alerts import alert_preferences_set, notices_mark_read, pool_alerts_check
 from licensing.services.group_licenses import group_licenses_change
 from licensing.services.pools import pool_set_quantity
@@ -203,6 +203,19 @@ def test_saving_the_same_settings_changes_and_audits_nothing(org: Org):
     assert not alert_preferences_set(
         by=Actor(gloria, Source.WEB), user=gloria, by_email=everything, in_admin_center=everything
     )
+    assert not AuditEvent.objects.filter(action=AuditAction.ALERT_PREFERENCES_CHANGED).exists()
+
+
+def test_an_admin_changes_only_their_own_settings_and_only_to_known_kinds(org: Org):
+    gloria, sam = org.users["global_admin"], org.users["subscription_admin"]
+
+    with pytest.raises(PermissionDenied):
+        alert_preferences_set(by=Actor(gloria, Source.WEB), user=sam, by_email=[], in_admin_center=[])
+    with pytest.raises(ValidationFailed) as refused:
+        alert_preferences_set(by=Actor(sam, Source.WEB), user=sam, by_email=["usage_95"], in_admin_center=[])
+
+    assert refused.value.details["kinds"] == ["usage_95"]
+    assert not AlertPreference.objects.exists()
     assert not AuditEvent.objects.filter(action=AuditAction.ALERT_PREFERENCES_CHANGED).exists()
 
 
