@@ -18,6 +18,7 @@ from .choices import Source
 from .errors import ValidationFailed
 from .lookups import in_ids_sql
 from .models import AuditEvent
+from .writes import Write, insert_write
 
 BATCH_SIZE = 2000
 # Keeps `IN (...)` lists well under SQLite's limit on query parameters.
@@ -75,6 +76,12 @@ def audit_event_new(action: str, *, actor: Actor, details: dict[str, Any] | None
 def audit_record(events: Sequence[AuditEvent]) -> None:
     """Save events built by `audit_event_new`; the caller is inside the transaction of the change they record."""
     AuditEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+
+
+def audit_write(events: Sequence[AuditEvent]) -> Write:
+    """The INSERT of events built by `audit_event_new`, for a change that runs it with its other writes
+    (core/writes.py)."""
+    return insert_write(events)
 
 
 def audit_record_one(action: str, *, actor: Actor, details: dict[str, Any] | None = None, **subjects: Any) -> None:

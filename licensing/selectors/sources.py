@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import (
     BigIntegerField,
-    Exists,
     F,
     Func,
     JSONField,
@@ -67,18 +66,6 @@ def license_sources(*, user_ids: Iterable[int], pools: Iterable[LicensePool]) ->
     ):
         sources[user_id, pool_id].pending = True
     return dict(sources)
-
-
-def pools_from_groups(*, user: User, pools: Iterable[LicensePool]) -> dict[int, bool]:
-    """Of `pools`, the ids of those `user` has or waits for from a group, each with whether they also hold it
-    directly: one query."""
-    direct = LicenseAssignment.objects.filter(pool=OuterRef("pk"), user=user, direct=True)
-    return dict(
-        LicensePool.objects.filter(pk__in=[pool.pk for pool in pools], group_licenses__group__memberships__user=user)
-        .annotate(direct=Exists(direct))
-        .values_list("pk", "direct")
-        .distinct()
-    )
 
 
 def _group_plans(groups: list[Group], pool_id: int) -> dict[int, list[str]]:

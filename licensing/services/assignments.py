@@ -4,12 +4,12 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from accounts.models import Group, User
 from accounts.permissions import require_license_management
 from accounts.services.locks import users_locked
-from core.audit import Actor, audit_event_new, audit_record
+from core.audit import Actor, audit_event_new, audit_write
 from core.choices import AuditAction
 from core.errors import (
     LicenseInherited,
@@ -21,13 +21,14 @@ from core.errors import (
     SubscriptionNotActive,
     ValidationFailed,
 )
+from core.writes import Write, delete_write, insert_write, update_write, writes_run
 
 from ..choices import ASSIGNABLE_STATUSES
-from ..models import GroupLicense, LicenseAssignment, LicensePool, Product, Subscription
+from ..models import LicenseAssignment, LicensePool, Product, Subscription
 from ..selectors.assignments import user_licenses_version
 from ..selectors.plans import plans_resolve_many
-from .holders import counters_add, line_serve
-from .locks import pools_lock
+from .holders import line_serve
+from .locks import pools_lock, pools_lock_all
 
 
 @dataclass
@@ -46,9 +47,14 @@ class LicenseChange:
 
 def require_assignable(subscription: Subscription) -> None:
     """Licenses are assigned only in an active subscription or one in its grace period (read under the pool lock)."""
-    status = Subscription.objects.values_list("status", flat=True).get(pk=subscription.pk)
+    require_status_assignable(
+        subscription.name, Subscription.objects.values_list("status", flat=True).get(pk=subscription.pk)
+    )
+
+
+def require_status_assignable(name: str, status: str) -> None:
     if status not in ASSIGNABLE_STATUSES:
-        raise SubscriptionNotActive(subscription=subscription.name, status=status)
+        raise SubscriptionNotActive(subscription=name, status=status)
 
 
 def require_not_reclaimed(users: Iterable[User]) -> None:
@@ -235,12 +241,13 @@ def licenses_apply(
             user=user.label,
             groups=groups_giving(user=user, pool=inherited[0]),
         )
-    group_backed = _group_backed(user, removing)
-    to_remove = [pool for pool in removing if pool.pk not in group_backed]
-    made_inherited = [pool for pool in removing if pool.pk in group_backed]
+    to_remove = [pool for pool in removing if not pool.from_group]
+    made_inherited = [pool for pool in removing if pool.from_group]
+    writes: list[Write] = []
 
     if to_add:
-        require_assignable(subscription)
+        # The status read with the pools; the counters' update below checks it again, read after the locks.
+        require_status_assignable(subscription.name, to_add[0].subscription.status)
         require_not_reclaimed([user])
         short = [pool for pool in to_add if pool.available < 1 or pool.pending > 0]
         if short:
@@ -255,15 +262,23 @@ def licenses_apply(
                     for p in short
                 ],
             )
-        LicenseAssignment.objects.bulk_create(
-            [
-                LicenseAssignment(
-                    pool=pool, user=user, assigned_by=by.user, disabled_plans=wanted.get(pool.product_id, [])
-                )
-                for pool in to_add
-            ]
-        )
-        LicensePool.objects.filter(pk__in=[pool.pk for pool in to_add]).update(assigned=F("assigned") + 1)
+        # Written with the audit events below, in one round trip where the database allows (core/writes.py).
+        writes += [
+            insert_write(
+                [
+                    LicenseAssignment(
+                        pool=pool, user=user, assigned_by=by.user, disabled_plans=wanted.get(pool.product_id, [])
+                    )
+                    for pool in to_add
+                ]
+            ),
+            update_write(
+                LicensePool.objects.filter(
+                    pk__in=[pool.pk for pool in to_add], subscription__status__in=ASSIGNABLE_STATUSES
+                ),
+                assigned=F("assigned") + 1,
+            ),
+        ]
     plans_before = {pool.pk: rows[pool.pk].disabled_plans for pool in replanned}
     # The direct source's plans start all on (or as asked) when it is added, and go when it goes.
     for pool in made_direct + made_inherited + replanned:
@@ -274,11 +289,16 @@ def licenses_apply(
             [rows[pool.pk] for pool in made_direct + made_inherited + replanned], ["direct", "disabled_plans"]
         )
     if to_remove:
-        LicenseAssignment.objects.filter(user=user, pool__in=to_remove).delete()
+        writes += [
+            delete_write(LicenseAssignment.objects.filter(user=user, pool__in=to_remove)),
+            update_write(
+                LicensePool.objects.filter(pk__in=[pool.pk for pool in to_remove]), assigned=F("assigned") - 1
+            ),
+        ]
         for pool in to_remove:
-            counters_add(pool, assigned=-1)
+            pool.assigned -= 1  # as the line below serves it
 
-    audit_record(
+    events = (
         [
             audit_event_new(
                 action,
@@ -314,6 +334,10 @@ def licenses_apply(
             for pool in replanned
         ]
     )
+    if events:
+        counts = writes_run([*writes, audit_write(events)])
+        if to_add and counts[1] < len(to_add):  # the rows the counters' update (the add's second write) moved
+            require_assignable(subscription)  # its status changed while the pools were being locked: refused
     for pool in to_remove:
         line_serve(by=by, pool=pool)
     return LicenseChange(
@@ -333,15 +357,6 @@ def waiting_details(pool: LicensePool) -> dict[str, int]:
     return {"waiting": pool.pending} if pool.pending else {}
 
 
-def _group_backed(user: User, pools: list[LicensePool]) -> set[int]:
-    """The ids of `pools` that `user` also has from a group."""
-    if not pools:
-        return set()
-    return set(
-        GroupLicense.objects.filter(pool__in=pools, group__memberships__user=user).values_list("pool_id", flat=True)
-    )
-
-
 def groups_giving(*, user: User, pool: LicensePool) -> list[dict]:
     """The groups through which `user` has `pool`'s license, as error details name them."""
     groups = Group.objects.filter(memberships__user=user, licenses__pool=pool).order_by("name")
@@ -357,25 +372,40 @@ def user_licenses_set(
     products: Iterable[Product],
     expected_versions: Collection[str] | None = None,
     disabled_plans: Mapping[Product, Collection[str]] | None = None,
+    keep_inherited: bool = False,
 ) -> LicenseChange:
     """Make `products` exactly the licenses assigned to `user` directly in `subscription` (the dialog's Save, the
     API's PUT); the licenses they have from groups stay as they are. `disabled_plans` as for
-    user_licenses_change, for any of `products`."""
+    user_licenses_change, for any of `products`. With `keep_inherited` (the dialog, whose checkboxes of those
+    products are locked), a product the user has or waits for from a group keeps its direct assignment as it is,
+    whatever `products` says: kept if there is one, never added."""
     require_license_management(by.user, subscription.pk)
     locked = user_read_locked(user)
-    desired = {product.pk: product for product in products}
-    held = set(
-        LicenseAssignment.objects.filter(user=user, pool__subscription=subscription, direct=True).values_list(
-            "pool__product_id", flat=True
-        )
+    _require_version(by, locked, expected_versions)
+    desired = {product.pk for product in products}
+    # The pools of the products wanted and of those held directly, with the user's licenses, in one statement.
+    held_directly = LicenseAssignment.objects.filter(user=locked, direct=True).values("pool_id")
+    pools = pools_lock_all(
+        LicensePool.objects.filter(Q(product_id__in=desired) | Q(pk__in=held_directly), subscription=subscription),
+        held_by=locked,
     )
-    add_ids, remove_ids = set(desired) - held, held - set(desired)
-    return _change_locked(
+    held = {pool.product_id for pool in pools if pool.held_direct}
+    if keep_inherited:
+        inherited = {pool.product_id for pool in pools if pool.from_group}
+        desired = (desired - inherited) | (held & inherited)
+    add_ids, remove_ids = desired - held, held - desired
+    wanted = plans_wanted(disabled_plans, remove_ids)
+    if keep_inherited:  # nor do their plans change, but where the direct assignment is kept
+        wanted = {product_id: plans for product_id, plans in wanted.items() if product_id in desired}
+    missing = (add_ids | set(wanted)) - {pool.product_id for pool in pools}
+    if missing:
+        raise ProductNotInSubscription(subscription=subscription.name, skus=product_skus(missing))
+    return licenses_apply(
         by=by,
         user=locked,
         subscription=subscription,
+        pools=pools,
         add_ids=add_ids,
         remove_ids=remove_ids,
-        wanted=plans_wanted(disabled_plans, remove_ids),
-        expected_versions=expected_versions,
+        wanted=wanted,
     )

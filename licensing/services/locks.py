@@ -10,12 +10,12 @@ is checked against exactly what they hold.
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import JSONField, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, JSONField, OuterRef, QuerySet, Subquery
 
 from accounts.models import User
 from accounts.services.locks import users_lock
 
-from ..models import LicenseAssignment, LicensePool, Subscription
+from ..models import GroupLicense, LicenseAssignment, LicensePool, Subscription
 
 
 def subscription_lock(subscription_id: int) -> Subscription:
@@ -49,12 +49,14 @@ def pools_lock_all(pools: QuerySet[LicensePool], *, held_by: User | None = None)
 
 def with_holding(pools: QuerySet[LicensePool], user: User) -> QuerySet[LicensePool]:
     """Each pool with `user`'s license of it, read in the same statement as the pool (and so under its lock):
-    `held_id` (None when they hold none), `held_direct` and `held_plans` (its disabled_plans)."""
+    `held_id` (None when they hold none), `held_direct` and `held_plans` (its disabled_plans), and
+    `from_group`: whether a group of theirs has the pool's license (so they hold it or wait for it from there)."""
     held = LicenseAssignment.objects.filter(pool=OuterRef("pk"), user=user)
     return pools.annotate(
         held_id=Subquery(held.values("pk")[:1]),
         held_direct=Subquery(held.values("direct")[:1]),
         held_plans=Subquery(held.values("disabled_plans")[:1], output_field=JSONField()),
+        from_group=Exists(GroupLicense.objects.filter(pool=OuterRef("pk"), group__memberships__user=user)),
     )
 
 

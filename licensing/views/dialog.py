@@ -18,7 +18,6 @@ from licensing.selectors.plans import product_plans
 from licensing.selectors.sources import (
     LicenseSources,
     license_sources,
-    pools_from_groups,
     users_with_subscription_licenses,
 )
 from licensing.selectors.subscriptions import pools_of_subscription
@@ -31,8 +30,8 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
     """ "Add or remove licenses" for one user: a dialog fragment for htmx, a full page without JavaScript.
 
     Save applies the whole desired set of direct assignments through user_licenses_set. A license the user has
-    from a group is locked (shown checked and disabled, so its checkbox is never sent): the server keeps its
-    direct assignment, if any, as it is (desired_products). On success htmx gets the updated row, pool summary
+    from a group is locked (shown checked and disabled, so its checkbox is never sent): the service keeps its
+    direct assignment, if any, as it is (keep_inherited). On success htmx gets the updated row, pool summary
     and message (out-of-band swaps) and the dialog closes; a plain POST redirects back (PRG). On any error
     nothing changes and the form is shown again with the error.
 
@@ -46,6 +45,7 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
     dialog_body_template_name = "licensing/partials/license_form.html"
     saved_template_name = "licensing/partials/license_saved.html"
     section = "users"
+    with_pools = False  # the form reads them fresh (pools_of_subscription), the Save locks them
 
     @cached_property
     def subject(self) -> User:
@@ -82,16 +82,6 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
             for product in products
         }
 
-    def desired_products(self, submitted) -> list:
-        """The direct assignments to save: what the form sent for the products the admin may change. A product the
-        user has (or waits for) from a group is locked: whatever the request says, its direct assignment stays as
-        the database has it (kept if there is one, never added)."""
-        pools = self.subscription.pools.all()  # read with the subscription: only their products matter here
-        from_groups = pools_from_groups(user=self.subject, pools=pools)
-        locked = {pool.product_id for pool in pools if pool.pk in from_groups}
-        kept = [pool.product for pool in pools if from_groups.get(pool.pk)]
-        return [product for product in submitted if product.pk not in locked] + kept
-
     def get(self, request, *args, **kwargs):
         held = self.held_product_ids()
         return self.render_form(held=held, selected={str(product_id) for product_id in held})
@@ -103,13 +93,14 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
         try:
             if not form.is_valid():
                 raise ValidationFailed(" ".join(form.errors["products"]))
-            products = self.desired_products(form.cleaned_data["products"])
+            products = form.cleaned_data["products"]
             change = user_licenses_set(
                 user=self.subject,
                 subscription=self.subscription,
                 products=products,
                 disabled_plans=self.disabled_plans_sent(products),
                 by=Actor(request.user, Source.WEB),
+                keep_inherited=True,  # their checkboxes are locked: whatever the request says
             )
         except (NotFound, PermissionDenied):
             raise

@@ -52,7 +52,9 @@ class SubscriptionViewMixin(AdminViewMixin):
     """A page of one subscription's settings, with the left menu; `section` marks the current menu entry."""
 
     section = ""
-    # Whether the page needs the groups that hold each pool (subscription_get(with_groups=)).
+    # Whether the page needs the subscription's pools read with it (subscription_get(with_pools=)), and the groups
+    # that hold each pool (with_groups=).
+    with_pools = True
     pools_with_groups = False
 
     @cached_property
@@ -61,6 +63,7 @@ class SubscriptionViewMixin(AdminViewMixin):
             actor=self.request.user,
             subscription_id=self.kwargs["subscription_id"],
             with_groups=self.pools_with_groups,
+            with_pools=self.with_pools,
         )
 
     def get_context_data(self, **kwargs):

@@ -10,11 +10,12 @@ from rest_framework.test import APIClient
 from accounts.services.groups import group_members_change
 from core.audit import Actor
 from core.choices import Source
-from licensing.models import Subscription
+from licensing.models import LicenseAssignment, Subscription
 from licensing.services.assignments import user_licenses_change
 from licensing.services.group_licenses import group_licenses_change
 from tests.api.conftest import bearer_client
 from tests.factories import GroupFactory, LicensePoolFactory, ProductFactory, SubscriptionFactory, UserFactory
+from tests.world import write_statements
 
 LISTS = [
     "/api/v1/users/",
@@ -94,6 +95,21 @@ def test_a_users_licenses_cost_the_same_however_many_they_hold_wait_for_or_inher
     [busy] = many.big.pools.get(quantity=100).assignments.order_by("pk")[:1].values_list("user_id", flat=True)
     assert detail_queries(many.client, f"/api/v1/users/{org.henrietta.pk}/licenses/") == 5  # one license
     assert detail_queries(many.client, f"/api/v1/users/{busy}/licenses/") == 5  # direct, two groups, a line
+
+
+def test_one_license_change_costs_the_same_however_many_the_user_holds(org, many):
+    """Authentication, the user, the subscription, the products; the service between two savepoints: the user's
+    lock, the pools locked with the user's licenses and group sources, the writes; users_licenses (three)."""
+    [busy] = many.big.pools.get(quantity=100).assignments.order_by("pk")[:1].values_list("user_id", flat=True)
+    for user_id in (org.henrietta.pk, busy):
+        body = {"subscription": org.s.pk, "add": [org.e5.sku_part_number], "remove": []}
+        with CaptureQueriesContext(connection) as captured:
+            response = many.client.post(f"/api/v1/users/{user_id}/licenses/", body, format="json")
+        assert response.status_code == 200, response.content
+        assert len(captured) == 11 + write_statements(3)
+        assert LicenseAssignment.objects.filter(
+            user_id=user_id, pool__product=org.e5, pool__subscription=org.s
+        ).exists()
 
 
 def test_a_groups_licenses_cost_the_same_however_many_pools_and_members(org, many):
