@@ -132,6 +132,24 @@ def test_the_status_is_read_from_the_database_not_from_a_stale_object(subscripti
         change(user, subscription, add=[pool_a])  # `subscription.status` is still "active" in memory
 
 
+def test_a_status_changed_after_the_pools_were_read_refuses_the_change(subscription, pool_a, user):
+    """The status read with the pools may be older than the pools' locks (the statement waited for them); the
+    counters' update reads it again, and a change the subscription no longer allows writes nothing."""
+
+    def suspend_after_the_pools_are_locked(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith('SELECT "licensing_licensepool"') and '"from_group"' in sql:  # locks.with_holding
+            Subscription.objects.filter(pk=subscription.pk).update(status=SubscriptionStatus.SUSPENDED)
+        return result
+
+    with connection.execute_wrapper(suspend_after_the_pools_are_locked), pytest.raises(SubscriptionNotActive):
+        change(user, subscription, add=[pool_a])
+
+    assert held(user) == set()
+    assert assigned(pool_a) == 0
+    assert not AuditEvent.objects.exists()
+
+
 @pytest.mark.parametrize("status", SubscriptionStatus.values)
 def test_unassigning_is_always_allowed(status, subscription, pool_a, user, assert_pool_counters):
     change(user, subscription, add=[pool_a])
