@@ -13,21 +13,21 @@ from accounts.permissions import require_user_management
 from accounts.services.users import user_create, user_update
 from core.audit import Actor
 from core.choices import Source
+from core.errors import NotFound
 from core.ids import id_field
 from licensing.filtersets import UserLicenseFilterSet
 from licensing.models import Subscription
 from licensing.selectors.assignments import licenses_version
-from licensing.selectors.plans import plans_by_product
-from licensing.selectors.products import products_resolve
 from licensing.selectors.sources import users_licenses
 from licensing.selectors.subscriptions import subscription_get
-from licensing.services.assignments import user_licenses_change, user_licenses_set
+from licensing.services.named import user_licenses_change_named, user_licenses_set_named
 from officeseries.api.exceptions import if_match_versions
 from officeseries.api.schema import version_headers
 
 from .serializers import LicensesChangeSerializer, LicensesSetSerializer, UserLicensesSerializer, UserSerializer
 
 _subscription_id = id_field("Subscription id.")
+_user_id = id_field("User id.")
 
 ETAG, IF_MATCH = version_headers("the user's licenses")
 
@@ -145,9 +145,7 @@ class UserViewSet(
     @action(detail=True, methods=["get", "post", "put"])
     def licenses(self, request, *args, **kwargs):
         """The licenses a user holds in every subscription the caller may see, with an ETag."""
-        user = self.get_object()
-        if request.method != "GET":
-            self._change_licenses(request, user)
+        user = self.get_object() if request.method == "GET" else self._change_licenses(request)
         licenses = users_licenses(user_ids=[user.pk], actor=request.user)[user.pk]
         response = Response(UserLicensesSerializer({"user": user, "licenses": licenses}).data)
         # The version of exactly the rows in the body: an If-Match with it is refused (412) if anything changed.
@@ -161,29 +159,23 @@ class UserViewSet(
         )
         return response
 
-    def _change_licenses(self, request, user: User) -> None:
+    def _change_licenses(self, request) -> User:
+        """Apply the POST (a change) or PUT (a set) to the user of the path; the user as read under their lock."""
+        try:
+            user_id = _user_id.run_validation(self.kwargs["pk"])
+        except serializers.ValidationError as error:
+            raise NotFound("User not found.") from error
         serializer_class = LicensesChangeSerializer if request.method == "POST" else LicensesSetSerializer
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        subscription = subscription_get(actor=request.user, subscription_id=data["subscription"], with_pools=False)
-        by = Actor(request.user, Source.API)
+        common = {
+            "by": Actor(request.user, Source.API),
+            "user_id": user_id,
+            "subscription_id": data["subscription"],
+            "disabled_plans": data["disabled_plans"],
+            "expected_versions": if_match_versions(request),
+        }
         if request.method == "POST":
-            user_licenses_change(
-                by=by,
-                user=user,
-                subscription=subscription,
-                add=products_resolve(identifiers=data["add"]),
-                remove=products_resolve(identifiers=data["remove"]),
-                expected_versions=if_match_versions(request),
-                disabled_plans=plans_by_product(data["disabled_plans"]),
-            )
-        else:
-            user_licenses_set(
-                by=by,
-                user=user,
-                subscription=subscription,
-                products=products_resolve(identifiers=data["products"]),
-                expected_versions=if_match_versions(request),
-                disabled_plans=plans_by_product(data["disabled_plans"]),
-            )
+            return user_licenses_change_named(add=data["add"], remove=data["remove"], **common).user
+        return user_licenses_set_named(products=data["products"], **common).user

@@ -39,6 +39,7 @@ class LicenseChange:
     added: list[Product] = field(default_factory=list)
     removed: list[Product] = field(default_factory=list)
     plans_changed: list[Product] = field(default_factory=list)
+    user: User | None = None  # the user changed, as read under their lock
 
     @property
     def changed(self) -> bool:
@@ -108,15 +109,15 @@ def product_skus(product_ids: Iterable[int]) -> list[str]:
     return sorted(Product.objects.filter(pk__in=product_ids).values_list("sku_part_number", flat=True))
 
 
-def user_read_locked(user: User) -> User:
+def user_read_locked(user_id: int) -> User:
     """Lock the user and read them under the lock (whether their licenses were reclaimed); NotFound once deleted."""
-    locked = users_locked([user.pk])
+    locked = users_locked([user_id])
     if not locked:
         raise NotFound("User not found.")
     return locked[0]
 
 
-def _require_version(by: Actor, user: User, expected_versions: Collection[str] | None) -> None:
+def require_version(by: Actor, user: User, expected_versions: Collection[str] | None) -> None:
     """Refuse a change built on a stale read: the user's licenses, as `by` sees them, must still be at one of
     `expected_versions` (checked under the user's lock, so the change applies to exactly that state)."""
     if expected_versions is None:
@@ -162,7 +163,7 @@ def user_licenses_change(
         return LicenseChange()
     return _change_locked(
         by=by,
-        user=user_read_locked(user),
+        user=user_read_locked(user.pk),
         subscription=subscription,
         add_ids=add_ids,
         remove_ids=remove_ids,
@@ -182,7 +183,7 @@ def _change_locked(
     expected_versions: Collection[str] | None,
 ) -> LicenseChange:
     """user_licenses_change once `user` is locked (and read under the lock)."""
-    _require_version(by, user, expected_versions)
+    require_version(by, user, expected_versions)
     if not add_ids and not remove_ids and not wanted:
         return LicenseChange()
     pools = pools_lock(subscription, add_ids | remove_ids | set(wanted), held_by=user)
@@ -341,6 +342,7 @@ def licenses_apply(
     for pool in to_remove:
         line_serve(by=by, pool=pool)
     return LicenseChange(
+        user=user,
         added=[pool.product for pool in to_add + made_direct],
         removed=[pool.product for pool in to_remove + made_inherited],
         plans_changed=[pool.product for pool in replanned],
@@ -363,6 +365,18 @@ def groups_giving(*, user: User, pool: LicensePool) -> list[dict]:
     return [{"id": group.pk, "name": group.name} for group in groups]
 
 
+def pools_lock_for_set(user: User, subscription_id: int, product_ids) -> list[LicensePool]:
+    """Lock the subscription's pools of `product_ids` (ids, or a subquery of them) and of the products `user`
+    holds directly, with the user's licenses of them (locks.with_holding): the pools of a set, in one statement."""
+    held_directly = LicenseAssignment.objects.filter(user=user, direct=True).values("pool_id")
+    return pools_lock_all(
+        LicensePool.objects.filter(
+            Q(product_id__in=product_ids) | Q(pk__in=held_directly), subscription_id=subscription_id
+        ),
+        held_by=user,
+    )
+
+
 @transaction.atomic
 def user_licenses_set(
     *,
@@ -380,15 +394,10 @@ def user_licenses_set(
     products are locked), a product the user has or waits for from a group keeps its direct assignment as it is,
     whatever `products` says: kept if there is one, never added."""
     require_license_management(by.user, subscription.pk)
-    locked = user_read_locked(user)
-    _require_version(by, locked, expected_versions)
+    locked = user_read_locked(user.pk)
+    require_version(by, locked, expected_versions)
     desired = {product.pk for product in products}
-    # The pools of the products wanted and of those held directly, with the user's licenses, in one statement.
-    held_directly = LicenseAssignment.objects.filter(user=locked, direct=True).values("pool_id")
-    pools = pools_lock_all(
-        LicensePool.objects.filter(Q(product_id__in=desired) | Q(pk__in=held_directly), subscription=subscription),
-        held_by=locked,
-    )
+    pools = pools_lock_for_set(locked, subscription.pk, desired)
     held = {pool.product_id for pool in pools if pool.held_direct}
     if keep_inherited:
         inherited = {pool.product_id for pool in pools if pool.from_group}

@@ -105,7 +105,7 @@ def user_skus_change(
     add, remove = list(add), list(remove)
     add_ids, remove_ids = product_ids_apart(add, remove)
     wanted = plans_wanted(disabled_plans, remove_ids)
-    locked = user_read_locked(user)
+    locked = user_read_locked(user.pk)
     pools = _pools_locked(by, add_ids | remove_ids, held_by=user)
     chosen: list[LicensePool] = []
     for product in add:

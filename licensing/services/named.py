@@ -1,0 +1,141 @@
+"""One user's licenses changed as a REST request names them: the user's and the subscription's ids, the products
+by sku id or part number. The statement that locks the pools finds the products and the subscription too, so the
+change reads nothing twice (docs/architecture.md, "One change, few statements"); what it cannot find is told apart
+only then, on the way to the error.
+"""
+
+from collections.abc import Collection, Mapping, Sequence
+
+from django.db import transaction
+from django.db.models import Q
+
+from accounts.permissions import require_license_management
+from core.audit import Actor
+from core.errors import NotFound, ProductNotInSubscription, ValidationFailed
+
+from ..models import LicensePool, Product, Subscription
+from ..selectors.products import product_identifier_q, product_key, product_keys, products_resolve
+from .assignments import (
+    LicenseChange,
+    licenses_apply,
+    plans_wanted,
+    pools_lock_for_set,
+    product_ids_apart,
+    require_version,
+    user_read_locked,
+)
+from .locks import pools_lock_all
+
+Plans = Mapping[str, Collection[str]] | None
+
+
+@transaction.atomic
+def user_licenses_change_named(
+    *,
+    by: Actor,
+    user_id: int,
+    subscription_id: int,
+    add: Sequence[str] = (),
+    remove: Sequence[str] = (),
+    disabled_plans: Plans = None,
+    expected_versions: Collection[str] | None = None,
+) -> LicenseChange:
+    """services.assignments.user_licenses_change, named by ids and product identifiers (NotFound for an unknown
+    user, subscription or product). The change's `user` is the user as read under their lock."""
+    require_license_management(by.user, subscription_id)
+    user = user_read_locked(user_id)
+    require_version(by, user, expected_versions)
+    named = [*add, *remove, *(disabled_plans or {})]
+    pools = _pools_named(user, subscription_id, named)
+    products = _products_of(pools, subscription_id, named)
+    add_ids, remove_ids = product_ids_apart(
+        [products[product_key(name)] for name in add], [products[product_key(name)] for name in remove]
+    )
+    wanted = plans_wanted(_plans_by_product(products, disabled_plans), remove_ids)
+    if not pools:
+        return LicenseChange(user=user)
+    return licenses_apply(
+        by=by,
+        user=user,
+        subscription=pools[0].subscription,
+        pools=pools,
+        add_ids=add_ids,
+        remove_ids=remove_ids,
+        wanted=wanted,
+    )
+
+
+@transaction.atomic
+def user_licenses_set_named(
+    *,
+    by: Actor,
+    user_id: int,
+    subscription_id: int,
+    products: Sequence[str],
+    disabled_plans: Plans = None,
+    expected_versions: Collection[str] | None = None,
+) -> LicenseChange:
+    """services.assignments.user_licenses_set, named by ids and product identifiers."""
+    require_license_management(by.user, subscription_id)
+    user = user_read_locked(user_id)
+    require_version(by, user, expected_versions)
+    named = [*products, *(disabled_plans or {})]
+    pools = pools_lock_for_set(user, subscription_id, _product_ids(named))
+    found = _products_of(pools, subscription_id, named)
+    desired = {found[product_key(name)].pk for name in products}
+    held = {pool.product_id for pool in pools if pool.held_direct}
+    remove_ids = held - desired
+    wanted = plans_wanted(_plans_by_product(found, disabled_plans), remove_ids)
+    if not pools:
+        return LicenseChange(user=user)
+    return licenses_apply(
+        by=by,
+        user=user,
+        subscription=pools[0].subscription,
+        pools=pools,
+        add_ids=desired - held,
+        remove_ids=remove_ids,
+        wanted=wanted,
+    )
+
+
+def _product_ids(named: Sequence[str]):
+    """The ids of the products `named`, as a subquery (none when nothing is named)."""
+    query = Q(pk__in=[])
+    for name in named:
+        query |= product_identifier_q(name)
+    return Product.objects.filter(query).values("pk")
+
+
+def _pools_named(user, subscription_id: int, named: Sequence[str]) -> list[LicensePool]:
+    if not named:
+        return []
+    pools = LicensePool.objects.filter(subscription_id=subscription_id, product_id__in=_product_ids(named))
+    return pools_lock_all(pools, held_by=user)
+
+
+def _products_of(pools: list[LicensePool], subscription_id: int, named: Sequence[str]) -> dict[str, Product]:
+    """The products `named`, by product_key, from the subscription's pools locked for them. A name that none of
+    them has is an unknown product (NotFound), or one the subscription (if it exists) does not hold."""
+    products = {key: pool.product for pool in pools for key in product_keys(pool.product)}
+    missing = [name for name in named if product_key(str(name).strip()) not in products]
+    subscription = pools[0].subscription if pools else Subscription.objects.filter(pk=subscription_id).first()
+    if subscription is None:
+        raise NotFound("Subscription not found.")
+    if missing:
+        unheld = products_resolve(identifiers=missing)  # NotFound for a product that does not exist
+        raise ProductNotInSubscription(
+            subscription=subscription.name, skus=sorted({product.sku_part_number for product in unheld})
+        )
+    return {product_key(str(name).strip()): products[product_key(str(name).strip())] for name in named}
+
+
+def _plans_by_product(products: dict[str, Product], disabled_plans: Plans) -> dict[Product, Collection[str]]:
+    """`disabled_plans` keyed by product; a product named twice (by sku id and by part number) is an error."""
+    by_product: dict[Product, Collection[str]] = {}
+    for name, plans in (disabled_plans or {}).items():
+        product = products[product_key(str(name).strip())]
+        if product in by_product:
+            raise ValidationFailed(f"Plans given twice for {product.sku_part_number}.", skus=[product.sku_part_number])
+        by_product[product] = plans
+    return by_product
