@@ -23,4 +23,14 @@ class JSONRow(Func):
     output_field = JSONField()
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="JSON_ARRAY", **extra_context)
+        # SQLite keeps JSON as text: a JSON column goes in through JSON(), or it would be nested as a string.
+        row = self.copy()
+        row.set_source_expressions(
+            [
+                Func(expression, function="JSON", output_field=JSONField())
+                if isinstance(expression.output_field, JSONField)
+                else expression
+                for expression in self.get_source_expressions()
+            ]
+        )
+        return super(JSONRow, row).as_sql(compiler, connection, function="JSON_ARRAY", **extra_context)

@@ -260,30 +260,43 @@ class UserLicense:
 
 def users_licenses(*, user_ids: Collection[int], actor: User | None) -> dict[int, list[UserLicense]]:
     """Every license these users hold or wait for in the subscriptions `actor` may see, by user id (every id is a
-    key), each list by subscription and product name. Three queries whatever the number of users: the assignments,
-    the places in lines, and the groups that give them."""
+    key), each list by subscription and product name. Two queries whatever the number of users: the assignments
+    and the places in lines, each row with the groups that give it (_groups_giving_row)."""
     scope = scope_of(actor)
     held = (
         assignments_visible(scope=scope)
         .filter(user_id__in=user_ids)
         .select_related("pool__product", "pool__subscription", "assigned_by")
+        .annotate(giving=_groups_giving_row())
     )
-    waiting = PendingLicense.objects.filter(user_id__in=user_ids).select_related("pool__product", "pool__subscription")
-    if scope is not None:
-        waiting = scope.filter_subscriptions(waiting, "pool__subscription_id")
+    waiting = pool_rows_visible(PendingLicense.objects.filter(user_id__in=user_ids), scope=scope)
+    waiting = waiting.select_related("pool__product", "pool__subscription").annotate(giving=_groups_giving_row())
     entries = [UserLicense(row.user_id, row.pool, assignment=row) for row in held]
     entries += [UserLicense(row.user_id, row.pool, waiting=row) for row in waiting]
-    giving = groups_giving_pools(user_ids=list(user_ids), pool_ids=list({entry.pool.pk for entry in entries}))
     listed: dict[int, list[UserLicense]] = {user_id: [] for user_id in user_ids}
     for entry in sorted(entries, key=lambda entry: (entry.pool.subscription.name, entry.pool.product.name)):
-        groups = giving.get((entry.user_id, entry.pool.pk), [])
+        row = entry.assignment or entry.waiting
+        given = row.giving or []
         direct = entry.assignment is not None and entry.assignment.direct
         entry.sources = LicenseSources(
             direct=direct,
-            groups=groups,
+            groups=_by_name(Group(pk=group_id, name=name) for group_id, name, _ in given),
             pending=entry.waiting is not None,
             direct_disabled_plans=entry.assignment.disabled_plans if direct else [],
-            group_disabled_plans=_group_plans(groups, entry.pool.pk),
+            group_disabled_plans={group_id: plans for group_id, _, plans in given},
         )
         listed[entry.user_id].append(entry)
     return listed
+
+
+def _groups_giving_row() -> Subquery:
+    """The groups of the outer row's user that hold the outer row's pool (of an assignment or a place in a line),
+    as a JSON list of [group id, name, the plans it switches off] (NULL when none)."""
+    given = (
+        GroupLicense.objects.filter(pool=OuterRef("pool_id"), group__memberships__user=OuterRef("user_id"))
+        .order_by()
+        .values("pool")
+        .annotate(groups=JSONList(JSONRow("group_id", "group__name", "disabled_plans")))
+        .values("groups")
+    )
+    return Subquery(given, output_field=JSONField())
