@@ -12,21 +12,15 @@ from django.db.models import F
 from django.test import Client
 
 from accounts.models import Group, User
-from accounts.services.tokens import api_token_create, api_token_revoke
-from core.audit import Actor
-from core.choices import Source
 from licensing.choices import SubscriptionStatus
 from licensing.models import LicensePool, Product
 
-from .measure import Result, count_queries, timed
+from .measure import Result, bearer_client, count_queries, timed
 
 if TYPE_CHECKING:  # the harness calls these scenarios with itself
     from .harness import Bench
 
 SKU = "OFFICESERIES_E5"  # held by 15 % of seed_demo's users
-
-
-OPERATOR = Actor(None, Source.CLI, label="make bench")
 
 
 def _answered(response, status: int = 200) -> None:
@@ -38,12 +32,10 @@ def _answered(response, status: int = 200) -> None:
 
 def graph(bench: "Bench") -> None:
     """Every scenario, with one token."""
-    token, key = api_token_create(by=OPERATOR, user=bench.admin, name="make bench (graph)")
-    client = Client(headers={"Authorization": f"Bearer {key}"})
-    users_by_sku(bench, client)
-    assign_license(bench, client)
-    lists(bench, client)
-    api_token_revoke(by=OPERATOR, token=token)
+    with bearer_client(bench.admin, "make bench (graph)") as client:
+        users_by_sku(bench, client)
+        assign_license(bench, client)
+        lists(bench, client)
 
 
 def users_by_sku(bench: "Bench", client: Client) -> None:

@@ -32,7 +32,7 @@ from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
 from licensing.services.pools import pool_create, pool_set_quantity
 
 from . import api_lists, exports, graph, groups, history, lists, scim, select_all
-from .measure import Result, count_queries, timed
+from .measure import Result, bearer_client, count_queries, timed
 
 BULK_PRODUCT = "BENCH_BULK"
 # Issue 17: at 1,000,000 users, one bulk assignment of 100,000 users too (beside the --bulk-size one).
@@ -117,6 +117,18 @@ class Bench:
         self.results.append(Result(name, samples, queries=queries))
         return url
 
+    @staticmethod
+    def plan_switches(user: User, pools: list[LicensePool]) -> dict[str, list]:
+        """The plan switches a browser's Save sends: every product shown, each with the plans on as they are."""
+        off = dict(
+            user.license_assignments.filter(pool__in=pools, direct=True).values_list("pool_id", "disabled_plans")
+        )
+        switches: dict[str, list] = {"plan_products": [pool.product_id for pool in pools]}
+        for pool in pools:
+            plans = [str(plan.service_plan_id) for plan in pool.product.service_plans.all()]
+            switches[f"plans-{pool.product_id}"] = [plan for plan in plans if plan not in off.get(pool.pk, [])]
+        return switches
+
     def dialog(self) -> None:
         user = User.objects.filter(email__startswith="kenji.").first()
         url = self.dialog_open("dialog: open", user)
@@ -124,10 +136,12 @@ class Bench:
         held = set(user.license_assignments.filter(pool__in=pools).values_list("pool__product_id", flat=True))
         spare = next(p.product for p in pools if p.product_id not in held and p.available > self.repeat)
         toggled = [sorted(held), sorted(held | {spare.pk})]
+        switches = self.plan_switches(user, pools)
 
         def save(run: int) -> Callable[[], None]:
             def post() -> None:
-                response = self.client.post(url, {"products": toggled[(run + 1) % 2]}, headers={"HX-Request": "true"})
+                data = {"products": toggled[(run + 1) % 2], **switches}
+                response = self.client.post(url, data, headers={"HX-Request": "true"})
                 if response.status_code >= 400:
                     raise RuntimeError(f"Save answered {response.status_code}")
 
@@ -137,10 +151,15 @@ class Bench:
         for run in range(self.repeat):
             samples += timed(save(run), 1)
         queries = count_queries(save(self.repeat))
-        self.client.post(url, {"products": toggled[0]}, headers={"HX-Request": "true"})
+        self.client.post(url, {"products": toggled[0], **switches}, headers={"HX-Request": "true"})
         self.results.append(Result("dialog: save one license change", samples, queries=queries))
 
     def api(self) -> None:
+        """The REST API as a script calls it: with a bearer token (made for the run, revoked at the end)."""
+        with bearer_client(self.admin, "make bench (api)") as self.api_client:
+            self.api_scenarios()
+
+    def api_scenarios(self) -> None:
         e5 = Product.objects.get(sku_part_number="OFFICESERIES_E5")
         base = f"/api/v1/users/?subscription={self.subscription.pk}"
         for name, query in [
@@ -151,7 +170,7 @@ class Bench:
             ("api: users unlicensed", "&licensed=false"),
             (f"api: users offset {(self.deep_page() - 1) * 50:,}", f"&offset={(self.deep_page() - 1) * 50}"),
         ]:
-            self.page(name, base + query)
+            self.page(name, base + query, self.api_client)
         user = User.objects.filter(email__startswith="lee.").first()
         url = f"/api/v1/users/{user.pk}/licenses/"
         pool = next(
@@ -164,7 +183,7 @@ class Bench:
         unassign = {"subscription": self.subscription.pk, "add": [], "remove": [sku]}
 
         def post(body: dict) -> None:
-            response = self.client.post(url, body, content_type="application/json")
+            response = self.api_client.post(url, body, content_type="application/json")
             if response.status_code != 200:
                 raise RuntimeError(f"API assign answered {response.status_code}: {response.content[:200]!r}")
 

@@ -3,10 +3,29 @@ before each run, and counting the statements an action sends."""
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 from django.db import connection
+from django.test import Client
+
+from accounts.models import User
+from accounts.services.tokens import api_token_create, api_token_revoke
+from core.audit import Actor
+from core.choices import Source
+
+OPERATOR = Actor(None, Source.CLI, label="make bench")
+
+
+@contextmanager
+def bearer_client(user: User, name: str) -> Iterator[Client]:
+    """A client calling as scripts do, with a bearer token of `user` made for the scenarios and revoked after."""
+    token, key = api_token_create(by=OPERATOR, user=user, name=name)
+    try:
+        yield Client(headers={"Authorization": f"Bearer {key}"})
+    finally:
+        api_token_revoke(by=OPERATOR, token=token)
 
 
 @dataclass

@@ -64,6 +64,20 @@ def plans_resolve_many(identifiers_of: Mapping[Product, Collection[str]]) -> dic
     }
 
 
+def plans_off_from_on(identifiers_on: Mapping[Product, Collection[str]]) -> dict[int, list[str]]:
+    """For each product, the sorted service_plan_id strings of its plans that `identifiers_on` leaves off (the
+    dialog's switches: those sent are on): the `disabled_plans` a service stores. ValidationFailed for an
+    identifier that names no plan of its product. One query."""
+    plans_of = product_plans(identifiers_on)
+    return {
+        product.pk: sorted(
+            str(plan.service_plan_id)
+            for plan in set(plans_of[product.pk]) - set(plans_match(product, plans_of[product.pk], names))
+        )
+        for product, names in identifiers_on.items()
+    }
+
+
 def plans_by_product(identifiers_of: Mapping[str, Collection[str]]) -> dict[Product, Collection[str]]:
     """`disabled_plans` as the REST API and the CLI take it, keyed by sku id or part number, keyed by product for
     the services (one query). NotFound for an unknown product; ValidationFailed for one named twice."""

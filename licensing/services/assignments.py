@@ -26,7 +26,7 @@ from core.writes import Write, delete_write, insert_write, update_write, writes_
 from ..choices import ASSIGNABLE_STATUSES
 from ..models import LicenseAssignment, LicensePool, Product, Subscription
 from ..selectors.assignments import user_licenses_version
-from ..selectors.plans import plans_resolve_many
+from ..selectors.plans import plans_off_from_on, plans_resolve_many
 from .holders import line_serve
 from .locks import pools_lock, pools_lock_all
 
@@ -78,11 +78,15 @@ def product_ids_apart(add: Iterable[Product], remove: Iterable[Product]) -> tupl
 
 
 def plans_wanted(
-    disabled_plans: Mapping[Product, Collection[str]] | None, remove_ids: Collection[int]
+    disabled_plans: Mapping[Product, Collection[str]] | None,
+    remove_ids: Collection[int],
+    *,
+    enabled_plans: Mapping[Product, Collection[str]] | None = None,
 ) -> dict[int, list[str]]:
-    """The disabled plans asked for, as stored (sorted service_plan_id strings) by product id; a plan that is no
-    plan of its product, or plans of a product being removed, are a validation_error."""
-    wanted = plans_resolve_many(disabled_plans or {})
+    """The disabled plans asked for, as stored (sorted service_plan_id strings) by product id (with
+    `enabled_plans`: every plan of those products but the ones named); a plan that is no plan of its product, or
+    plans of a product being removed, are a validation_error."""
+    wanted = plans_off_from_on(enabled_plans) if enabled_plans is not None else plans_resolve_many(disabled_plans or {})
     if set(wanted) & set(remove_ids):
         raise ValidationFailed(
             "A product being removed has no plans to set.", skus=product_skus(set(wanted) & set(remove_ids))
@@ -386,13 +390,15 @@ def user_licenses_set(
     products: Iterable[Product],
     expected_versions: Collection[str] | None = None,
     disabled_plans: Mapping[Product, Collection[str]] | None = None,
+    enabled_plans: Mapping[Product, Collection[str]] | None = None,
     keep_inherited: bool = False,
 ) -> LicenseChange:
     """Make `products` exactly the licenses assigned to `user` directly in `subscription` (the dialog's Save, the
     API's PUT); the licenses they have from groups stay as they are. `disabled_plans` as for
-    user_licenses_change, for any of `products`. With `keep_inherited` (the dialog, whose checkboxes of those
-    products are locked), a product the user has or waits for from a group keeps its direct assignment as it is,
-    whatever `products` says: kept if there is one, never added."""
+    user_licenses_change, for any of `products`; or `enabled_plans`, the plans to leave on (the dialog's
+    switches), every other plan of the product then off. With `keep_inherited` (the dialog, whose checkboxes of
+    those products are locked), a product the user has or waits for from a group keeps its direct assignment as
+    it is, whatever `products` says: kept if there is one, never added."""
     require_license_management(by.user, subscription.pk)
     locked = user_read_locked(user.pk)
     require_version(by, locked, expected_versions)
@@ -403,7 +409,7 @@ def user_licenses_set(
         inherited = {pool.product_id for pool in pools if pool.from_group}
         desired = (desired - inherited) | (held & inherited)
     add_ids, remove_ids = desired - held, held - desired
-    wanted = plans_wanted(disabled_plans, remove_ids)
+    wanted = plans_wanted(disabled_plans, remove_ids, enabled_plans=enabled_plans)
     if keep_inherited:  # nor do their plans change, but where the direct assignment is kept
         wanted = {product_id: plans for product_id, plans in wanted.items() if product_id in desired}
     missing = (add_ids | set(wanted)) - {pool.product_id for pool in pools}

@@ -67,19 +67,14 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
         sources = license_sources(user_ids=[self.subject.pk], pools=pools)
         return {pool.product_id: sources.get((self.subject.pk, pool.pk), LicenseSources()) for pool in pools}
 
-    def disabled_plans_sent(self, products) -> dict:
-        """The plans switched off on `products`, as the switches sent them: for each product whose switches the form
-        showed (`plan_products`), its plans whose switch is off. A product without them keeps its plans."""
+    def enabled_plans_sent(self, products) -> dict:
+        """The plans switched on, as the switches sent them, for each of `products` whose switches the form showed
+        (`plan_products`); a product without them keeps its plans."""
         shown = set(self.request.POST.getlist("plan_products"))
-        products = [product for product in products if str(product.pk) in shown]
-        plans_of = product_plans(products)
         return {
-            product: [
-                str(plan.service_plan_id)
-                for plan in plans_of[product.pk]
-                if str(plan.service_plan_id) not in self.request.POST.getlist(f"plans-{product.pk}")
-            ]
+            product: self.request.POST.getlist(f"plans-{product.pk}")
             for product in products
+            if str(product.pk) in shown
         }
 
     def get(self, request, *args, **kwargs):
@@ -98,7 +93,7 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
                 user=self.subject,
                 subscription=self.subscription,
                 products=products,
-                disabled_plans=self.disabled_plans_sent(products),
+                enabled_plans=self.enabled_plans_sent(products),
                 by=Actor(request.user, Source.WEB),
                 keep_inherited=True,  # their checkboxes are locked: whatever the request says
             )

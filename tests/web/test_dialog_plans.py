@@ -139,17 +139,20 @@ def test_the_dialog_costs_the_same_queries_whatever_the_products_and_plans(org: 
 
 
 # The session, the admin with their roles, the products sent, the subject, the subscription, then the service: the
-# savepoints, the user's lock, the pools of the products wanted or held directly, locked with the user's licenses
-# and group sources, and the writes (insert, counter, audit); then the saved row: the pools, the row.
-SAVE_QUERIES = 11 + write_statements(3)
+# savepoints, the user's lock, the plans of the products whose switches were sent, the pools of the products wanted
+# or held directly, locked with the user's licenses and group sources, and the writes (insert, counter, audit);
+# then the saved row: the pools, the row.
+SAVE_QUERIES = 12 + write_statements(3)
 
 
 def test_a_save_costs_the_same_queries_whatever_the_products_and_groups(org: Org, client):
     def save(products) -> int:
+        """As the browser saves: the switches of every product it shows, all on."""
+        shown = [pool.product for pool in org.s.pools.all()]
+        data = {"products": [product.pk for product in products], "plan_products": [p.pk for p in shown]}
+        data |= {f"plans-{p.pk}": [str(plan.service_plan_id) for plan in p.service_plans.all()] for p in shown}
         with CaptureQueriesContext(connection) as captured:
-            response = client.post(
-                dialog_url(org, org.alex), {"products": [product.pk for product in products]}, headers=HTMX
-            )
+            response = client.post(dialog_url(org, org.alex), data, headers=HTMX)
         assert response.status_code == 200
         return len(captured.captured_queries)
 
