@@ -19,6 +19,7 @@ from ..models import GroupLicense, LicenseAssignment, PendingLicense, Product, S
 from .assignments import assignments_visible, pool_rows_visible, scope_of
 from .counts import users_in_pools_count
 from .plans import product_plans, products_with_plans
+from .sources import groups_giving_row
 from .subscriptions import pools_visible
 
 # A product's capability over its subscriptions: the best status of any of them, in this order.
@@ -111,36 +112,37 @@ class UserSku:
 
 def users_skus(*, user_ids: Collection[int], actor: User | None) -> dict[int, list[UserSku]]:
     """The products these users hold or wait for, in the subscriptions `actor` may see, by user id (every id a
-    key), each list by part number, with their sources: three queries whatever the number of users, read as tuples
+    key), each list by part number, with their sources: two queries whatever the number of users, read as tuples
     (a page of 100 users holds hundreds of licenses; building a model for each would cost more than the reads)."""
     scope = scope_of(actor)
     held = assignments_visible(scope=scope).filter(user_id__in=user_ids)
     waiting = pool_rows_visible(PendingLicense.objects.filter(user_id__in=user_ids), scope=scope)
     # Each license (user, pool) held or waited for, with its time, and its direct source's plans if it has one; the
     # places in a line come in the same statement, with no direct source (NULL).
+    # Each row with the groups giving it: [public id, name, plans off] (groups_giving_row).
+    giving = groups_giving_row("group__public_id", "group__name", "disabled_plans")
     rows = (
         held.order_by()
-        .values_list("user_id", "pool_id", "pool__product_id", "assigned_at", "direct", "disabled_plans")
+        .annotate(giving=giving)
+        .values_list("user_id", "pool_id", "pool__product_id", "assigned_at", "direct", "disabled_plans", "giving")
         .union(
             waiting.order_by()
             .annotate(
-                no_source=Value(None, output_field=BooleanField()), no_plans=Value(None, output_field=JSONField())
+                no_source=Value(None, output_field=BooleanField()),
+                no_plans=Value(None, output_field=JSONField()),
+                giving=giving,
             )
-            .values_list("user_id", "pool_id", "pool__product_id", "since", "no_source", "no_plans"),
+            .values_list("user_id", "pool_id", "pool__product_id", "since", "no_source", "no_plans", "giving"),
             all=True,
         )
     )
-    licenses = {
-        (user_id, pool_id): (product_id, since, disabled if direct else None, direct is None)
-        for user_id, pool_id, product_id, since, direct, disabled in rows
-    }
-    given = defaultdict(list)  # (user, pool): [(group's public id, its plans off)], by group name
-    for user_id, pool_id, group, disabled in (
-        pool_rows_visible(GroupLicense.objects.filter(group__memberships__user_id__in=user_ids), scope=scope)
-        .order_by("group__name", "group_id")
-        .values_list("group__memberships__user_id", "pool_id", "group__public_id", "disabled_plans")
-    ):
-        given[user_id, pool_id].append((group, disabled))
+    licenses = {}
+    given = {}  # (user, pool): [(group's public id, its plans off)], by group name
+    for user_id, pool_id, product_id, since, direct, disabled, groups in rows:
+        licenses[user_id, pool_id] = (product_id, since, disabled if direct else None, direct is None)
+        given[user_id, pool_id] = [
+            (uuid.UUID(public_id), plans) for public_id, _, plans in sorted(groups or (), key=lambda row: row[1])
+        ]
     products, plans = products_with_plans({product_id for product_id, *_ in licenses.values()})
     skus: dict[int, dict[int, UserSku]] = {user_id: {} for user_id in user_ids}
     for (user_id, pool_id), (product_id, since, direct_plans, in_line) in licenses.items():

@@ -261,16 +261,18 @@ class UserLicense:
 def users_licenses(*, user_ids: Collection[int], actor: User | None) -> dict[int, list[UserLicense]]:
     """Every license these users hold or wait for in the subscriptions `actor` may see, by user id (every id is a
     key), each list by subscription and product name. Two queries whatever the number of users: the assignments
-    and the places in lines, each row with the groups that give it (_groups_giving_row)."""
+    and the places in lines, each row with the groups that give it (groups_giving_row)."""
     scope = scope_of(actor)
     held = (
         assignments_visible(scope=scope)
         .filter(user_id__in=user_ids)
         .select_related("pool__product", "pool__subscription", "assigned_by")
-        .annotate(giving=_groups_giving_row())
+        .annotate(giving=groups_giving_row("group_id", "group__name", "disabled_plans"))
     )
     waiting = pool_rows_visible(PendingLicense.objects.filter(user_id__in=user_ids), scope=scope)
-    waiting = waiting.select_related("pool__product", "pool__subscription").annotate(giving=_groups_giving_row())
+    waiting = waiting.select_related("pool__product", "pool__subscription").annotate(
+        giving=groups_giving_row("group_id", "group__name", "disabled_plans")
+    )
     entries = [UserLicense(row.user_id, row.pool, assignment=row) for row in held]
     entries += [UserLicense(row.user_id, row.pool, waiting=row) for row in waiting]
     listed: dict[int, list[UserLicense]] = {user_id: [] for user_id in user_ids}
@@ -289,14 +291,15 @@ def users_licenses(*, user_ids: Collection[int], actor: User | None) -> dict[int
     return listed
 
 
-def _groups_giving_row() -> Subquery:
-    """The groups of the outer row's user that hold the outer row's pool (of an assignment or a place in a line),
-    as a JSON list of [group id, name, the plans it switches off] (NULL when none)."""
+def groups_giving_row(*fields: str) -> Subquery:
+    """The group licenses through which the outer row's user has the outer row's pool (the row of an assignment
+    or of a place in a line), as a JSON list of `fields` of each (GroupLicense's; NULL when none), so the row
+    carries its group sources in its own statement."""
     given = (
         GroupLicense.objects.filter(pool=OuterRef("pool_id"), group__memberships__user=OuterRef("user_id"))
         .order_by()
         .values("pool")
-        .annotate(groups=JSONList(JSONRow("group_id", "group__name", "disabled_plans")))
+        .annotate(groups=JSONList(JSONRow(*fields)))
         .values("groups")
     )
     return Subquery(given, output_field=JSONField())
