@@ -394,7 +394,8 @@ def user_licenses_set(
     keep_inherited: bool = False,
 ) -> LicenseChange:
     """Make `products` exactly the licenses assigned to `user` directly in `subscription` (the dialog's Save, the
-    API's PUT); the licenses they have from groups stay as they are. `disabled_plans` as for
+    API's PUT); the licenses they have from groups stay as they are. Only `user`'s id is used: the user is read
+    under their lock (NotFound once deleted) and returned as the change's `user`. `disabled_plans` as for
     user_licenses_change, for any of `products`; or `enabled_plans`, the plans to leave on (the dialog's
     switches), every other plan of the product then off. With `keep_inherited` (the dialog, whose checkboxes of
     those products are locked), a product the user has or waits for from a group keeps its direct assignment as

@@ -90,7 +90,7 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
                 raise ValidationFailed(" ".join(form.errors["products"]))
             products = form.cleaned_data["products"]
             change = user_licenses_set(
-                user=self.subject,
+                user=User(pk=self.kwargs["user_id"]),  # read by the service, under its lock (change.user)
                 subscription=self.subscription,
                 products=products,
                 enabled_plans=self.enabled_plans_sent(products),
@@ -109,11 +109,11 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
                 },
                 error=error,
             )
-        messages.success(request, _change_message(self.subject, change))
+        messages.success(request, _change_message(change.user, change))
         if not request.htmx:
             return redirect(self.get_return_url())
         pools = list(pools_of_subscription(subscription=self.subscription))
-        (person,) = users_with_subscription_licenses(users=User.objects.filter(pk=self.subject.pk), pools=pools)
+        (person,) = users_with_subscription_licenses(users=User.objects.filter(pk=change.user.pk), pools=pools)
         return render(
             request,
             self.saved_template_name,
