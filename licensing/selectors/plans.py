@@ -56,8 +56,8 @@ def plans_resolve(product: Product, identifiers: Collection[str]) -> list[Servic
 
 def plans_resolve_many(identifiers_of: Mapping[Product, Collection[str]]) -> dict[int, list[str]]:
     """For each product, the sorted service_plan_id strings of the plans its identifiers name (plans_resolve for
-    several products in one query): the `disabled_plans` a service stores."""
-    plans_of = product_plans(identifiers_of)
+    several products in one query; none when no plan is named): the `disabled_plans` a service stores."""
+    plans_of = product_plans(identifiers_of) if any(identifiers_of.values()) else defaultdict(list)
     return {
         product.pk: sorted(str(plan.service_plan_id) for plan in plans_match(product, plans_of[product.pk], names))
         for product, names in identifiers_of.items()
