@@ -43,7 +43,9 @@ def compiled_once(model: type[Model], key: Hashable, build: Callable[[], Express
     """`build()` — an expression over `model`'s rows that depends on nothing but `key` (a correlated Subquery with
     OuterRef, say) — as SQL compiled once per process and `key`, to annotate a query on `model`'s table. Django
     builds and compiles a subquery on every request: for a list page's masks of pools and a signed-in user's roles
-    that cost more Python time than PostgreSQL took to run the statement (README, "Where a list page's time goes")."""
+    that cost more Python time than PostgreSQL took to run the statement (README, "Where a list page's time goes").
+    The SQL names the outer table by its own name: annotate a query whose rows are `model`'s table itself, never one
+    that is then nested in another query (Django would rename the table there, not inside the SQL)."""
     connection = connections[router.db_for_read(model)]
     cache_key = (model._meta.label, key, connection.vendor)
     with _compiled_lock:
