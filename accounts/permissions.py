@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from core.errors import NotFound, PermissionDenied
-from core.sql import JSONList, JSONRow
+from core.sql import JSONList, JSONRow, compiled_once
 
 from .choices import Role
 from .models import RoleAssignment
@@ -81,15 +81,18 @@ class AdminScope:
 def with_roles(queryset: QuerySet, user_field: str = "pk") -> QuerySet:
     """`queryset` (of users, or of rows whose `user_field` is a user id) with each user's role rows as `role_rows`,
     read in the same statement: the sign-in backends load the signed-in user this way, so that admin_scope asks
-    no query of its own."""
-    roles = (
-        RoleAssignment.objects.filter(user=OuterRef(user_field))
-        .order_by()
-        .values("user")
-        .annotate(rows=JSONList(JSONRow("role", "subscription_id")))
-        .values("rows")
-    )
-    return queryset.annotate(**{_ROLES_ATTR: Subquery(roles)})
+    no query of its own (the subquery compiled once: every request reads it)."""
+
+    def roles() -> Subquery:
+        return Subquery(
+            RoleAssignment.objects.filter(user=OuterRef(user_field))
+            .order_by()
+            .values("user")
+            .annotate(rows=JSONList(JSONRow("role", "subscription_id")))
+            .values("rows")
+        )
+
+    return queryset.annotate(**{_ROLES_ATTR: compiled_once(queryset.model, ("roles", user_field), roles)})
 
 
 def admin_scope(user) -> AdminScope:

@@ -3,6 +3,7 @@ the tri-state select of a yes/no filter and a select whose options come from dat
 shown; what it accepts stays the same, so the API that shares the FilterSet is not affected."""
 
 from collections.abc import Callable, Iterable
+from typing import ClassVar
 
 import django_filters
 from django import forms
@@ -29,6 +30,17 @@ class DataSelect(forms.Select):
 
 
 class FilterSet(django_filters.FilterSet):
+    # Each FilterSet's form class, built once: django-filter builds a class (and a field per filter) for every
+    # FilterSet it instantiates, which costs a list page more than some of its queries. The filters do not vary by
+    # instance, and a form copies its class's fields, so one class serves every request.
+    _form_classes: ClassVar[dict[type, type[forms.Form]]] = {}
+
+    def get_form_class(self) -> type[forms.Form]:
+        form_class = FilterSet._form_classes.get(type(self))
+        if form_class is None:
+            form_class = FilterSet._form_classes[type(self)] = super().get_form_class()
+        return form_class
+
     def offer_choices(self, name: str, choices: Choices | Callable[[], Choices]) -> None:
         """Give the DataSelect filter `name` its options: (value, label) pairs, or a callable that returns them,
         called only if the form is rendered (a results fragment does not pay for the query)."""

@@ -1,6 +1,12 @@
 """SQL expressions the apps share, spelled for PostgreSQL and SQLite alike."""
 
-from django.db.models import Aggregate, Func, JSONField
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from threading import Lock
+
+from django.db import connections, router
+from django.db.models import Aggregate, Expression, Field, Func, JSONField, Model
+from django.db.models.expressions import RawSQL
 
 
 class JSONList(Aggregate):
@@ -34,3 +40,37 @@ class JSONRow(Func):
             ]
         )
         return super(JSONRow, row).as_sql(compiler, connection, function="JSON_ARRAY", **extra_context)
+
+
+# Compiled expressions by (model, key, database vendor): a few per subscription's set of pools, so a bound keeps a
+# long-running process from collecting them.
+_COMPILED_MAX = 256
+_compiled: OrderedDict[tuple, tuple[str, tuple, Field]] = OrderedDict()
+_compiled_lock = Lock()
+
+
+def compiled_once(model: type[Model], key: Hashable, build: Callable[[], Expression]) -> RawSQL:
+    """`build()` — an expression over `model`'s rows that depends on nothing but `key` (a correlated Subquery with
+    OuterRef, say) — as SQL compiled once per process and `key`, to annotate a query on `model`'s table. Django
+    builds and compiles a subquery on every request: for a list page's masks of pools and a signed-in user's roles
+    that cost more Python time than PostgreSQL took to run the statement (README, "Where a list page's time goes").
+    The SQL names the outer table by its own name: annotate a query whose rows are `model`'s table itself, never one
+    that is then nested in another query (Django would rename the table there, not inside the SQL)."""
+    connection = connections[router.db_for_read(model)]
+    cache_key = (model._meta.label, key, connection.vendor)
+    with _compiled_lock:
+        compiled = _compiled.get(cache_key)
+        if compiled is not None:
+            _compiled.move_to_end(cache_key)
+    if compiled is None:
+        expression = build()
+        query = model._default_manager.annotate(compiled=expression).query
+        annotation = query.annotations["compiled"]
+        sql, params = query.get_compiler(connection=connection).compile(annotation)
+        compiled = (sql, tuple(params), annotation.output_field)
+        with _compiled_lock:
+            _compiled[cache_key] = compiled
+            while len(_compiled) > _COMPILED_MAX:
+                _compiled.popitem(last=False)
+    sql, params, output_field = compiled
+    return RawSQL(sql, params, output_field=output_field)

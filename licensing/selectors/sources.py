@@ -15,9 +15,10 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.db.models.expressions import RawSQL
 
 from accounts.models import Group, GroupMembership, User
-from core.sql import JSONList, JSONRow
+from core.sql import JSONList, JSONRow, compiled_once
 
 from ..models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense
 from .assignments import assignments_visible, pool_rows_visible, scope_of
@@ -103,17 +104,21 @@ def user_pending_licenses(*, user: User, actor: User | None) -> QuerySet[Pending
     )
 
 
-def groups_holding_pool() -> Subquery:
+def groups_holding_pool() -> RawSQL:
     """The groups that hold the outer pool, as a JSON list of [id, name] (NULL when none): an annotation of a
-    page's pools, for the choices of a filter by source without a query of its own."""
-    holders = (
-        GroupLicense.objects.filter(pool=OuterRef("pk"))
-        .order_by()
-        .values("pool")
-        .annotate(groups=JSONList(JSONRow("group_id", "group__name")))
-        .values("groups")
-    )
-    return Subquery(holders, output_field=JSONField())
+    page's pools, for the choices of a filter by source without a query of its own (compiled once)."""
+
+    def holders() -> Subquery:
+        groups = (
+            GroupLicense.objects.filter(pool=OuterRef("pk"))
+            .order_by()
+            .values("pool")
+            .annotate(groups=JSONList(JSONRow("group_id", "group__name")))
+            .values("groups")
+        )
+        return Subquery(groups, output_field=JSONField())
+
+    return compiled_once(LicensePool, "groups holding", holders)
 
 
 def groups_holding(pools: Iterable[LicensePool]) -> list[Group]:
@@ -162,18 +167,23 @@ def users_with_subscription_licenses(*, users: QuerySet[User], pools: Sequence[L
         return people
     chunks = [pools[start : start + POOLS_PER_MASK] for start in range(0, len(pools), POOLS_PER_MASK)]
     kinds = {
-        "held": LicenseAssignment.objects.all(),
-        "direct": LicenseAssignment.objects.filter(direct=True),
-        "pending": PendingLicense.objects.all(),
+        "held": lambda: LicenseAssignment.objects.all(),
+        "direct": lambda: LicenseAssignment.objects.filter(direct=True),
+        "pending": lambda: PendingLicense.objects.all(),
     }
+    # The annotations depend on the pools only: compiled once per set of pools (core.sql.compiled_once).
+    pool_ids = tuple(pool.pk for pool in pools)
     masks = {
-        f"{kind}_{number}": _pool_mask(rows, chunk)
+        f"{kind}_{number}": compiled_once(
+            User, ("pool mask", kind, pool_ids, number), lambda rows=rows, chunk=chunk: _pool_mask(rows(), chunk)
+        )
         for kind, rows in kinds.items()
         for number, chunk in enumerate(chunks)
     }
+    groups = compiled_once(User, ("groups giving", pool_ids), lambda: _groups_giving(pools))
     rows = (
         User.objects.filter(pk__in=users.values("pk"))
-        .annotate(**masks, license_groups=_groups_giving(pools))
+        .annotate(**masks, license_groups=groups)
         .order_by(*users.query.order_by)
     )
     people = list(rows)

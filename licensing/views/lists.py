@@ -1,7 +1,7 @@
 """The list pattern (README, "How the code is laid out"): a page that lists rows is a FilteredListView subclass
 that names its FilterSet, its queryset and what it fixes; the base gives it the filter form (rendered from the
-FilterSet through templates/filters/, one partial per kind of field), sorting by the column headers, a bounded
-count and pages.
+FilterSet by templates/filters/form.html, each field by templatetags/filter_fields.py), sorting by the column
+headers, a bounded count and pages.
 
 It lives with the pages that use it, all of them licensing's; nothing in it is about licensing, so it can move to a
 project module unchanged when another app gets a list page.
@@ -51,9 +51,9 @@ class BoundedCountPaginator(Paginator):
 
 @dataclass(frozen=True)
 class FilterControl:
-    """One filter of the form, as its partial in templates/filters/ renders it."""
+    """One filter of the form, as templatetags/filter_fields.py renders it: `kind` is "search", "select" or "date"."""
 
-    template: str
+    kind: str
     name: str
     id: str
     label: str
@@ -64,7 +64,7 @@ class FilterControl:
 
 
 def filter_control(bound: forms.BoundField, control_id: str) -> FilterControl:
-    """The partial and values of one field of a FilterSet's form: a choice, a yes/no filter (core.filters.
+    """The kind and values of one field of a FilterSet's form: a choice, a yes/no filter (core.filters.
     TriStateSelect) or a text filter given options (core.filters.DataSelect) is a select, a date a date input,
     any other text a search box."""
     form_field, widget = bound.field, bound.field.widget
@@ -74,10 +74,10 @@ def filter_control(bound: forms.BoundField, control_id: str) -> FilterControl:
     else:
         value = bound.data or ""
     if isinstance(widget, forms.Select):
-        return FilterControl("filters/select.html", value=value, options=widget.choices, **common)
+        return FilterControl("select", value=value, options=widget.choices, **common)
     if isinstance(form_field, forms.DateField):
-        return FilterControl("filters/date.html", value=value, **common)
-    return FilterControl("filters/search.html", value=value, placeholder=widget.attrs.get("placeholder", ""), **common)
+        return FilterControl("date", value=value, **common)
+    return FilterControl("search", value=value, placeholder=widget.attrs.get("placeholder", ""), **common)
 
 
 class FilteredListView(TemplateView):
