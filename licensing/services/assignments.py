@@ -341,8 +341,10 @@ def licenses_apply(
     )
     if events:
         counts = writes_run([*writes, audit_write(events)])
-        if to_add and counts[1] < len(to_add):  # the rows the counters' update (the add's second write) moved
-            require_assignable(subscription)  # its status changed while the pools were being locked: refused
+        if to_add and counts[1] < len(to_add):  # the counters' update (the add's second write) missed a pool
+            # The status changed while the pools were being locked: refused, and rolled back with the rest.
+            status = Subscription.objects.values_list("status", flat=True).get(pk=subscription.pk)
+            raise SubscriptionNotActive(subscription=subscription.name, status=status)
     for pool in to_remove:
         line_serve(by=by, pool=pool)
     return LicenseChange(
