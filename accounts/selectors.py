@@ -89,21 +89,29 @@ def users_directory(*, actor: User | None) -> QuerySet[User]:
     return User.objects.annotate(principal_name=PRINCIPAL_NAME)
 
 
-def user_of_directory(*, actor: User | None, key: str) -> User:
-    """The user `key` names: their public id (a GUID), else their identity in any case (one probe of the
-    user_identity_unique_ci index); NotFound otherwise."""
+def users_of_key(*, actor: User | None, key: str) -> QuerySet[User]:
+    """The user `key` names (none or one), from users_directory: their public id (a GUID), else their identity in
+    any case (one probe of the user_identity_unique_ci index)."""
     users = users_directory(actor=actor)
     try:
-        users = users.filter(public_id=uuid.UUID(key))
+        return users.filter(public_id=uuid.UUID(key))
     except ValueError:
-        users = users.alias(identity_ci=Lower(PRINCIPAL_NAME)).filter(identity_ci=key.lower())
-    user = users.first()
+        return users.alias(identity_ci=Lower(PRINCIPAL_NAME)).filter(identity_ci=key.lower())
+
+
+def user_of_directory(*, actor: User | None, key: str) -> User:
+    """The user `key` names (users_of_key); NotFound otherwise."""
+    user = users_of_key(actor=actor, key=key).first()
     if user is None:
-        raise NotFound(
-            f"Resource '{key}' does not exist or one of its queried reference-property objects are not present.",
-            user=key,
-        )
+        raise user_key_unknown(key)
     return user
+
+
+def user_key_unknown(key: str) -> NotFound:
+    return NotFound(
+        f"Resource '{key}' does not exist or one of its queried reference-property objects are not present.",
+        user=key,
+    )
 
 
 def departments_list() -> list[str]:

@@ -4,6 +4,7 @@ scope as the REST API; every change is audited with source `graph`."""
 
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from functools import partial
 
 from django.db.models import Q, QuerySet
@@ -177,37 +178,54 @@ class AssignLicenseSerializer(serializers.Serializer):
 
 
 def license_change(request: Request) -> dict:
-    """The body of an assignLicense, as the keyword arguments of the services' `*_skus_change`."""
+    """The body of an assignLicense, by sku id: the keyword arguments of `user_skus_change`."""
     serializer = AssignLicenseSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
     added = data.get("addLicenses", [])
-    products = _products([entry["skuId"] for entry in added] + list(data.get("removeLicenses", [])))
     return {
-        "add": [products[entry["skuId"]] for entry in added],
-        "remove": [products[sku_id] for sku_id in data.get("removeLicenses", [])],
+        "add": [entry["skuId"] for entry in added],
+        "remove": list(data.get("removeLicenses", [])),
         # As in Graph, an added license's plans are exactly those it names off (all on without disabledPlans).
-        "disabled_plans": {
-            products[entry["skuId"]]: [str(plan) for plan in entry.get("disabledPlans", [])] for entry in added
-        },
+        "disabled_plans": {entry["skuId"]: [str(plan) for plan in entry.get("disabledPlans", [])] for entry in added},
     }
 
 
-def _products(sku_ids: list[uuid.UUID]) -> dict[uuid.UUID, Product]:
+def license_change_of_products(request: Request) -> dict:
+    """license_change with the products the sku ids name: the keyword arguments of `group_skus_change`."""
+    change = license_change(request)
+    products = _products([*change["add"], *change["remove"]])
+    return {
+        "add": [products[sku_id] for sku_id in change["add"]],
+        "remove": [products[sku_id] for sku_id in change["remove"]],
+        "disabled_plans": {products[sku_id]: plans for sku_id, plans in change["disabled_plans"].items()},
+    }
+
+
+@contextmanager
+def licenses_known():
+    """An unknown sku id is Graph's invalid license (a 400), not a missing resource."""
     try:
-        found = products_resolve(identifiers=[str(sku_id) for sku_id in sku_ids])
+        yield
     except NotFound as error:
+        if "skus" not in error.details:
+            raise
         unknown = ", ".join(error.details["skus"])
         raise ValidationFailed(f"License {unknown} does not correspond to a valid company License.") from error
+
+
+def _products(sku_ids: list[uuid.UUID]) -> dict[uuid.UUID, Product]:
+    with licenses_known():
+        found = products_resolve(identifiers=[str(sku_id) for sku_id in sku_ids])
     return {product.sku_id: product for product in found}
 
 
 class UserAssignLicenseView(GraphView):
     def post(self, request: Request, key: str) -> Response:
         self.only_options()
-        user = user_of_directory(actor=request.user, key=key)
-        user_skus_change(by=self.actor, user=user, **license_change(request))
-        return Response({"@odata.context": self.context("users/$entity"), **user_json(request, user)})
+        with licenses_known():
+            change = user_skus_change(by=self.actor, key=key, **license_change(request))
+        return Response({"@odata.context": self.context("users/$entity"), **user_json(request, change.user)})
 
 
 # --- groups
@@ -262,7 +280,7 @@ class GroupAssignLicenseView(GraphView):
     def post(self, request: Request, key: str) -> Response:
         self.only_options()
         group = group_of(request, key)
-        group_skus_change(by=self.actor, group=group, **license_change(request))
+        group_skus_change(by=self.actor, group=group, **license_change_of_products(request))
         return Response({"@odata.context": self.context("groups/$entity"), **group_json(request, group)})
 
 

@@ -46,6 +46,12 @@ def users_locked(user_ids: Iterable[int]) -> list[User]:
     return locked
 
 
+def user_locked_of(users: QuerySet[User]) -> User | None:
+    """Lock the one user `users` names (a query for one, such as accounts.selectors.users_of_key) and return them,
+    read under the lock in the same statement; None when there is none."""
+    return users.select_for_update(no_key=True).first()
+
+
 def user_locked(user_id: int) -> User:
     return User.objects.select_for_update(no_key=True).get(pk=user_id)
 

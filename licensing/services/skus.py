@@ -8,20 +8,24 @@ active (before one in its grace period), then the one ending first (an open-ende
 """
 
 import datetime
+import uuid
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from accounts.models import Group, User
 from accounts.permissions import admin_scope, require_admin, require_license_management
-from accounts.services.locks import group_lock, groups_write_lock
+from accounts.selectors import user_key_unknown, users_of_key
+from accounts.services.locks import group_lock, groups_write_lock, user_locked_of
 from core.audit import Actor
 from core.errors import NotEnoughLicenses
 
 from ..choices import ASSIGNABLE_STATUSES, SubscriptionStatus
 from ..models import GroupLicense, LicensePool, Product, Subscription
-from .assignments import LicenseChange, licenses_apply, plans_wanted, product_ids_apart, user_read_locked
+from ..selectors.products import products_resolve
+from .assignments import LicenseChange, licenses_apply, plans_wanted, product_ids_apart
 from .group_licenses import group_licenses_change
 from .locks import pools_lock_all
 
@@ -49,11 +53,10 @@ def pool_choose(pools: Iterable[LicensePool]) -> LicensePool | None:
 
 
 def _pools_locked(
-    by: Actor, product_ids: Collection[int], *, held_by: User | None = None
+    by: Actor, pools: QuerySet[LicensePool], *, held_by: User | None = None
 ) -> dict[int, list[LicensePool]]:
-    """Lock the pools of these products in the subscriptions `by` may manage, in primary-key order; by product
-    (with `held_by`'s license of each: locks.with_holding)."""
-    pools = LicensePool.objects.filter(product_id__in=product_ids)
+    """Lock `pools` in the subscriptions `by` may manage, in primary-key order; by product id (with `held_by`'s
+    license of each: locks.with_holding)."""
     if by.user is not None:
         pools = admin_scope(by.user).filter_subscriptions(pools, "subscription_id")
     by_product: dict[int, list[LicensePool]] = defaultdict(list)
@@ -89,12 +92,15 @@ def _by_subscription(
 def user_skus_change(
     *,
     by: Actor,
-    user: User,
-    add: Iterable[Product] = (),
-    remove: Iterable[Product] = (),
-    disabled_plans: DisabledPlans = None,
+    key: str,
+    add: Sequence[uuid.UUID] = (),
+    remove: Sequence[uuid.UUID] = (),
+    disabled_plans: Mapping[uuid.UUID, Collection[str]] | None = None,
 ) -> LicenseChange:
-    """Add and remove one user's licenses named by product, all or nothing across subscriptions.
+    """Add and remove one user's licenses named by product alone, all or nothing across subscriptions, as Graph's
+    `users/{key}/assignLicense` names them: the user by `key` (accounts.selectors.users_of_key), locked and read in
+    one statement, the products by sku id, found by the statement that locks their pools, so nothing is read twice
+    (NotFound for an unknown user or product; the change's `user` is the user as read under the lock).
 
     A product the user holds (directly or from a group) stays in its pool, and only its direct source's plans
     change; a new one draws from the pool the rule picks (NotEnoughLicenses, with its `sku_id`, when none has a
@@ -102,11 +108,32 @@ def user_skus_change(
     a license they have only from groups is refused (LicenseInherited), one they don't hold is no change.
     """
     require_admin(by.user)
-    add, remove = list(add), list(remove)
-    add_ids, remove_ids = product_ids_apart(add, remove)
-    wanted = plans_wanted(disabled_plans, remove_ids)
-    locked = user_read_locked(user.pk)
-    pools = _pools_locked(by, add_ids | remove_ids, held_by=user)
+    user = user_locked_of(users_of_key(actor=by.user, key=key))
+    if user is None:
+        raise user_key_unknown(key)
+    pools = _pools_locked(by, LicensePool.objects.filter(product__sku_id__in=[*add, *remove]), held_by=user)
+    products = {pool.product.sku_id: pool.product for product_pools in pools.values() for pool in product_pools}
+    unheld = {sku_id for sku_id in [*add, *remove] if sku_id not in products}
+    if unheld:  # products in no pool the admin manages, if they exist at all (NotFound otherwise)
+        products |= {product.sku_id: product for product in products_resolve(identifiers=[str(s) for s in unheld])}
+    added, removed = [products[sku_id] for sku_id in add], [products[sku_id] for sku_id in remove]
+    plans = {products[sku_id]: names for sku_id, names in (disabled_plans or {}).items()}
+    wanted = plans_wanted(plans, product_ids_apart(added, removed)[1])
+    return _skus_apply(by, user, pools, add=added, remove=removed, wanted=wanted)
+
+
+def _skus_apply(
+    by: Actor,
+    user: User,
+    pools: Mapping[int, list[LicensePool]],
+    *,
+    add: list[Product],
+    remove: list[Product],
+    wanted: Mapping[int, list[str]],
+) -> LicenseChange:
+    """The change of user_skus_change once `user` and the pools of every product named (by product id) are
+    locked: the pool-choice rule, then licenses_apply per subscription, in id order, on those pools."""
+    add_ids, remove_ids = {product.pk for product in add}, {product.pk for product in remove}
     chosen: list[LicensePool] = []
     for product in add:
         holding = [pool for pool in pools[product.pk] if pool.held_id is not None]
@@ -116,16 +143,15 @@ def user_skus_change(
         chosen.append(pool)
     chosen += [pool for product in remove for pool in pools[product.pk] if pool.held_id is not None]
     # One subscription at a time, in id order, on the pools locked above: one refusal undoes them all.
-    done = LicenseChange()
+    done = LicenseChange(user=user)
     for subscription_id in sorted({pool.subscription_id for pool in chosen}):
         in_subscription = [pool for pool in chosen if pool.subscription_id == subscription_id]
-        subscription = in_subscription[0].subscription
         require_license_management(by.user, subscription_id)
         products = {pool.product_id for pool in in_subscription}
         made = licenses_apply(
             by=by,
-            user=locked,
-            subscription=subscription,
+            user=user,
+            subscription=in_subscription[0].subscription,
             pools=in_subscription,
             add_ids=add_ids & products,
             remove_ids=remove_ids & products,
@@ -169,7 +195,7 @@ def group_skus_change(
     add_ids, remove_ids = product_ids_apart(add, remove)
     groups_write_lock()
     group = group_lock(group.pk)
-    pools = _pools_locked(by, add_ids | remove_ids)
+    pools = _pools_locked(by, LicensePool.objects.filter(product_id__in=add_ids | remove_ids))
     held = set(
         GroupLicense.objects.filter(
             group=group, pool_id__in=[pool.pk for product_pools in pools.values() for pool in product_pools]

@@ -10,9 +10,9 @@ from core.choices import Source
 from licensing.integrity import source_problems
 from licensing.models import LicenseAssignment, LicensePool
 from licensing.services.group_licenses import group_licenses_change
-from licensing.services.skus import user_skus_change
 from tests.concurrency import codes, run_at_once, unexpected
 from tests.factories import LicensePoolFactory, ProductFactory, UserFactory
+from tests.licensing.services.conftest import skus_change
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -24,9 +24,7 @@ def test_twelve_users_race_for_three_licenses_in_two_subscriptions(assert_pool_c
     pools = [LicensePoolFactory(product=product, quantity=quantity) for quantity in (1, 2)]
     contenders = UserFactory.create_batch(12)
 
-    outcomes = run_at_once(
-        [lambda user=user: user_skus_change(by=GRAPH, user=user, add=[product]) for user in contenders]
-    )
+    outcomes = run_at_once([lambda user=user: skus_change(by=GRAPH, user=user, add=[product]) for user in contenders])
 
     assert unexpected(outcomes) == []
     assert codes(outcomes) == {"ok": 3, "not_enough_licenses": 9}
@@ -47,7 +45,7 @@ def test_two_products_crossing_subscriptions_in_opposite_orders_do_not_deadlock(
     some_pool = LicensePool.objects.filter(product=second).order_by("pk").last()
 
     calls = [
-        lambda user=user, products=products: user_skus_change(by=GRAPH, user=user, add=products)
+        lambda user=user, products=products: skus_change(by=GRAPH, user=user, add=products)
         for user, products in zip(users[:4], [[first, second], [second, first]] * 2, strict=True)
     ]
     calls.append(

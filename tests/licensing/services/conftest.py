@@ -12,6 +12,7 @@ from licensing.models import LicenseAssignment, LicensePool
 from licensing.services.assignments import user_licenses_change
 from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
 from licensing.services.pools import pool_set_quantity
+from licensing.services.skus import user_skus_change
 from tests.factories import LicensePoolFactory, RoleAssignmentFactory, SubscriptionFactory, UserFactory
 
 
@@ -96,3 +97,14 @@ def inactive_admin(db):
     admin.is_active = False
     admin.save()
     return admin
+
+
+def skus_change(*, by, user, add=(), remove=(), disabled_plans=None):
+    """services.skus.user_skus_change as Graph names things: the user by public id, the products by sku id."""
+    return user_skus_change(
+        by=by,
+        key=str(user.public_id),
+        add=[product.sku_id for product in add],
+        remove=[product.sku_id for product in remove],
+        disabled_plans={product.sku_id: plans for product, plans in (disabled_plans or {}).items()},
+    )

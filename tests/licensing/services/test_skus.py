@@ -16,7 +16,7 @@ from licensing.choices import SubscriptionStatus
 from licensing.models import GroupLicense, LicenseAssignment, LicensePool
 from licensing.services.assignments import user_licenses_change
 from licensing.services.group_licenses import group_licenses_change
-from licensing.services.skus import group_skus_change, user_skus_change
+from licensing.services.skus import group_skus_change
 from tests.factories import (
     LicensePoolFactory,
     ProductFactory,
@@ -25,6 +25,7 @@ from tests.factories import (
     SubscriptionFactory,
     UserFactory,
 )
+from tests.licensing.services.conftest import skus_change
 
 GRAPH = Actor(None, Source.GRAPH)
 
@@ -51,7 +52,7 @@ def user(db):
 def test_an_active_subscription_before_one_in_its_grace_period(product, user):
     warning = pool_of(product, status=SubscriptionStatus.WARNING, ends_on=datetime.date(2026, 2, 1))
     active = pool_of(product, ends_on=datetime.date(2027, 1, 1))
-    user_skus_change(by=GRAPH, user=user, add=[product])
+    skus_change(by=GRAPH, user=user, add=[product])
     assert held_pools(user) == {active.pk} != {warning.pk}
 
 
@@ -59,14 +60,14 @@ def test_then_the_subscription_ending_first_an_open_ended_one_last(product, user
     open_ended = pool_of(product)
     later = pool_of(product, ends_on=datetime.date(2027, 6, 1))
     sooner = pool_of(product, ends_on=datetime.date(2027, 1, 1))
-    user_skus_change(by=GRAPH, user=user, add=[product])
+    skus_change(by=GRAPH, user=user, add=[product])
     assert held_pools(user) == {sooner.pk}
     assert {later.pk, open_ended.pk}.isdisjoint(held_pools(user))
 
 
 def test_then_the_lowest_id(product, user):
     first, _second = pool_of(product), pool_of(product)
-    user_skus_change(by=GRAPH, user=user, add=[product])
+    skus_change(by=GRAPH, user=user, add=[product])
     assert held_pools(user) == {first.pk}
 
 
@@ -78,7 +79,7 @@ def test_only_pools_with_a_free_license_in_a_subscription_that_allows_assignment
     group_members_change(by=SYSTEM, group=group, add=UserFactory.create_batch(2))
     group_licenses_change(by=SYSTEM, group=group, subscription=waiting.subscription, add=[product])  # one waits
     free = pool_of(product, status=SubscriptionStatus.WARNING, ends_on=datetime.date(2026, 6, 1))
-    user_skus_change(by=GRAPH, user=user, add=[product])
+    skus_change(by=GRAPH, user=user, add=[product])
     assert held_pools(user) == {free.pk}
 
 
@@ -86,7 +87,7 @@ def test_no_pool_with_a_free_license_is_not_enough_licenses_naming_the_sku_id(pr
     pool_of(product, quantity=0)
     pool_of(product, status=SubscriptionStatus.EXPIRED)
     with pytest.raises(NotEnoughLicenses) as refused:
-        user_skus_change(by=GRAPH, user=user, add=[product])
+        skus_change(by=GRAPH, user=user, add=[product])
     assert refused.value.details["sku_id"] == str(product.sku_id)
     assert held_pools(user) == set()
 
@@ -97,7 +98,7 @@ def test_a_product_held_stays_in_its_pool_and_changes_only_its_plans(product, us
     later = pool_of(product, ends_on=datetime.date(2027, 6, 1))
     pool_of(product, ends_on=datetime.date(2027, 1, 1))  # the rule's choice for a newcomer
     user_licenses_change(by=SYSTEM, user=user, subscription=later.subscription, add=[product])
-    change = user_skus_change(by=GRAPH, user=user, add=[product], disabled_plans={product: [str(plan.service_plan_id)]})
+    change = skus_change(by=GRAPH, user=user, add=[product], disabled_plans={product: [str(plan.service_plan_id)]})
     assert held_pools(user) == {later.pk}
     assert LicenseAssignment.objects.get(user=user).disabled_plans == [str(plan.service_plan_id)]
     assert change.plans_changed == [product] and change.added == []
@@ -108,7 +109,7 @@ def test_removal_takes_every_direct_license_of_the_product(product, user):
     pools = [pool_of(product), pool_of(product)]
     for pool in pools:
         user_licenses_change(by=SYSTEM, user=user, subscription=pool.subscription, add=[product])
-    change = user_skus_change(by=GRAPH, user=user, remove=[product])
+    change = skus_change(by=GRAPH, user=user, remove=[product])
     assert held_pools(user) == set() and change.removed == [product, product]
 
 
@@ -118,7 +119,7 @@ def test_removing_a_license_held_only_from_a_group_is_refused(product, user):
     group_members_change(by=SYSTEM, group=group, add=[user])
     group_licenses_change(by=SYSTEM, group=group, subscription=pool.subscription, add=[product])
     with pytest.raises(LicenseInherited):
-        user_skus_change(by=GRAPH, user=user, remove=[product])
+        skus_change(by=GRAPH, user=user, remove=[product])
 
 
 def test_all_or_nothing_across_subscriptions(user):
@@ -126,7 +127,7 @@ def test_all_or_nothing_across_subscriptions(user):
     pool_of(first, name="A first")
     pool_of(second, quantity=0, name="B second")
     with pytest.raises(NotEnoughLicenses):
-        user_skus_change(by=GRAPH, user=user, add=[first, second])
+        skus_change(by=GRAPH, user=user, add=[first, second])
     assert held_pools(user) == set()
     assert not AuditEvent.objects.filter(subject_user=user).exists()
 
@@ -134,7 +135,7 @@ def test_all_or_nothing_across_subscriptions(user):
 def test_a_change_across_subscriptions_is_audited_with_its_source(user):
     first, second = ProductFactory(), ProductFactory()
     pools = [pool_of(first), pool_of(second)]
-    change = user_skus_change(by=GRAPH, user=user, add=[first, second])
+    change = skus_change(by=GRAPH, user=user, add=[first, second])
     assert held_pools(user) == {pool.pk for pool in pools}
     assert change.added == [first, second]
     events = AuditEvent.objects.filter(subject_user=user, action="license_assigned")
@@ -145,14 +146,14 @@ def test_a_subscription_administrator_draws_only_from_their_subscriptions(produc
     theirs = pool_of(product, ends_on=datetime.date(2027, 6, 1))
     pool_of(product, ends_on=datetime.date(2027, 1, 1))  # the rule's choice, outside their scope
     admin = RoleAssignmentFactory(role=Role.SUBSCRIPTION_ADMIN, subscription=theirs.subscription).user
-    user_skus_change(by=Actor(admin, Source.GRAPH), user=user, add=[product])
+    skus_change(by=Actor(admin, Source.GRAPH), user=user, add=[product])
     assert held_pools(user) == {theirs.pk}
 
 
 def test_a_product_both_added_and_removed_is_refused(product, user):
     pool_of(product)
     with pytest.raises(ValidationFailed):
-        user_skus_change(by=GRAPH, user=user, add=[product], remove=[product])
+        skus_change(by=GRAPH, user=user, add=[product], remove=[product])
 
 
 def test_a_group_gets_the_rules_pool_or_waits_in_the_first_assignable_one(product):
