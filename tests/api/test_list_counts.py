@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.services.groups import group_members_change
 from core.audit import Actor
 from core.choices import Source
+from licensing.models import LicenseAssignment
 from licensing.services.assignments import user_licenses_change
 from licensing.services.group_licenses import group_licenses_change
 from tests.api.conftest import bearer_client
@@ -96,6 +97,55 @@ def test_graph_count_of_a_sku_comes_from_the_counters(org):
         assert not users_counted([query["sql"] for query in captured.captured_queries])
 
 
+def assignments_counted(statements: list[str]) -> bool:
+    return any("COUNT(" in sql and '"licensing_licenseassignment"' in sql for sql in statements)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", 4),  # Alex's E3 in S and in T, Henrietta's Visio, the line's one license
+        ("subscription={s}", 3),
+        ("subscription={t}", 1),
+        ("product=OFFICESERIES_E3", 2),
+        ("subscription={t}&product=OFFICESERIES_E3", 1),
+        ("subscription={s}&product=OFFICESERIES_E5", 0),
+        ("product=NO_SUCH_PRODUCT", 0),
+    ],
+)
+def test_a_subscriptions_assignments_are_counted_by_the_pool_counters(org, line, query, expected):
+    client = bearer_client(org.users["global_admin"])
+    count, statements = counted(client, "/api/v1/assignments/?" + query.format(s=org.s.pk, t=org.t.pk))
+    assert count == expected
+    assert not assignments_counted(statements)
+
+
+def test_one_users_assignments_are_counted_by_the_database(org, line):
+    client = bearer_client(org.users["global_admin"])
+    count, statements = counted(client, f"/api/v1/assignments/?user={org.alex.pk}&subscription={org.s.pk}")
+    assert count == 1 and assignments_counted(statements)
+
+
+def test_a_subscription_administrator_counts_only_the_assignments_they_see(org, line):
+    """Alex's E3 in T is not the Subscription Administrator of S's to see, nor to count."""
+    client = bearer_client(org.users["subscription_admin"])
+    for query, expected in (("", 3), ("product=OFFICESERIES_E3", 1), (f"subscription={org.t.pk}", 0)):
+        count, statements = counted(client, "/api/v1/assignments/?" + query)
+        assert count == expected and not assignments_counted(statements), query
+
+
+def test_assignments_are_listed_by_pool_then_user(org, line):
+    """The order of the (pool, user) unique index, which a page walks instead of sorting the subscription (newer
+    users with earlier emails: not the export's order by product and email)."""
+    for user in [UserFactory(email=f"{letter}.order@contoso.example") for letter in "zyx"]:
+        user_licenses_change(by=SYSTEM, user=user, subscription=org.s, add=[org.e3, org.e5])
+    client = bearer_client(org.users["global_admin"])
+    body = client.get(f"/api/v1/assignments/?subscription={org.s.pk}&limit=4&offset=2").json()
+    expected = LicenseAssignment.objects.filter(pool__subscription=org.s).order_by("pool_id", "user_id")
+    assert [row["id"] for row in body["results"]] == list(expected.values_list("pk", flat=True)[2:6])
+    assert body["count"] == expected.count() == 3 + 6
+
+
 LISTS = [
     "/api/v1/users/?subscription={s}&product=OFFICESERIES_E3",
     "/api/v1/users/?product=OFFICESERIES_E3",
@@ -105,6 +155,7 @@ LISTS = [
     "/api/v1/users/?department=Sales",
     "/api/v1/groups/",
     "/api/v1/assignments/?subscription={s}",
+    "/api/v1/assignments/?product=OFFICESERIES_E3",
     "/api/v1/audit-events/",
     "/graph/v1.0/users?$count=true&$filter=assignedLicenses/any(x:x/skuId eq {e3})",
     "/graph/v1.0/users?$count=true&$filter=department eq 'Sales'",
