@@ -18,7 +18,12 @@ from core.models import AuditEvent
 
 from .models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense, Subscription
 from .selectors.assignments import pool_rows_visible
-from .selectors.counts import users_in_pools_count
+from .selectors.counts import (
+    group_members_count,
+    users_holding_count,
+    users_holding_none_count,
+    users_in_pools_count,
+)
 from .selectors.products import pools_of_product, product_ids_named
 
 
@@ -200,8 +205,9 @@ class UserLicenseFilterSet(UserFilterSet):
 
     def count(self, queryset: QuerySet[User]) -> int:
         """The exact number of users in `queryset`, this FilterSet's result. When its one filter is a product or the
-        pending state, the pools' counters know it (selectors/counts.py): no scan of the users. Otherwise the
-        database counts the rows."""
+        pending state, the pools' counters know it (selectors/counts.py): no scan of the users. When it is
+        `licensed` or `source` over every user, the rows of the pools or of the group's memberships are counted
+        instead of the users. Otherwise the database counts the rows."""
         cleaned = self.form.cleaned_data
         active = {
             name
@@ -212,6 +218,17 @@ class UserLicenseFilterSet(UserFilterSet):
             return users_in_pools_count(LicenseAssignment, self._product_pools(cleaned["product"]))
         if active == {"state"} and cleaned["state"] == STATE_PENDING:
             return users_in_pools_count(PendingLicense, self._pools())
+        if self.queryset.query.has_filters():  # the counts below are of every user's rows
+            return queryset.order_by().count()
+        if active == {"licensed"}:
+            if cleaned["licensed"]:
+                return users_holding_count(self._pools())
+            return users_holding_none_count(self._pools())
+        source = cleaned["source"].strip() if active == {"source"} else None
+        if source == SOURCE_DIRECT:
+            return users_holding_count(self._pools(), direct=True)
+        if source is not None and (group_id := _group_id(source)) is not None:
+            return group_members_count(group_id, when=self._group_holds(group_id))
         return queryset.order_by().count()
 
     def _visible_assignments(self, pools: list[LicensePool] | None = None) -> QuerySet[LicenseAssignment]:
@@ -250,16 +267,23 @@ class UserLicenseFilterSet(UserFilterSet):
             return queryset
         if value == SOURCE_DIRECT:
             return queryset.filter(Exists(self._visible_assignments().filter(direct=True)))
-        group_id = value.removeprefix(SOURCE_GROUP)
-        if (
-            not value.startswith(SOURCE_GROUP)
-            or not (group_id.isascii() and group_id.isdigit())
-            or not 1 <= int(group_id) <= MAX_ID
-        ):
+        group_id = _group_id(value)
+        if group_id is None:
             return queryset.none()
-        group_holds = Exists(self._visible(GroupLicense.objects.filter(group_id=int(group_id))))
-        member = Exists(GroupMembership.objects.filter(user=OuterRef("pk"), group_id=int(group_id)))
-        return queryset.filter(group_holds, member)
+        member = Exists(GroupMembership.objects.filter(user=OuterRef("pk"), group_id=group_id))
+        return queryset.filter(self._group_holds(group_id), member)
+
+    def _group_holds(self, group_id: int) -> Exists:
+        """The group holds a pool the reader may see (in the subscription): a condition on no row."""
+        return Exists(self._visible(GroupLicense.objects.filter(group_id=group_id)))
+
+
+def _group_id(source: str) -> int | None:
+    """The group id of a `source` value "group:<id>", or None."""
+    group_id = source.removeprefix(SOURCE_GROUP)
+    if not source.startswith(SOURCE_GROUP) or not (group_id.isascii() and group_id.isdigit()):
+        return None
+    return int(group_id) if 1 <= int(group_id) <= MAX_ID else None
 
 
 class DirectoryUserFilterForm(forms.Form):

@@ -8,7 +8,9 @@ subscription" is one counter, read with the pool, and needs no scan of the users
 
 from collections.abc import Collection
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+
+from accounts.models import GroupMembership, User
 
 from ..models import LicenseAssignment, LicensePool, PendingLicense
 
@@ -37,3 +39,38 @@ def users_in_pools_count(model: type[LicenseAssignment] | type[PendingLicense], 
         larger = [earlier.pk for earlier in ordered[:index]]
         repeated |= Q(pool_id=pool.pk) & Exists(model.objects.filter(user_id=OuterRef("user_id"), pool_id__in=larger))
     return total - model.objects.filter(repeated).count()
+
+
+def users_holding_count(pools: Collection[LicensePool], *, direct: bool = False) -> int:
+    """How many distinct users hold a license of any of `pools` (assigned directly, if `direct`).
+
+    Holding any of several pools is not a sum of their counters (a user may hold several). A `COUNT(DISTINCT)` of the
+    pools' rows reads them once; the semi-join that counting the users through `EXISTS` asks for hashes the same rows
+    and then probes every user, about twice the time on PostgreSQL at 100,000 users (README, "API lists and their
+    counts")."""
+    return _rows(pools, direct=direct).aggregate(count=Count("user_id", distinct=True))["count"]
+
+
+def users_holding_none_count(pools: Collection[LicensePool]) -> int:
+    """How many users hold no license of any of `pools`: every user, less those holding one (users_holding_count),
+    in one statement, instead of an anti-join of every user against the pools' rows."""
+    if not pools:  # no pool: no row to subtract (and an empty `IN` would empty the whole statement)
+        return User.objects.count()
+    # A COUNT that Django does not take for an aggregate, so that the subquery is not grouped by the row.
+    holding = _rows(pools).values(
+        count=Func("user_id", function="COUNT", template="%(function)s(DISTINCT %(expressions)s)")
+    )
+    return User.objects.order_by().aggregate(count=Count("pk") - Subquery(holding, output_field=IntegerField()))[
+        "count"
+    ]
+
+
+def _rows(pools: Collection[LicensePool], *, direct: bool = False) -> QuerySet[LicenseAssignment]:
+    rows = LicenseAssignment.objects.filter(pool_id__in=[pool.pk for pool in pools]).order_by()
+    return rows.filter(direct=True) if direct else rows
+
+
+def group_members_count(group_id: int, *, when: Exists) -> int:
+    """How many users are members of the group, if `when` (a condition on no row) holds, else 0: its rows of the
+    membership's unique (group, user) index, where counting the users that are members reads every user."""
+    return GroupMembership.objects.filter(when, group_id=group_id).count()

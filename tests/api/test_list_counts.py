@@ -61,13 +61,56 @@ def test_the_pool_counters_give_the_count_without_counting_users(org, line, quer
     assert not users_counted(statements)
 
 
+def users_probed(statements: list[str]) -> bool:
+    """A count of the users that tests each against other rows (a semi- or anti-join)."""
+    return any(users_counted([sql]) and "EXISTS" in sql for sql in statements)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Alex holds E3 in S and T, Henrietta Visio in S, Adele the line's license from the group (not direct).
+        ("subscription={s}&licensed=true", 3),
+        ("subscription={s}&licensed=false", 4),  # of 7 users
+        ("subscription={t}&licensed=true", 1),
+        ("subscription={t}&licensed=false", 6),
+        ("licensed=true", 3),
+        ("licensed=false", 4),
+        ("subscription={s}&source=direct", 2),
+        ("subscription={t}&source=direct", 1),
+        ("subscription={s}&source=group:{g}", 2),  # the member holding and the one waiting
+        ("subscription={t}&source=group:{g}", 0),  # the group holds no pool of T
+        ("source=group:{g}", 2),
+        ("source=group:999999", 0),
+    ],
+)
+def test_licensed_and_source_count_the_pools_rows_not_every_user(org, line, query, expected):
+    client = bearer_client(org.users["global_admin"])
+    group = line.group_licenses.get().group_id
+    url = "/api/v1/users/?" + query.format(s=org.s.pk, t=org.t.pk, g=group)
+    count, statements = counted(client, url)
+    assert count == expected
+    assert not users_probed(statements)
+
+
+def test_a_subscription_administrator_counts_licensed_users_in_the_pools_they_see(org, line):
+    """Alex's E3 in T is not theirs to see: across subscriptions they count S's holders only."""
+    client = bearer_client(org.users["subscription_admin"])
+    for query, expected in (("licensed=true", 3), ("licensed=false", 4), ("source=direct", 2)):
+        count, statements = counted(client, "/api/v1/users/?" + query)
+        assert count == expected and not users_probed(statements), query
+    user_licenses_change(by=SYSTEM, user=org.adele, subscription=org.t, add=[org.e3])
+    count, _ = counted(client, f"/api/v1/users/?licensed=false&department={org.adele.department}")
+    assert count == 1  # Morgan; Adele holds the line's license in S
+
+
 @pytest.mark.parametrize(
     "query",
     [
         "",
-        "subscription={s}&licensed=false",
-        "licensed=true",
-        "subscription={s}&source=direct",
+        "subscription={s}&licensed=false&department=Sales",
+        "licensed=true&is_active=true",
+        "subscription={s}&source=direct&q=alex",
         "subscription={s}&product=OFFICESERIES_E3&department=Marketing",
         "state=pending&q=adele",
         "department=Sales",
