@@ -220,13 +220,12 @@ class UserLicenseFilterSet(UserFilterSet):
             return users_in_pools_count(PendingLicense, self._pools())
         if self.queryset.query.has_filters():  # the counts below are of every user's rows
             return queryset.order_by().count()
+        held = self._visible(LicenseAssignment.objects.all())
         if active == {"licensed"}:
-            if cleaned["licensed"]:
-                return users_holding_count(self._pools())
-            return users_holding_none_count(self._pools())
+            return users_holding_count(held) if cleaned["licensed"] else users_holding_none_count(held)
         source = cleaned["source"].strip() if active == {"source"} else None
         if source == SOURCE_DIRECT:
-            return users_holding_count(self._pools(), direct=True)
+            return users_holding_count(held.filter(direct=True))
         if source is not None and (group_id := _group_id(source)) is not None:
             return group_members_count(group_id, when=self._group_holds(group_id))
         return queryset.order_by().count()

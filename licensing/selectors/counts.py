@@ -9,6 +9,7 @@ subscription" is one counter, read with the pool, and needs no scan of the users
 from collections.abc import Collection
 
 from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import GroupMembership, User
 
@@ -41,33 +42,26 @@ def users_in_pools_count(model: type[LicenseAssignment] | type[PendingLicense], 
     return total - model.objects.filter(repeated).count()
 
 
-def users_holding_count(pools: Collection[LicensePool], *, direct: bool = False) -> int:
-    """How many distinct users hold a license of any of `pools` (assigned directly, if `direct`).
+def users_holding_count(rows: QuerySet[LicenseAssignment]) -> int:
+    """How many distinct users hold the license assignments `rows` (those a reader may see of some pools).
 
     Holding any of several pools is not a sum of their counters (a user may hold several). A `COUNT(DISTINCT)` of the
-    pools' rows reads them once; the semi-join that counting the users through `EXISTS` asks for hashes the same rows
-    and then probes every user, about twice the time on PostgreSQL at 100,000 users (README, "API lists and their
+    rows reads them once; the semi-join that counting the users through `EXISTS` asks for hashes the same rows and
+    then probes every user, about twice the time on PostgreSQL at 100,000 users (README, "API lists and their
     counts")."""
-    return _rows(pools, direct=direct).aggregate(count=Count("user_id", distinct=True))["count"]
+    return rows.order_by().aggregate(count=Count("user_id", distinct=True))["count"]
 
 
-def users_holding_none_count(pools: Collection[LicensePool]) -> int:
-    """How many users hold no license of any of `pools`: every user, less those holding one (users_holding_count),
-    in one statement, instead of an anti-join of every user against the pools' rows."""
-    if not pools:  # no pool: no row to subtract (and an empty `IN` would empty the whole statement)
-        return User.objects.count()
-    # A COUNT that Django does not take for an aggregate, so that the subquery is not grouped by the row.
-    holding = _rows(pools).values(
+def users_holding_none_count(rows: QuerySet[LicenseAssignment]) -> int:
+    """How many users hold none of the license assignments `rows`: every user, less those holding one
+    (users_holding_count), in one statement, instead of an anti-join of every user against the rows."""
+    # A COUNT that Django does not take for an aggregate, so that the subquery is not grouped by the row; no rows
+    # at all (an empty `IN`) subtract 0.
+    holding = rows.order_by().values(
         count=Func("user_id", function="COUNT", template="%(function)s(DISTINCT %(expressions)s)")
     )
-    return User.objects.order_by().aggregate(count=Count("pk") - Subquery(holding, output_field=IntegerField()))[
-        "count"
-    ]
-
-
-def _rows(pools: Collection[LicensePool], *, direct: bool = False) -> QuerySet[LicenseAssignment]:
-    rows = LicenseAssignment.objects.filter(pool_id__in=[pool.pk for pool in pools]).order_by()
-    return rows.filter(direct=True) if direct else rows
+    holding_count = Coalesce(Subquery(holding, output_field=IntegerField()), 0)
+    return User.objects.order_by().aggregate(count=Count("pk") - holding_count)["count"]
 
 
 def group_members_count(group_id: int, *, when: Exists) -> int:

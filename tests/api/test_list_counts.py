@@ -13,7 +13,7 @@ from licensing.models import LicenseAssignment
 from licensing.services.assignments import user_licenses_change
 from licensing.services.group_licenses import group_licenses_change
 from tests.api.conftest import bearer_client
-from tests.factories import GroupFactory, LicensePoolFactory, UserFactory
+from tests.factories import GroupFactory, LicensePoolFactory, SubscriptionFactory, UserFactory
 
 SYSTEM = Actor(None, Source.SYSTEM)
 
@@ -91,6 +91,14 @@ def test_licensed_and_source_count_the_pools_rows_not_every_user(org, line, quer
     count, statements = counted(client, url)
     assert count == expected
     assert not users_probed(statements)
+
+
+def test_a_subscription_without_pools_has_every_user_unlicensed(org):
+    empty = SubscriptionFactory()
+    client = bearer_client(org.users["global_admin"])
+    for query, expected in (("licensed=false", 7), ("licensed=true", 0), ("source=direct", 0)):
+        count, statements = counted(client, f"/api/v1/users/?subscription={empty.pk}&{query}")
+        assert count == expected and not users_probed(statements), query
 
 
 def test_a_subscription_administrator_counts_licensed_users_in_the_pools_they_see(org, line):
