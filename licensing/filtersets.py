@@ -160,6 +160,7 @@ class UserLicenseFilterSet(UserFilterSet):
             scope = admin_scope(request.user)
         self.scope = scope
         self.fixed_subscription = subscription
+        self._product_pools_read: dict[str, list[LicensePool]] = {}
 
     @property
     def subscription_id(self) -> int | None:
@@ -196,12 +197,18 @@ class UserLicenseFilterSet(UserFilterSet):
         return [pool for pool in pools if self.scope is None or self.scope.can_view_subscription(pool.subscription_id)]
 
     def _product_pools(self, identifier: str) -> list[LicensePool]:
-        if self.fixed_subscription is not None:
-            return self._pools(pools_of_product(pools=self.fixed_subscription.pools.all(), identifier=identifier))
-        pools = LicensePool.objects.filter(product_id__in=product_ids_named(identifier))
-        return self._pools(
-            pools if self.subscription_id is None else pools.filter(subscription_id=self.subscription_id)
-        )
+        """The pools of the product `identifier` names that the reader may see (_pools), read once for the filter
+        and the count."""
+        identifier = identifier.strip()
+        if identifier not in self._product_pools_read:
+            if self.fixed_subscription is not None:
+                pools = pools_of_product(pools=self.fixed_subscription.pools.all(), identifier=identifier)
+            else:
+                pools = LicensePool.objects.filter(product_id__in=product_ids_named(identifier))
+                if self.subscription_id is not None:
+                    pools = pools.filter(subscription_id=self.subscription_id)
+            self._product_pools_read[identifier] = self._pools(pools)
+        return self._product_pools_read[identifier]
 
     def count(self, queryset: QuerySet[User]) -> int:
         """The exact number of users in `queryset`, this FilterSet's result. When its one filter is a product or the
@@ -242,10 +249,11 @@ class UserLicenseFilterSet(UserFilterSet):
         if not value.strip():
             return queryset
         if self.fixed_subscription is not None:
-            pools = pools_of_product(pools=self.fixed_subscription.pools.all(), identifier=value)
-            return queryset.filter(Exists(self._visible_assignments(pools)))
-        product_ids = product_ids_named(value)
-        return queryset.filter(Exists(self._visible_assignments().filter(pool__product_id__in=product_ids)))
+            return queryset.filter(Exists(self._visible_assignments(self._product_pools(value))))
+        # The product's pools as a subquery that PostgreSQL reads once (a hashed subplan): a join to the pools and
+        # products for each user probed costs three times more.
+        pools = LicensePool.objects.filter(product_id__in=product_ids_named(value)).values("pk")
+        return queryset.filter(Exists(self._visible_assignments().filter(pool_id__in=pools)))
 
     def filter_licensed(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
