@@ -3,7 +3,9 @@
 A pool's `assigned` is the number of users holding its license and `pending` the number waiting in its line: a user
 holds a pool's license once and waits in its line once (unique constraints), and the services keep both counters
 in the transaction that changes the rows (licensing/integrity.py checks them). So "the holders of a product in a
-subscription" is one counter, read with the pool, and needs no scan of the users.
+subscription" is one counter, read with the pool, and needs no scan of the users. What no counter knows (the users
+holding any of several pools, or none; a group's members) is counted from the rows of the pools or of the group,
+never by testing every user against them.
 """
 
 from collections.abc import Collection
