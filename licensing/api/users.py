@@ -1,7 +1,6 @@
 """REST endpoints of the organisation's users, each with the licenses the caller may see, and of one user's
 licenses (`users/{id}/licenses/`, with an ETag that a write may send back as If-Match)."""
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -22,6 +21,7 @@ from licensing.selectors.sources import users_licenses
 from licensing.selectors.subscriptions import subscription_get
 from licensing.services.named import user_licenses_change_named, user_licenses_set_named
 from officeseries.api.exceptions import if_match_versions
+from officeseries.api.filters import FilterSetKeptBackend
 from officeseries.api.schema import version_headers
 
 from .serializers import LicensesChangeSerializer, LicensesSetSerializer, UserLicensesSerializer, UserSerializer
@@ -32,14 +32,10 @@ _user_id = id_field("User id.")
 ETAG, IF_MATCH = version_headers("the user's licenses")
 
 
-class UserFilterBackend(DjangoFilterBackend):
-    """The web list's UserLicenseFilterSet. A `subscription` in the query is one the caller must see (else 404):
-    `product` and `licensed` then apply within it."""
-
-    def get_filterset(self, request, queryset, view):
-        """The FilterSet, kept on the view: its `count` gives the list's total (UserViewSet.list_count)."""
-        view.filterset = super().get_filterset(request, queryset, view)
-        return view.filterset
+class UserFilterBackend(FilterSetKeptBackend):
+    """The web list's UserLicenseFilterSet, kept on the view for its `count` (UserViewSet.list_count). A
+    `subscription` in the query is one the caller must see (else 404): `product` and `licensed` then apply within
+    it."""
 
     def get_filterset_kwargs(self, request, queryset, view):
         kwargs = super().get_filterset_kwargs(request, queryset, view)

@@ -13,7 +13,7 @@ from core.audit import Actor
 from core.choices import Source
 from licensing.filtersets import AuditEventFilterSet
 from licensing.models import Product
-from licensing.selectors.assignments import assignments_for_export
+from licensing.selectors.assignments import assignments_listed
 from licensing.selectors.audit import audit_events_visible
 from licensing.selectors.outlook import pools_outlook
 from licensing.selectors.products import products_resolve
@@ -21,6 +21,7 @@ from licensing.selectors.subscriptions import pools_visible, subscription_get, s
 from licensing.services.assignments import user_licenses_change
 from licensing.services.pools import pool_set_quantity
 from licensing.services.subscriptions import subscription_set_status
+from officeseries.api.filters import FilterSetKeptBackend
 
 from .filtersets import AssignmentFilterSet, PoolFilterSet
 from .serializers import (
@@ -114,10 +115,12 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 class AssignmentViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):
-    """The licenses assigned in the subscriptions the caller may see. POST assigns one, DELETE unassigns it (or
-    only its direct source, when the user also has it from a group)."""
+    """The licenses assigned in the subscriptions the caller may see, by pool (a subscription's product) and then
+    by user id. POST assigns one, DELETE unassigns it (or only its direct source, when the user also has it from a
+    group)."""
 
     serializer_class = AssignmentSerializer
+    filter_backends = [FilterSetKeptBackend]
     filterset_class = AssignmentFilterSet
     error_codes = {
         "create": {
@@ -129,7 +132,11 @@ class AssignmentViewSet(
     }
 
     def get_queryset(self):
-        return assignments_for_export(actor=self.request.user)
+        return assignments_listed(actor=self.request.user)
+
+    def list_count(self, queryset) -> int:
+        """The list's `count`, from the pools' counters unless it is one user's (AssignmentFilterSet.count)."""
+        return self.filterset.count(queryset)
 
     @extend_schema(
         request=AssignmentCreateSerializer,

@@ -90,6 +90,13 @@ def assignments_for_export(*, actor: User | None, subscription: Subscription | N
     return queryset
 
 
+def assignments_listed(*, actor: User | None) -> QuerySet:
+    """The API's list of assignments: assignments_for_export's rows by pool, then user, the order of the (pool,
+    user) unique index, so that a page reads its own rows only (the export's order, by subscription name, product
+    and email across joins, sorts every assignment of the subscription first)."""
+    return assignments_for_export(actor=actor).order_by("pool_id", "user_id")
+
+
 def assignable_now(pool: LicensePool) -> int:
     """How many new licenses the pool can give at once: none while anyone waits in its line (nobody passes it)."""
     return pool.available if pool.pending == 0 else 0

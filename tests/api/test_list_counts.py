@@ -9,10 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from accounts.services.groups import group_members_change
 from core.audit import Actor
 from core.choices import Source
+from licensing.models import LicenseAssignment
 from licensing.services.assignments import user_licenses_change
 from licensing.services.group_licenses import group_licenses_change
 from tests.api.conftest import bearer_client
-from tests.factories import GroupFactory, LicensePoolFactory, UserFactory
+from tests.factories import GroupFactory, LicensePoolFactory, SubscriptionFactory, UserFactory
 
 SYSTEM = Actor(None, Source.SYSTEM)
 
@@ -60,13 +61,64 @@ def test_the_pool_counters_give_the_count_without_counting_users(org, line, quer
     assert not users_counted(statements)
 
 
+def users_probed(statements: list[str]) -> bool:
+    """A count of the users that tests each against other rows (a semi- or anti-join)."""
+    return any(users_counted([sql]) and "EXISTS" in sql for sql in statements)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Alex holds E3 in S and T, Henrietta Visio in S, Adele the line's license from the group (not direct).
+        ("subscription={s}&licensed=true", 3),
+        ("subscription={s}&licensed=false", 4),  # of 7 users
+        ("subscription={t}&licensed=true", 1),
+        ("subscription={t}&licensed=false", 6),
+        ("licensed=true", 3),
+        ("licensed=false", 4),
+        ("subscription={s}&source=direct", 2),
+        ("subscription={t}&source=direct", 1),
+        ("subscription={s}&source=group:{g}", 2),  # the member holding and the one waiting
+        ("subscription={t}&source=group:{g}", 0),  # the group holds no pool of T
+        ("source=group:{g}", 2),
+        ("source=group:999999", 0),
+    ],
+)
+def test_licensed_and_source_count_the_pools_rows_not_every_user(org, line, query, expected):
+    client = bearer_client(org.users["global_admin"])
+    group = line.group_licenses.get().group_id
+    url = "/api/v1/users/?" + query.format(s=org.s.pk, t=org.t.pk, g=group)
+    count, statements = counted(client, url)
+    assert count == expected
+    assert not users_probed(statements)
+
+
+def test_a_subscription_without_pools_has_every_user_unlicensed(org):
+    empty = SubscriptionFactory()
+    client = bearer_client(org.users["global_admin"])
+    for query, expected in (("licensed=false", 7), ("licensed=true", 0), ("source=direct", 0)):
+        count, statements = counted(client, f"/api/v1/users/?subscription={empty.pk}&{query}")
+        assert count == expected and not users_probed(statements), query
+
+
+def test_a_subscription_administrator_counts_licensed_users_in_the_pools_they_see(org, line):
+    """Alex's E3 in T is not theirs to see: across subscriptions they count S's holders only."""
+    client = bearer_client(org.users["subscription_admin"])
+    for query, expected in (("licensed=true", 3), ("licensed=false", 4), ("source=direct", 2)):
+        count, statements = counted(client, "/api/v1/users/?" + query)
+        assert count == expected and not users_probed(statements), query
+    user_licenses_change(by=SYSTEM, user=org.adele, subscription=org.t, add=[org.e3])
+    count, _ = counted(client, f"/api/v1/users/?licensed=false&department={org.adele.department}")
+    assert count == 1  # Morgan; Adele holds the line's license in S
+
+
 @pytest.mark.parametrize(
     "query",
     [
         "",
-        "subscription={s}&licensed=false",
-        "licensed=true",
-        "subscription={s}&source=direct",
+        "subscription={s}&licensed=false&department=Sales",
+        "licensed=true&is_active=true",
+        "subscription={s}&source=direct&q=alex",
         "subscription={s}&product=OFFICESERIES_E3&department=Marketing",
         "state=pending&q=adele",
         "department=Sales",
@@ -96,6 +148,55 @@ def test_graph_count_of_a_sku_comes_from_the_counters(org):
         assert not users_counted([query["sql"] for query in captured.captured_queries])
 
 
+def assignments_counted(statements: list[str]) -> bool:
+    return any("COUNT(" in sql and '"licensing_licenseassignment"' in sql for sql in statements)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", 4),  # Alex's E3 in S and in T, Henrietta's Visio, the line's one license
+        ("subscription={s}", 3),
+        ("subscription={t}", 1),
+        ("product=OFFICESERIES_E3", 2),
+        ("subscription={t}&product=OFFICESERIES_E3", 1),
+        ("subscription={s}&product=OFFICESERIES_E5", 0),
+        ("product=NO_SUCH_PRODUCT", 0),
+    ],
+)
+def test_a_subscriptions_assignments_are_counted_by_the_pool_counters(org, line, query, expected):
+    client = bearer_client(org.users["global_admin"])
+    count, statements = counted(client, "/api/v1/assignments/?" + query.format(s=org.s.pk, t=org.t.pk))
+    assert count == expected
+    assert not assignments_counted(statements)
+
+
+def test_one_users_assignments_are_counted_by_the_database(org, line):
+    client = bearer_client(org.users["global_admin"])
+    count, statements = counted(client, f"/api/v1/assignments/?user={org.alex.pk}&subscription={org.s.pk}")
+    assert count == 1 and assignments_counted(statements)
+
+
+def test_a_subscription_administrator_counts_only_the_assignments_they_see(org, line):
+    """Alex's E3 in T is not the Subscription Administrator of S's to see, nor to count."""
+    client = bearer_client(org.users["subscription_admin"])
+    for query, expected in (("", 3), ("product=OFFICESERIES_E3", 1), (f"subscription={org.t.pk}", 0)):
+        count, statements = counted(client, "/api/v1/assignments/?" + query)
+        assert count == expected and not assignments_counted(statements), query
+
+
+def test_assignments_are_listed_by_pool_then_user(org, line):
+    """The order of the (pool, user) unique index, which a page walks instead of sorting the subscription (newer
+    users with earlier emails: not the export's order by product and email)."""
+    for user in [UserFactory(email=f"{letter}.order@contoso.example") for letter in "zyx"]:
+        user_licenses_change(by=SYSTEM, user=user, subscription=org.s, add=[org.e3, org.e5])
+    client = bearer_client(org.users["global_admin"])
+    body = client.get(f"/api/v1/assignments/?subscription={org.s.pk}&limit=4&offset=2").json()
+    expected = LicenseAssignment.objects.filter(pool__subscription=org.s).order_by("pool_id", "user_id")
+    assert [row["id"] for row in body["results"]] == list(expected.values_list("pk", flat=True)[2:6])
+    assert body["count"] == expected.count() == 3 + 6
+
+
 LISTS = [
     "/api/v1/users/?subscription={s}&product=OFFICESERIES_E3",
     "/api/v1/users/?product=OFFICESERIES_E3",
@@ -105,6 +206,7 @@ LISTS = [
     "/api/v1/users/?department=Sales",
     "/api/v1/groups/",
     "/api/v1/assignments/?subscription={s}",
+    "/api/v1/assignments/?product=OFFICESERIES_E3",
     "/api/v1/audit-events/",
     "/graph/v1.0/users?$count=true&$filter=assignedLicenses/any(x:x/skuId eq {e3})",
     "/graph/v1.0/users?$count=true&$filter=department eq 'Sales'",
