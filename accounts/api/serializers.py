@@ -2,9 +2,10 @@ from rest_framework import serializers
 
 from accounts.choices import GroupKind
 from accounts.models import ApiToken, Group, User
+from core.serializers import SharedRepresentation
 
 
-class UserBriefSerializer(serializers.ModelSerializer):
+class UserBriefSerializer(SharedRepresentation, serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "email", "display_name"]

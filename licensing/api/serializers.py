@@ -5,6 +5,7 @@ from accounts.api.serializers import UserBriefSerializer
 from accounts.models import Group, User
 from core.ids import id_field
 from core.models import AuditEvent
+from core.serializers import SharedRepresentation
 from licensing.choices import SubscriptionStatus
 from licensing.forecast import TREND_DAYS, Outlook
 from licensing.models import GroupLicense, LicenseAssignment, LicensePool, Product, ServicePlan, Subscription
@@ -24,7 +25,7 @@ MAX_PRODUCTS = 100
 MAX_PLANS = 100
 
 
-class ProductBriefSerializer(serializers.ModelSerializer):
+class ProductBriefSerializer(SharedRepresentation, serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = ["sku_id", "sku_part_number", "name"]
@@ -51,7 +52,7 @@ def _plan_ids_field(help_text: str, **kwargs) -> serializers.ListField:
     return serializers.ListField(child=serializers.CharField(), help_text=help_text, **kwargs)
 
 
-class SubscriptionBriefSerializer(serializers.ModelSerializer):
+class SubscriptionBriefSerializer(SharedRepresentation, serializers.ModelSerializer):
     class Meta:
         model = Subscription
         fields = ["id", "name", "status"]
@@ -166,6 +167,29 @@ class UserLicenseSerializer(serializers.Serializer):
     waiting_since = serializers.DateTimeField(
         source="waiting.since", read_only=True, allow_null=True, help_text="When the user joined the line."
     )
+
+    def to_representation(self, entry) -> dict:
+        """What DRF's field walk gives (tests/api/test_users_serialization.py holds the two equal), written out: a
+        page of 50 users lists some 150 licenses, and the walk over their nested fields was a third of the
+        request's time."""
+        fields, assignment, waiting, sources = self.fields, entry.assignment, entry.waiting, entry.sources
+        assigned_by = assignment.assigned_by if assignment is not None else None
+        return {
+            "id": assignment.pk if assignment is not None else None,
+            "subscription": fields["subscription"].to_representation(entry.pool.subscription),
+            "product": fields["product"].to_representation(entry.pool.product),
+            "state": entry.state,
+            "reason": entry.reason,
+            "sources": {
+                "direct": sources.direct,
+                "direct_disabled_plans": [str(plan) for plan in sources.direct_disabled_plans],
+                "groups": fields["sources"].get_groups(sources),
+            },
+            "disabled_plans": [str(plan) for plan in sources.disabled_plans],
+            "assigned_at": fields["assigned_at"].to_representation(assignment.assigned_at) if assignment else None,
+            "assigned_by": fields["assigned_by"].to_representation(assigned_by) if assigned_by is not None else None,
+            "waiting_since": fields["waiting_since"].to_representation(waiting.since) if waiting else None,
+        }
 
 
 class AssignmentCreateSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Group, GroupMembership, User
+from core.rows import rows_sharing
 from core.sql import JSONList, JSONRow, compiled_once
 
 from ..models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense
@@ -273,18 +274,17 @@ def users_licenses(*, user_ids: Collection[int], actor: User | None) -> dict[int
     key), each list by subscription and product name. Two queries whatever the number of users: the assignments
     and the places in lines, each row with the groups that give it (groups_giving_row)."""
     scope = scope_of(actor)
-    held = (
-        assignments_visible(scope=scope)
-        .filter(user_id__in=user_ids)
-        .select_related("pool__product", "pool__subscription", "assigned_by")
-        .annotate(giving=groups_giving_row("group_id", "group__name", "disabled_plans"))
-    )
+    giving = groups_giving_row("group_id", "group__name", "disabled_plans")
+    held = assignments_visible(scope=scope).filter(user_id__in=user_ids).annotate(giving=giving)
     waiting = pool_rows_visible(PendingLicense.objects.filter(user_id__in=user_ids), scope=scope)
-    waiting = waiting.select_related("pool__product", "pool__subscription").annotate(
-        giving=groups_giving_row("group_id", "group__name", "disabled_plans")
-    )
-    entries = [UserLicense(row.user_id, row.pool, assignment=row) for row in held]
-    entries += [UserLicense(row.user_id, row.pool, waiting=row) for row in waiting]
+    # A page's licenses point at a few pools and admins: each built once (core/rows.py), not once per license.
+    pools = ("pool", "pool__product", "pool__subscription")
+    entries = [
+        UserLicense(row.user_id, row.pool, assignment=row) for row in rows_sharing(held, [*pools, "assigned_by"])
+    ]
+    entries += [
+        UserLicense(row.user_id, row.pool, waiting=row) for row in rows_sharing(waiting.annotate(giving=giving), pools)
+    ]
     listed: dict[int, list[UserLicense]] = {user_id: [] for user_id in user_ids}
     for entry in sorted(entries, key=lambda entry: (entry.pool.subscription.name, entry.pool.product.name)):
         row = entry.assignment or entry.waiting
