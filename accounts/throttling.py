@@ -106,8 +106,12 @@ class ThrottledModelBackend(ModelBackend):
 
     def get_user(self, user_id):
         """The signed-in user of a session, with their roles read in the same query (permissions.with_roles)."""
-        user = with_roles(User._default_manager.filter(pk=user_id)).first()
-        return user if user is not None and self.user_can_authenticate(user) else None
+        # get(), not first(): a primary key needs no ORDER BY, which first() would add and compile on every request.
+        try:
+            user = with_roles(User._default_manager.filter(pk=user_id)).get()
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
 
 @receiver(user_logged_in)

@@ -34,16 +34,37 @@ def subscriptions_visible(*, actor: User | None, with_groups: bool = False) -> Q
 def subscription_get(
     *, actor: User | None, subscription_id: int, with_groups: bool = False, with_pools: bool = True
 ) -> Subscription:
-    """One subscription, or NotFound when it does not exist or lies outside the actor's scope (`with_groups`: as
-    subscriptions_visible; without `with_pools` its pools are not read: a change locks and reads them itself)."""
+    """One subscription, or NotFound when it does not exist or lies outside the actor's scope, with its pools as
+    subscriptions_visible gives them (`subscription.pools.all()`; `with_groups`: with `holding_groups`). Without
+    `with_pools` its pools are not read: a change locks and reads them itself.
+
+    The pools are read with their subscription in one statement (a prefetch is two, and building them cost a page
+    more than running them); only a subscription without pools is read on its own."""
     require_subscription_visible(actor, subscription_id)
-    subscriptions = subscriptions_visible(actor=actor, with_groups=with_groups)
     if not with_pools:
-        subscriptions = subscriptions.prefetch_related(None)
-    subscription = subscriptions.filter(pk=subscription_id).first()
+        subscription = Subscription.objects.filter(pk=subscription_id).first()
+    else:
+        pools = _pools_by_product().select_related("subscription").filter(subscription_id=subscription_id)
+        if with_groups:
+            pools = pools.annotate(holding_groups=groups_holding_pool())
+        rows = list(pools)
+        subscription = rows[0].subscription if rows else Subscription.objects.filter(pk=subscription_id).first()
+        if subscription is not None:
+            _set_prefetched_pools(subscription, rows)
     if subscription is None:
         raise NotFound("Subscription not found.")
     return subscription
+
+
+def _set_prefetched_pools(subscription: Subscription, pools: list[LicensePool]) -> None:
+    """Leave `pools` on `subscription` as prefetch_related("pools") would: `subscription.pools.all()` gives them
+    without a query, and each pool's `subscription` is this one."""
+    for pool in pools:
+        pool.subscription = subscription
+    prefetched = subscription.pools.get_queryset()
+    prefetched._result_cache = pools
+    prefetched._prefetch_done = True
+    subscription._prefetched_objects_cache = {"pools": prefetched}
 
 
 def subscription_resolve(*, actor: User | None, identifier: str) -> Subscription:

@@ -28,11 +28,12 @@ from tests.factories import UserFactory
 from tests.web.conftest import HTMX, client_for
 from tests.world import Org
 
-# Session, the user with their roles, the unread notices (top bar), subscription, its pools (with the groups that hold
-# them: the source filter's choices), the bounded count, the page's rows with their licenses and sources, departments.
-FULL_PAGE_QUERIES = 8
+# Session, the user with their roles, the unread notices (top bar), the subscription's pools with the subscription
+# (and the groups that hold them: the source filter's choices), the bounded count, the page's rows with their
+# licenses and sources, departments.
+FULL_PAGE_QUERIES = 7
 # The live-filtering fragment has no top bar and no filter form, so no notices and no departments.
-FRAGMENT_QUERIES = 6
+FRAGMENT_QUERIES = 5
 
 # Each has more than 100 matches among 1,000 demo users, and at least one among a dozen.
 VARIANTS = {
@@ -197,9 +198,9 @@ DIRECTORY_QUERIES = 8
 GROUPS_QUERIES = 5
 # Session, the user with their roles, the unread notices, the group, the count, departments, the page's members.
 MEMBERS_QUERIES = 7
-# Session, the user with their roles, the unread notices, the subscription, its pools (product choices), the count,
-# the page's events.
-AUDIT_QUERIES = 7
+# Session, the user with their roles, the unread notices, the subscription's pools with the subscription (product
+# choices), the count, the page's events.
+AUDIT_QUERIES = 6
 MOST_QUERIES = 8  # issue 17: any list page, any size
 
 

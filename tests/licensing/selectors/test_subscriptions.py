@@ -1,6 +1,8 @@
 """licensing.selectors.subscriptions: what each role sees, naming a subscription, and how full each pool is."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.services.groups import group_members_change
 from core.audit import Actor
@@ -10,6 +12,7 @@ from licensing.selectors.subscriptions import (
     PoolUsage,
     license_usage,
     pools_visible,
+    subscription_get,
     subscription_resolve,
     subscriptions_visible,
 )
@@ -124,3 +127,25 @@ def test_usage_levels(quantity, assigned, level, utilisation):
     usage = PoolUsage("S", "active", "SKU", "Product", quantity=quantity, assigned=assigned, waiting=0)
 
     assert (usage.level, usage.utilisation) == (level, utilisation)
+
+
+def test_a_subscription_is_read_with_its_pools_in_one_query(org):
+    with CaptureQueriesContext(connection) as captured:
+        subscription = subscription_get(actor=org.users["global_admin"], subscription_id=org.s.pk)
+        pools = list(subscription.pools.all())
+    assert len(captured.captured_queries) == 1
+    assert subscription == org.s and pools and all(pool.subscription is subscription for pool in pools)
+    assert [pool.product.name for pool in pools] == sorted(pool.product.name for pool in pools)
+
+
+def test_a_subscription_without_pools_is_read_on_its_own(org):
+    empty = SubscriptionFactory()
+    with CaptureQueriesContext(connection) as captured:
+        subscription = subscription_get(actor=None, subscription_id=empty.pk)
+        assert list(subscription.pools.all()) == []
+    assert subscription == empty and len(captured.captured_queries) == 2
+
+
+def test_no_such_subscription_is_not_found(org):
+    with pytest.raises(NotFound):
+        subscription_get(actor=None, subscription_id=0)
