@@ -42,13 +42,22 @@ def pool_lock(pool_id: int) -> LicensePool:
 def pools_lock_all(pools: QuerySet[LicensePool], *, held_by: User | None = None) -> list[LicensePool]:
     """Lock every pool of a queryset, with its product and subscription (and `held_by`'s license of each:
     with_holding)."""
-    if held_by is not None:
-        pools = with_holding(pools, held_by)
-    return list(pools.select_for_update(of=("self",)).select_related("product", "subscription").order_by("pk"))
+    locked = pools.select_for_update(of=("self",)).select_related("product", "subscription").order_by("pk")
+    if held_by is None:
+        return list(locked)
+    # A user's licenses of a pool also change under the pool's lock alone (a group's license given or taken), so
+    # they are read in a statement of their own once the locks are held: read in the locking statement, they would
+    # be those of before it waited for the locks (its snapshot is taken first), while the pool row is the latest.
+    ids = list(locked.values_list("pk", flat=True))
+    return list(
+        with_holding(LicensePool.objects.filter(pk__in=ids), held_by)
+        .select_related("product", "subscription")
+        .order_by("pk")
+    )
 
 
 def with_holding(pools: QuerySet[LicensePool], user: User) -> QuerySet[LicensePool]:
-    """Each pool with `user`'s license of it, read in the same statement as the pool (and so under its lock):
+    """Each pool with `user`'s license of it, read in the same statement as the pool (after its lock is held):
     `held_id` (None when they hold none), `held_direct` and `held_plans` (its disabled_plans), and
     `from_group`: whether a group of theirs has the pool's license (so they hold it or wait for it from there)."""
     held = LicenseAssignment.objects.filter(pool=OuterRef("pk"), user=user)

@@ -98,16 +98,16 @@ def test_a_users_licenses_cost_the_same_however_many_they_hold_wait_for_or_inher
 
 
 def test_one_license_change_costs_the_same_however_many_the_user_holds(org, many):
-    """Authentication; the service between two savepoints: the user's lock (the user of the answer), the pools
-    locked with their products and subscription (the ones the request names) and the user's licenses and group
-    sources, the writes; users_licenses (two)."""
+    """Authentication; the service between two savepoints: the user's lock (the user of the answer), the pools'
+    locks (the subscription's pools of the products the request names), the pools read with their products,
+    subscription, the user's licenses and group sources, the writes; users_licenses (two)."""
     [busy] = many.big.pools.get(quantity=100).assignments.order_by("pk")[:1].values_list("user_id", flat=True)
     for user_id in (org.henrietta.pk, busy):
         body = {"subscription": org.s.pk, "add": [org.e5.sku_part_number], "remove": []}
         with CaptureQueriesContext(connection) as captured:
             response = many.client.post(f"/api/v1/users/{user_id}/licenses/", body, format="json")
         assert response.status_code == 200, response.content
-        assert len(captured) == 7 + write_statements(3)
+        assert len(captured) == 8 + write_statements(3)
         assert LicenseAssignment.objects.filter(
             user_id=user_id, pool__product=org.e5, pool__subscription=org.s
         ).exists()

@@ -139,10 +139,10 @@ def test_the_dialog_costs_the_same_queries_whatever_the_products_and_plans(org: 
 
 
 # The session, the admin with their roles, the products sent, the subscription, then the service: the savepoints,
-# the user's lock (the subject, read once), the plans of the products whose switches were sent, the pools of the
-# products wanted or held directly, locked with the user's licenses and group sources, and the writes (insert,
-# counter, audit); then the saved row: the pools, the row.
-SAVE_QUERIES = 11 + write_statements(3)
+# the user's lock (the subject, read once), the plans of the products whose switches were sent, the locks of the
+# pools of the products wanted or held directly, those pools read with the user's licenses and group sources, and
+# the writes (insert, counter, audit); then the saved row: the pools, the row.
+SAVE_QUERIES = 12 + write_statements(3)
 
 
 def test_a_save_costs_the_same_queries_whatever_the_products_and_groups(org: Org, client):

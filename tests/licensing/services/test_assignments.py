@@ -5,6 +5,7 @@ import pytest
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import GroupMembership
 from core.audit import Actor
 from core.choices import AuditAction, Source
 from core.errors import (
@@ -18,9 +19,9 @@ from core.errors import (
 from core.models import AuditEvent
 from core.writes import Write
 from licensing.choices import SubscriptionStatus
-from licensing.models import LicenseAssignment, Subscription
+from licensing.models import GroupLicense, LicenseAssignment, Subscription
 from licensing.services.assignments import user_licenses_set
-from tests.factories import LicensePoolFactory, UserFactory
+from tests.factories import GroupFactory, LicensePoolFactory, UserFactory
 from tests.licensing.services.conftest import assigned, bulk_assign, bulk_unassign, change, events, held
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +149,29 @@ def test_a_status_changed_after_the_pools_were_read_refuses_the_change(subscript
     assert held(user) == set()
     assert assigned(pool_a) == 0
     assert not AuditEvent.objects.exists()
+
+
+def test_a_group_source_given_while_the_pools_were_being_locked_keeps_the_license(subscription, pool_a, user):
+    """A group's license reaches its members under the pool's lock alone: a change that waited for that lock reads
+    the user's licenses and group sources after it, so removing the direct license leaves the one from the group
+    (locks.pools_lock_all)."""
+    change(user, subscription, add=[pool_a])
+    group = GroupFactory()
+    GroupMembership.objects.create(group=group, user=user)
+    given = []
+
+    def give_once_the_first_pool_statement_ran(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not given and sql.startswith('SELECT "licensing_licensepool"'):
+            given.append(GroupLicense.objects.create(group=group, pool=pool_a))  # as if committed while waiting
+        return result
+
+    with connection.execute_wrapper(give_once_the_first_pool_statement_ran):
+        change(user, subscription, remove=[pool_a])
+
+    assert given
+    assert LicenseAssignment.objects.get(user=user, pool=pool_a).direct is False
+    assert assigned(pool_a) == 1
 
 
 @pytest.mark.parametrize("status", SubscriptionStatus.values)
