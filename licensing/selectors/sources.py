@@ -9,16 +9,18 @@ from django.db.models import (
     BigIntegerField,
     F,
     Func,
+    IntegerField,
     JSONField,
     OuterRef,
     QuerySet,
     Subquery,
     Sum,
+    Value,
 )
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Group, GroupMembership, User
-from core.rows import rows_sharing
+from core.rows import SharedRelated, own_columns, row_of
 from core.sql import JSONList, JSONRow, compiled_once
 
 from ..models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense
@@ -271,20 +273,52 @@ class UserLicense:
 
 def users_licenses(*, user_ids: Collection[int], actor: User | None) -> dict[int, list[UserLicense]]:
     """Every license these users hold or wait for in the subscriptions `actor` may see, by user id (every id is a
-    key), each list by subscription and product name. Two queries whatever the number of users: the assignments
-    and the places in lines, each row with the groups that give it (groups_giving_row)."""
+    key), each list by subscription and product name. One query whatever the number of users: the assignments and
+    the places in lines in one UNION, each row with the groups that give it (groups_giving_row) and the columns of
+    its pool, product, subscription (and admin who assigned it), from which each of those is built once
+    (core.rows.SharedRelated)."""
     scope = scope_of(actor)
     giving = groups_giving_row("group_id", "group__name", "disabled_plans")
-    held = assignments_visible(scope=scope).filter(user_id__in=user_ids).annotate(giving=giving)
-    waiting = pool_rows_visible(PendingLicense.objects.filter(user_id__in=user_ids), scope=scope)
-    # A page's licenses point at a few pools and admins: each built once (core/rows.py), not once per license.
     pools = ("pool", "pool__product", "pool__subscription")
-    entries = [
-        UserLicense(row.user_id, row.pool, assignment=row) for row in rows_sharing(held, [*pools, "assigned_by"])
-    ]
-    entries += [
-        UserLicense(row.user_id, row.pool, waiting=row) for row in rows_sharing(waiting.annotate(giving=giving), pools)
-    ]
+    held_pools = SharedRelated(LicenseAssignment, pools)
+    line_pools = SharedRelated(PendingLicense, pools, shared=held_pools.shared)
+    admins = SharedRelated(LicenseAssignment, ["assigned_by"], shared=held_pools.shared)
+    held_columns, line_columns = own_columns(LicenseAssignment), own_columns(PendingLicense)
+    # A place in a line has the columns of an assignment up to its time (id, pool, user, since); the others are NULL.
+    padding = {
+        f"no_{name}": Value(None, output_field=IntegerField())  # NULL: the UNION takes the assignments' types
+        for name in held_columns[len(line_columns) :] + admins.columns
+    }
+    held = (
+        assignments_visible(scope=scope)
+        .filter(user_id__in=user_ids)
+        .annotate(giving=giving)
+        .values_list(*held_columns, "giving", *held_pools.columns, *admins.columns)
+    )
+    in_lines = (
+        pool_rows_visible(PendingLicense.objects.filter(user_id__in=user_ids), scope=scope)
+        .annotate(giving=giving, **padding)
+        .values_list(
+            *line_columns,
+            *list(padding)[: len(held_columns) - len(line_columns)],
+            "giving",
+            *line_pools.columns,
+            *list(padding)[len(held_columns) - len(line_columns) :],
+        )
+    )
+    own, pool_end = len(held_columns) + 1, len(held_columns) + 1 + len(held_pools.columns)
+    direct_at = held_columns.index("direct")
+    entries = []
+    for values in held.order_by().union(in_lines.order_by(), all=True):
+        if values[direct_at] is not None:
+            row = row_of(LicenseAssignment, held.db, values[:own], ["giving"])
+            held_pools.attach(row, values[own:pool_end])
+            admins.attach(row, values[pool_end:])
+            entries.append(UserLicense(row.user_id, row.pool, assignment=row))
+        else:
+            row = row_of(PendingLicense, held.db, [*values[: len(line_columns)], values[own - 1]], ["giving"])
+            line_pools.attach(row, values[own:pool_end])
+            entries.append(UserLicense(row.user_id, row.pool, waiting=row))
     listed: dict[int, list[UserLicense]] = {user_id: [] for user_id in user_ids}
     for entry in sorted(entries, key=lambda entry: (entry.pool.subscription.name, entry.pool.product.name)):
         row = entry.assignment or entry.waiting
