@@ -29,14 +29,26 @@ def api_lists(bench: "Bench") -> None:
         ("department", "&department=Sales"),
         ("disabled", "&is_active=false"),
     ]:
-        bench.page(f"api: users {name}", users + query)
+        bench.page(f"api: users {name}", users + query, bench.api_client)
     # Across subscriptions; a product that two subscriptions sell counts each of its holders once.
     twice = Product.objects.alias(pools_count=Count("pools")).filter(pools_count__gt=1).order_by("pk").first()
-    bench.page("api: users by product, every subscription", f"/api/v1/users/?product={SKU}")
-    bench.page("api: users by a product of two subscriptions", f"/api/v1/users/?product={twice.sku_part_number}")
-    bench.page("api: users unlicensed, every subscription", "/api/v1/users/?licensed=false")
-    bench.page("api: groups", "/api/v1/groups/")
-    bench.page("api: a group's members", f"/api/v1/groups/{group.pk}/members/")
-    bench.page("api: a subscription's assignments", f"/api/v1/assignments/?subscription={bench.subscription.pk}")
-    bench.page("api: audit events", "/api/v1/audit-events/")
-    bench.page("api: audit events of a subscription", f"/api/v1/audit-events/?subscription={bench.subscription.pk}")
+    bench.page("api: users by product, every subscription", f"/api/v1/users/?product={SKU}", bench.api_client)
+    bench.page(
+        "api: users by a product of two subscriptions",
+        f"/api/v1/users/?product={twice.sku_part_number}",
+        bench.api_client,
+    )
+    bench.page("api: users unlicensed, every subscription", "/api/v1/users/?licensed=false", bench.api_client)
+    bench.page("api: groups", "/api/v1/groups/", bench.api_client)
+    bench.page("api: a group's members", f"/api/v1/groups/{group.pk}/members/", bench.api_client)
+    bench.page(
+        "api: a subscription's assignments",
+        f"/api/v1/assignments/?subscription={bench.subscription.pk}",
+        bench.api_client,
+    )
+    bench.page("api: audit events", "/api/v1/audit-events/", bench.api_client)
+    bench.page(
+        "api: audit events of a subscription",
+        f"/api/v1/audit-events/?subscription={bench.subscription.pk}",
+        bench.api_client,
+    )

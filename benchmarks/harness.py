@@ -158,6 +158,7 @@ class Bench:
         """The REST API as a script calls it: with a bearer token (made for the run, revoked at the end)."""
         with bearer_client(self.admin, "make bench (api)") as self.api_client:
             self.api_scenarios()
+            api_lists.api_lists(self)
 
     def api_scenarios(self) -> None:
         e5 = Product.objects.get(sku_part_number="OFFICESERIES_E5")
@@ -247,7 +248,6 @@ def run(*, users: int, repeat: int, bulk_size: int) -> dict:
     lists.other_lists(bench)
     bench.dialog()
     bench.api()
-    api_lists.api_lists(bench)
     bench.bulk_assign(min(bulk_size, User.objects.count()))
     if User.objects.count() >= LARGE_ORGANISATION:
         bench.bulk_assign(LARGE_BULK)
