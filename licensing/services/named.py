@@ -49,20 +49,10 @@ def user_licenses_change_named(
     pools = _pools_named(user, subscription_id, named)
     products = _products_of(pools, subscription_id, named)
     add_ids, remove_ids = product_ids_apart(
-        [products[product_key(name)] for name in add], [products[product_key(name)] for name in remove]
+        [products[_key(name)] for name in add], [products[_key(name)] for name in remove]
     )
     wanted = plans_wanted(_plans_by_product(products, disabled_plans), remove_ids)
-    if not pools:
-        return LicenseChange(user=user)
-    return licenses_apply(
-        by=by,
-        user=user,
-        subscription=pools[0].subscription,
-        pools=pools,
-        add_ids=add_ids,
-        remove_ids=remove_ids,
-        wanted=wanted,
-    )
+    return _apply(by, user, pools, add_ids, remove_ids, wanted)
 
 
 @transaction.atomic
@@ -82,10 +72,14 @@ def user_licenses_set_named(
     named = [*products, *(disabled_plans or {})]
     pools = pools_lock_for_set(user, subscription_id, _product_ids(named))
     found = _products_of(pools, subscription_id, named)
-    desired = {found[product_key(name)].pk for name in products}
+    desired = {found[_key(name)].pk for name in products}
     held = {pool.product_id for pool in pools if pool.held_direct}
-    remove_ids = held - desired
-    wanted = plans_wanted(_plans_by_product(found, disabled_plans), remove_ids)
+    wanted = plans_wanted(_plans_by_product(found, disabled_plans), held - desired)
+    return _apply(by, user, pools, desired - held, held - desired, wanted)
+
+
+def _apply(by: Actor, user, pools: list[LicensePool], add_ids: set[int], remove_ids: set[int], wanted) -> LicenseChange:
+    """licenses_apply on the locked `pools` (none: nothing was named, nothing changes)."""
     if not pools:
         return LicenseChange(user=user)
     return licenses_apply(
@@ -93,10 +87,15 @@ def user_licenses_set_named(
         user=user,
         subscription=pools[0].subscription,
         pools=pools,
-        add_ids=desired - held,
+        add_ids=add_ids,
         remove_ids=remove_ids,
         wanted=wanted,
     )
+
+
+def _key(name: str) -> str:
+    """A product's name as sent, as product_keys spell the keys it is found under."""
+    return product_key(str(name).strip())
 
 
 def _product_ids(named: Sequence[str]):
@@ -118,7 +117,7 @@ def _products_of(pools: list[LicensePool], subscription_id: int, named: Sequence
     """The products `named`, by product_key, from the subscription's pools locked for them. A name that none of
     them has is an unknown product (NotFound), or one the subscription (if it exists) does not hold."""
     products = {key: pool.product for pool in pools for key in product_keys(pool.product)}
-    missing = [name for name in named if product_key(str(name).strip()) not in products]
+    missing = [name for name in named if _key(name) not in products]
     subscription = pools[0].subscription if pools else Subscription.objects.filter(pk=subscription_id).first()
     if subscription is None:
         raise NotFound("Subscription not found.")
@@ -127,14 +126,14 @@ def _products_of(pools: list[LicensePool], subscription_id: int, named: Sequence
         raise ProductNotInSubscription(
             subscription=subscription.name, skus=sorted({product.sku_part_number for product in unheld})
         )
-    return {product_key(str(name).strip()): products[product_key(str(name).strip())] for name in named}
+    return {_key(name): products[_key(name)] for name in named}
 
 
 def _plans_by_product(products: dict[str, Product], disabled_plans: Plans) -> dict[Product, Collection[str]]:
     """`disabled_plans` keyed by product; a product named twice (by sku id and by part number) is an error."""
     by_product: dict[Product, Collection[str]] = {}
     for name, plans in (disabled_plans or {}).items():
-        product = products[product_key(str(name).strip())]
+        product = products[_key(name)]
         if product in by_product:
             raise ValidationFailed(f"Plans given twice for {product.sku_part_number}.", skus=[product.sku_part_number])
         by_product[product] = plans
