@@ -11,6 +11,7 @@ from accounts.services.groups import group_members_change
 from core.audit import Actor
 from core.choices import AuditAction, Source
 from core.models import AuditEvent
+from licensing.models import LicenseAssignment
 from licensing.services.assignments import user_licenses_change
 from licensing.services.group_licenses import group_licenses_change
 from tests.factories import GroupFactory, LicensePoolFactory, ProductFactory, ServicePlanFactory
@@ -165,3 +166,14 @@ def test_a_save_costs_the_same_queries_whatever_the_products_and_groups(org: Org
     group_members_change(by=BY, group=sales, add=[org.alex])
     group_licenses_change(by=BY, group=sales, subscription=org.s, add=[org.e5])
     assert save([org.e3]) == SAVE_QUERIES
+
+
+def test_a_switch_that_names_no_plan_of_its_product_is_refused_and_changes_nothing(org: Org, client):
+    """The switches come back as the plans on (enabled_plans): one that is no plan of the product is the
+    service's validation error, shown in the dialog, and nothing is assigned."""
+    data = {"products": [org.e5.pk], "plan_products": [org.e5.pk], f"plans-{org.e5.pk}": ["not-a-plan"]}
+    html = client.post(dialog_url(org, org.adele), data, headers=HTMX).content.decode()
+
+    assert "Not a service plan of OFFICESERIES_E5: not-a-plan." in html
+    assert not LicenseAssignment.objects.filter(user=org.adele).exists()
+    assert org.pool(org.pool_e5).assigned == 0
