@@ -33,7 +33,7 @@ from licensing.services.pools import pool_create, pool_set_quantity
 from officeseries.collector import collector_tune
 
 from . import api_lists, exports, graph, groups, history, lists, scim, select_all
-from .measure import Result, bearer_client, count_queries, timed
+from .measure import Result, bearer_client, count_queries, form_post, timed
 
 BULK_PRODUCT = "BENCH_BULK"
 # Issue 17: at 1,000,000 users, one bulk assignment of 100,000 users too (beside the --bulk-size one).
@@ -142,7 +142,7 @@ class Bench:
         def save(run: int) -> Callable[[], None]:
             def post() -> None:
                 data = {"products": toggled[(run + 1) % 2], **switches}
-                response = self.client.post(url, data, headers={"HX-Request": "true"})
+                response = form_post(self.client, url, data, HX_Request="true")
                 if response.status_code >= 400:
                     raise RuntimeError(f"Save answered {response.status_code}")
 
@@ -152,7 +152,7 @@ class Bench:
         for run in range(self.repeat):
             samples += timed(save(run), 1)
         queries = count_queries(save(self.repeat))
-        self.client.post(url, {"products": toggled[0], **switches}, headers={"HX-Request": "true"})
+        form_post(self.client, url, {"products": toggled[0], **switches}, HX_Request="true")
         self.results.append(Result("dialog: save one license change", samples, queries=queries))
 
     def api(self) -> None:
