@@ -15,7 +15,7 @@ from accounts.models import Group, User
 from accounts.selectors import group_version
 from core.errors import ValidationFailed
 
-from .http import etag
+from .http import etag, listed_meta
 
 # A PATCH path naming one member, as identity providers send it to remove them.
 MEMBER_PATH = re.compile(r'\Amembers\[value eq "([^"]*)"\]\Z', re.IGNORECASE)
@@ -38,9 +38,28 @@ def group_resource(group: Group, location: str, members: Iterable[User] | None, 
             created=group.created_at,
             last_modified=group.updated_at,
             location=location,
-            version=None if member_ids is None else etag(f"{group_version(group)}-{_members_digest(member_ids)}"),
+            version=None if member_ids is None else _version(group, member_ids),
         ),
     )
+
+
+def group_listed(group: Group, location: str, members: Iterable[User], users_url: str) -> dict[str, Any]:
+    """What `group_resource(group, location, members, users_url).model_dump(scim_ctx=Context.SEARCH_RESPONSE)`
+    gives, written out as scim/users.py's `user_listed` is: the library builds and dumps a model per member, which
+    for a group of thousands is most of a list; tests/scim/test_list_dumps.py holds the two equal."""
+    member_ids = [user.pk for user in members]
+    listed: dict[str, Any] = {"schemas": [ScimGroup.__schema__], "id": str(group.pk)}
+    if group.external_id:
+        listed["externalId"] = group.external_id
+    listed["meta"] = listed_meta("Group", group.created_at, group.updated_at, location, _version(group, member_ids))
+    listed["displayName"] = group.name
+    if member_ids:
+        listed["members"] = [{"value": str(pk), "$ref": f"{users_url}/{pk}"} for pk in member_ids]
+    return listed
+
+
+def _version(group: Group, member_ids: list[int]) -> str:
+    return etag(f"{group_version(group)}-{_members_digest(member_ids)}")
 
 
 def _members_digest(member_ids: list[int]) -> str:

@@ -2,6 +2,7 @@
 the JSON body and the media type, one transaction per change, paging and attribute parameters, and the one
 mapping of errors to SCIM's Error body."""
 
+import datetime
 import functools
 import json
 from typing import Any
@@ -21,6 +22,7 @@ from scim2_models import (
     Error,
     InvalidSyntaxException,
     InvalidValueException,
+    ListResponse,
     NotFoundException,
     ResponseParameters,
     SCIMException,
@@ -109,6 +111,41 @@ def response_parameters(request: HttpRequest, model: Any) -> ResponseParameters:
             if request.GET.get(name, "").strip()
         }
     )
+
+
+def every_attribute(parameters: ResponseParameters) -> bool:
+    """Whether the query names no `attributes` nor `excludedAttributes`: a list can then be written out as the
+    library would dump it (`list_response`) instead of being dumped through its models."""
+    return not (parameters.attributes or parameters.excluded_attributes)
+
+
+def list_response(total_results: int, start_index: int, resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """What scim2-models' ListResponse of these resources, already dumped, gives (Context.SEARCH_RESPONSE)."""
+    return {
+        "schemas": [ListResponse.__schema__],
+        "totalResults": total_results,
+        "startIndex": start_index,
+        "itemsPerPage": len(resources),
+        "Resources": resources,
+    }
+
+
+def listed_meta(
+    resource_type: str, created: datetime.datetime, last_modified: datetime.datetime, location: str, version: str
+) -> dict[str, str]:
+    """A resource's `meta` as scim2-models dumps it: timestamps as pydantic writes them (ISO 8601, UTC as `Z`)."""
+    return {
+        "resourceType": resource_type,
+        "created": _timestamp(created),
+        "lastModified": _timestamp(last_modified),
+        "location": location,
+        "version": version,
+    }
+
+
+def _timestamp(value: datetime.datetime) -> str:
+    text = value.isoformat()
+    return f"{text[:-6]}Z" if text.endswith("+00:00") else text
 
 
 def excluded(parameters: ResponseParameters, attribute: str) -> bool:

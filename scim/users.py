@@ -16,7 +16,7 @@ from accounts.emails import email_valid, normalize_email
 from accounts.models import User
 from accounts.selectors import user_version
 
-from .http import etag
+from .http import etag, listed_meta
 
 
 class AnyEmail(Email):
@@ -52,6 +52,34 @@ def user_resource(user: User, location: str) -> ScimUser:
     if user.department:
         resource[EnterpriseUser] = EnterpriseUser(department=user.department)
     return resource
+
+
+def user_listed(user: User, location: str) -> dict[str, Any]:
+    """What `user_resource(user, location).model_dump(scim_ctx=Context.SEARCH_RESPONSE)` gives, written out: same
+    keys in the same order, empty values left out the same way. Building and dumping the model costs about 0.3 ms a
+    user, three quarters of the CPU of a list's page of 100; the library stays the definition of a user, and
+    tests/scim/test_list_dumps.py holds the two equal for every kind of user."""
+    listed: dict[str, Any] = {
+        "schemas": [ScimUser.__schema__, EnterpriseUser.__schema__] if user.department else [ScimUser.__schema__],
+        "id": str(user.pk),
+    }
+    if user.external_id:
+        listed["externalId"] = user.external_id
+    listed["meta"] = listed_meta("User", user.created_at, user.updated_at, location, etag(user_version(user)))
+    listed["userName"] = user.identity
+    if user.display_name:
+        listed["name"] = {"formatted": user.display_name}
+        listed["displayName"] = user.display_name
+    if user.job_title:
+        listed["title"] = user.job_title
+    listed["active"] = user.is_active
+    if user.email:
+        listed["emails"] = [{"value": user.email, "type": Email.Type.work.value}]
+    if user.usage_location:
+        listed["addresses"] = [{"country": user.usage_location, "type": Address.Type.work.value}]
+    if user.department:
+        listed[EnterpriseUser.__schema__] = {"department": user.department}
+    return listed
 
 
 def user_fields(resource: ScimUser, *, before: ScimUser | None = None) -> dict[str, Any]:

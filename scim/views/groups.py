@@ -13,13 +13,24 @@ from accounts.services.groups import group_create, group_delete, group_members_c
 
 from ..filters import Column, filter_q
 from ..groups import (
+    group_listed,
     group_resource,
     member_values,
     members_only_change,
     require_assigned,
     users_named,
 )
-from ..http import ScimView, excluded, json_body, page_of, resource_of, response_parameters, scim_response
+from ..http import (
+    ScimView,
+    every_attribute,
+    excluded,
+    json_body,
+    list_response,
+    page_of,
+    resource_of,
+    response_parameters,
+    scim_response,
+)
 
 COLUMNS = {
     ("displayName", None, None): Column("scim_name", "lowered"),
@@ -46,6 +57,12 @@ class GroupsView(ScimView):
         if with_members:
             page = page.prefetch_related(Prefetch("members", queryset=MEMBERS))
         page = list(page)
+        if every_attribute(parameters):  # the library's dump written out, as for users: a model per member
+            resources = [
+                group_listed(group, self.location("Groups", group.pk), group.members.all(), self.users_url())
+                for group in page
+            ]
+            return scim_response(list_response(groups.count(), start, resources))
         listed = GROUP_LIST(
             total_results=groups.count(),
             start_index=start,
