@@ -51,9 +51,8 @@ class GroupViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular inspects the view without a user
             return Group.objects.none()
-        # A page of members takes its count and ETag from the group's read: no statement of their own.
-        members_page = self.action == "members" and self.request.method == "GET"
-        return groups_visible(actor=self.request.user, members_version=members_page)
+        # A page of members (GET or HEAD) takes its count and ETag from the group's read: no statement of their own.
+        return groups_visible(actor=self.request.user, members_version=self.action == "members")
 
     def _group_response(self, group: Group, status_code: int = status.HTTP_200_OK) -> Response:
         return Response(GroupSerializer(group_get(actor=self.request.user, group_id=group.pk)).data, status=status_code)

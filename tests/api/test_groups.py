@@ -274,3 +274,5 @@ def test_the_members_count_and_etag_follow_every_change(client_as, org):
         response = client.get(url, {"limit": 1})
         assert response.json()["count"] == expected == GroupMembership.objects.filter(group=group).count()
         assert response["ETag"] == posted["ETag"] == group_members_version(group)
+    head = client.head(url)
+    assert (head.status_code, head["ETag"]) == (200, group_members_version(group))
