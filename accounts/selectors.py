@@ -169,10 +169,13 @@ def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
 # --- groups ---------------------------------------------------------------------------------------------------
 
 
-def groups_visible(*, actor: User | None) -> QuerySet[Group]:
-    """The groups (every admin may see them), each with `member_count`."""
+def groups_visible(*, actor: User | None, members_version: bool = False) -> QuerySet[Group]:
+    """The groups (every admin may see them), each with `member_count`: its memberships counted, not its users
+    joined (a membership always has its user: a foreign key, deleted with the user). With `members_version`, also
+    `members_newest`, the newest membership's id, read in the same statement (group_members_version_as_read)."""
     require_admin(actor)
-    return Group.objects.annotate(member_count=Count("memberships"))
+    groups = Group.objects.annotate(member_count=Count("memberships"))
+    return groups.annotate(members_newest=Max("memberships")) if members_version else groups
 
 
 def group_get(*, actor: User | None, group_id: int) -> Group:
@@ -191,8 +194,17 @@ def group_named(*, actor: User | None, name: str) -> Group:
 
 
 def group_members(*, actor: User | None, group: Group) -> QuerySet[User]:
+    """The group's members; their exact number, while no filter narrows them, is group_member_count's."""
     require_admin(actor)
     return User.objects.filter(group_memberships__group=group)
+
+
+def group_member_count(group: Group) -> int:
+    """How many members the group has: the `member_count` it was read with (groups_visible), so that a list of all
+    its members (the API's, Graph's, the group's page) counts nothing again, else its memberships counted now.
+    Never a count of the users joined to the memberships: each membership has its user, so it only costs."""
+    count = getattr(group, "member_count", None)
+    return GroupMembership.objects.filter(group=group).count() if count is None else count
 
 
 def user_roles(*, actor: User | None, user: User) -> list[RoleAssignment]:
@@ -222,11 +234,21 @@ def _changed_version(updated_at: datetime.datetime) -> str:
 
 
 def group_members_version(group: Group) -> str:
-    """The version of a group's members (the API's ETag): their number and the newest membership's id. Ids are
-    never reused, so any change moves one of the two: an addition raises the newest id, a removal alone lowers
-    the number."""
+    """The version of a group's members (the API's ETag), read now: their number and the newest membership's id.
+    Ids are never reused, so any change moves one of the two: an addition raises the newest id, a removal alone
+    lowers the number."""
     counts = GroupMembership.objects.filter(group=group).aggregate(members=Count("pk"), newest=Max("pk"))
-    return f'"{counts["members"]}-{counts["newest"] or 0}"'
+    return _members_version(counts["members"], counts["newest"])
+
+
+def group_members_version_as_read(group: Group) -> str:
+    """group_members_version as the group was read with it (groups_visible(members_version=True)): no query, and
+    the same statement as its `member_count`. Not after a change made since: read the version again then."""
+    return _members_version(group.member_count, group.members_newest)
+
+
+def _members_version(members: int, newest: int | None) -> str:
+    return f'"{members}-{newest or 0}"'
 
 
 def groups_by_name() -> dict[str, Group]:

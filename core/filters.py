@@ -7,6 +7,7 @@ from typing import ClassVar
 
 import django_filters
 from django import forms
+from django_filters.constants import EMPTY_VALUES
 
 Choices = Iterable[tuple[str, str]]
 
@@ -47,3 +48,15 @@ class FilterSet(django_filters.FilterSet):
         widget = self.form.fields[name].widget
         empty = [("", widget.empty_label)]
         widget.choices = lambda: [*empty, *(choices() if callable(choices) else choices)]
+
+    def filters_rows(self) -> bool:
+        """Whether a filter narrows the rows, not only sorts them: one has a value (django-filter skips a filter
+        whose value is empty). A form with errors counts as narrowing, so the rows it leaves are counted (a FilterSet
+        whose filter_queryset narrows the rows on its own overrides this)."""
+        if not self.form.is_valid():
+            return True
+        return any(
+            value not in EMPTY_VALUES
+            for name, value in self.form.cleaned_data.items()
+            if not isinstance(self.filters[name], django_filters.OrderingFilter)
+        )

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Group, User
-from accounts.selectors import group_members, groups_visible, user_of_directory, users_directory
+from accounts.selectors import group_member_count, group_members, groups_visible, user_of_directory, users_directory
 from core.audit import Actor
 from core.choices import Source
 from core.errors import NotFound, ValidationFailed
@@ -272,7 +272,11 @@ class GroupMembersView(GraphView):
         group = group_of(request, key)
         members = group_members(actor=request.user, group=group)
         return self.collection(
-            "directoryObjects", members, query, lambda rows: [member_resource(user, query.select) for user in rows]
+            "directoryObjects",
+            members,
+            query,
+            lambda rows: [member_resource(user, query.select) for user in rows],
+            partial(group_member_count, group),
         )
 
 

@@ -16,7 +16,15 @@ from accounts.api.serializers import (
 )
 from accounts.models import Group
 from accounts.permissions import require_group_management
-from accounts.selectors import group_get, group_members, group_members_version, groups_visible, users_identified
+from accounts.selectors import (
+    group_get,
+    group_member_count,
+    group_members,
+    group_members_version,
+    group_members_version_as_read,
+    groups_visible,
+    users_identified,
+)
 from accounts.services.groups import group_create, group_delete, group_members_change, group_update
 from core.audit import Actor
 from core.choices import Source
@@ -43,7 +51,8 @@ class GroupViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular inspects the view without a user
             return Group.objects.none()
-        return groups_visible(actor=self.request.user)
+        # A page of members (GET or HEAD) takes its count and ETag from the group's read: no statement of their own.
+        return groups_visible(actor=self.request.user, members_version=self.action == "members")
 
     def _group_response(self, group: Group, status_code: int = status.HTTP_200_OK) -> Response:
         return Response(GroupSerializer(group_get(actor=self.request.user, group_id=group.pk)).data, status=status_code)
@@ -85,9 +94,10 @@ class GroupViewSet(
         group = self.get_object()
         if request.method == "POST":
             return self._change_members(request, group)
+        self.list_count = lambda _members: group_member_count(group)  # Pagination's exact count: no COUNT of its own
         page = self.paginate_queryset(group_members(actor=request.user, group=group))
         response = self.get_paginated_response(UserBriefSerializer(page, many=True).data)
-        response["ETag"] = group_members_version(group)
+        response["ETag"] = group_members_version_as_read(group)
         return response
 
     def _change_members(self, request, group: Group) -> Response:

@@ -22,6 +22,7 @@ from accounts.permissions import admin_scope, require_group_management
 from accounts.selectors import (
     departments_list,
     group_get,
+    group_member_count,
     group_members,
     groups_visible,
     users_identified,
@@ -251,6 +252,9 @@ class GroupDetailView(GroupViewMixin, FilteredListView):
 
     def get_queryset(self):
         return group_members(actor=self.request.user, group=self.group)
+
+    def unfiltered_count(self) -> int:
+        return group_member_count(self.group)
 
     def offer_choices(self, filterset) -> None:
         filterset.offer_choices("department", lambda: [(name, name) for name in departments_list()])

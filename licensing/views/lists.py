@@ -49,6 +49,18 @@ class BoundedCountPaginator(Paginator):
         return min(counted, self.count_limit)
 
 
+class KnownCountPaginator(Paginator):
+    """A paginator given its exact count by the page, which knew it without counting the rows."""
+
+    def __init__(self, object_list, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
+
+
 @dataclass(frozen=True)
 class FilterControl:
     """One filter of the form, as templatetags/filter_fields.py renders it: `kind` is "search", "select" or "date"."""
@@ -90,6 +102,7 @@ class FilteredListView(TemplateView):
     - `sort_columns` ((label, ordering key) in column order) and `default_sort`, if the FilterSet sorts;
     - `per_page`, and `per_page_choices` to let the reader choose;
     - `count_ahead` to count only so far past the page, with `total_url_name` for the exact total (htmx);
+    - `unfiltered_count()`: the exact number of rows while no filter narrows them, when the page knows it already;
     - `results_target`: the element id whose htmx requests get only `results_template_name`;
     - `download_url_name`: its download (views/exports.py), linked with the filters and sorting of the page.
     """
@@ -116,6 +129,10 @@ class FilteredListView(TemplateView):
 
     def offer_choices(self, filterset: FilterSet) -> None:
         """Give the filters whose options come from data their options (FilterSet.offer_choices)."""
+
+    def unfiltered_count(self) -> int | None:
+        """The number of rows of get_queryset(), if the page has it without counting them (None: count them)."""
+        return None
 
     def rows_of(self, page_rows) -> list:
         """The rows of one page as the template shows them (e.g. with what each holds fetched in one query)."""
@@ -192,7 +209,10 @@ class FilteredListView(TemplateView):
         per_page = self.per_page
         if params.get("per_page") in {str(size) for size in self.per_page_choices}:
             per_page = int(params["per_page"])
-        if self.count_ahead is None:
+        known = self.unfiltered_count()
+        if known is not None and not self.filterset.filters_rows():
+            paginator = KnownCountPaginator(rows, per_page, count=known)
+        elif self.count_ahead is None:
             paginator = Paginator(rows, per_page)
         else:
             paginator = BoundedCountPaginator(

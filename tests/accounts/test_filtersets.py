@@ -123,3 +123,25 @@ def test_a_search_cannot_walk_the_name_index(people, ordering):
     searched_plan = plan(searched)
     assert not any(index in searched_plan for index in ordered_indexes)
     assert "trgm" in searched_plan
+
+
+@pytest.mark.parametrize(
+    ("params", "narrows"),
+    [
+        ({}, False),
+        ({"ordering": "-email"}, False),
+        ({"q": "   ", "department": "", "is_active": ""}, False),
+        ({"q": "ad"}, True),
+        ({"department": "Sales"}, True),
+        ({"is_active": "false"}, True),
+        ({"is_active": "true", "ordering": "name"}, True),
+        ({"ordering": "password"}, True),  # a form with errors: its rows are counted, not assumed
+    ],
+)
+def test_a_filterset_says_whether_a_filter_narrows_the_rows(people, params, narrows):
+    """What a list that knows its unfiltered count relies on (core.filters.FilterSet.filters_rows): when no filter
+    narrows, the rows are every row of the queryset."""
+    filterset = UserFilterSet(params, queryset=User.objects.all())
+    assert filterset.filters_rows() is narrows
+    if not narrows:
+        assert filterset.qs.count() == User.objects.count()

@@ -1,22 +1,31 @@
-"""accounts.selectors: users named by email, one user for a page, the departments of the filter, the roles held and
-a user's API tokens."""
+"""accounts.selectors: users named by email, one user for a page, the departments of the filter, the roles held, a
+user's API tokens, and a group's number of members and their version."""
 
 import pytest
 
 from accounts.choices import Role
+from accounts.models import Group
 from accounts.selectors import (
     api_tokens_of,
     departments_list,
+    group_get,
+    group_member_count,
+    group_members,
+    group_members_version,
+    group_members_version_as_read,
+    groups_visible,
     roles_visible,
     user_get,
     users_by_email,
     users_resolve,
 )
+from accounts.services.groups import group_members_change
 from accounts.services.tokens import api_token_create
-from core.audit import Actor
+from accounts.services.users import user_delete
+from core.audit import SYSTEM, Actor
 from core.choices import Source
 from core.errors import NotFound, PermissionDenied
-from tests.factories import UserFactory
+from tests.factories import GroupFactory, UserFactory
 
 
 def test_resolve_keeps_the_order_given_ignores_case_and_repeats(org):
@@ -103,3 +112,56 @@ def test_api_tokens_of_a_user_are_theirs_newest_first(org):
     api_token_create(by=by, user=org.alex, name="someone else's")
 
     assert list(api_tokens_of(user=org.adele)) == [second, first]
+
+
+# --- a group's members counted -------------------------------------------------------------------------------
+
+
+def counts_of(group: Group, actor) -> tuple[int, int, int]:
+    """The group's number of members as groups_visible reads it with the group, counted anew for a group read
+    without it, and as the users joined to the memberships count it."""
+    return (
+        group_member_count(group_get(actor=actor, group_id=group.pk)),
+        group_member_count(Group.objects.get(pk=group.pk)),
+        group_members(actor=actor, group=group).count(),
+    )
+
+
+def versions_of(group: Group, actor) -> tuple[str, str]:
+    read = groups_visible(actor=actor, members_version=True).get(pk=group.pk)
+    return group_members_version_as_read(read), group_members_version(group)
+
+
+def test_a_groups_member_count_and_version_follow_its_members(org):
+    admin = org.users["global_admin"]
+    group = GroupFactory()
+    assert counts_of(group, admin) == (0, 0, 0)
+    assert versions_of(group, admin) == ('"0-0"', '"0-0"')
+    seen = {versions_of(group, admin)[0]}
+
+    group_members_change(by=SYSTEM, group=group, add=[org.adele, org.alex, org.henrietta])
+    assert counts_of(group, admin) == (3, 3, 3)
+    seen.add(versions_of(group, admin)[0])
+    group_members_change(by=SYSTEM, group=group, remove=[org.alex])
+    assert counts_of(group, admin) == (2, 2, 2)
+    seen.add(versions_of(group, admin)[0])
+    user_delete(by=SYSTEM, user=org.henrietta)  # the membership goes with the user
+    assert counts_of(group, admin) == (1, 1, 1)
+    seen.add(versions_of(group, admin)[0])
+
+    read, now = versions_of(group, admin)
+    assert read == now and len(seen) == 4
+
+
+def test_a_count_read_with_the_group_costs_no_query_and_none_joins_the_users(org, django_assert_num_queries):
+    group = GroupFactory()
+    group_members_change(by=SYSTEM, group=group, add=[org.adele, org.alex])
+    read = groups_visible(actor=org.users["global_admin"], members_version=True).get(pk=group.pk)
+    bare = Group.objects.get(pk=group.pk)
+    version = group_members_version(bare)
+    with django_assert_num_queries(0):
+        assert group_member_count(read) == 2
+        assert group_members_version_as_read(read) == version
+    with django_assert_num_queries(1) as captured:
+        assert group_member_count(bare) == 2
+    assert '"accounts_user"' not in captured.captured_queries[0]["sql"]

@@ -4,6 +4,7 @@ import pytest
 
 from accounts.choices import GroupKind
 from accounts.models import Group, GroupMembership
+from accounts.selectors import group_members_version
 from accounts.services.groups import group_members_change
 from core.audit import Actor
 from core.choices import AuditAction, Source
@@ -256,3 +257,22 @@ def test_the_etag_changes_with_every_change(client_as, team, org):
     for change in ({"add": [org.alex.pk]}, {"remove": [org.adele.pk]}, {"add": [org.adele.pk]}):
         seen.add(client.post(url, change, format="json")["ETag"])
     assert len(seen) == 4
+
+
+def test_the_members_count_and_etag_follow_every_change(client_as, org):
+    client = client_as("user_admin")
+    group = GroupFactory(name="Empty")
+    url = f"/api/v1/groups/{group.pk}/members/"
+    empty = client.get(url)
+    assert (empty.json()["count"], empty.json()["results"], empty["ETag"]) == (0, [], '"0-0"')
+    for change, expected in (
+        ({"add": [org.adele.pk, org.alex.pk, org.henrietta.pk]}, 3),
+        ({"remove": [org.alex.pk]}, 2),
+        ({"remove": [org.adele.pk, org.henrietta.pk]}, 0),
+    ):
+        posted = client.post(url, change, format="json")
+        response = client.get(url, {"limit": 1})
+        assert response.json()["count"] == expected == GroupMembership.objects.filter(group=group).count()
+        assert response["ETag"] == posted["ETag"] == group_members_version(group)
+    head = client.head(url)
+    assert (head.status_code, head["ETag"]) == (200, group_members_version(group))

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.services.groups import group_members_change
+from accounts.services.users import user_delete
 from core.audit import Actor
 from core.choices import Source
 from licensing.models import LicenseAssignment
@@ -231,3 +232,41 @@ def test_a_list_sends_the_same_statements_for_a_larger_organisation(org, line, u
         user_licenses_change(by=SYSTEM, user=user, subscription=org.s, add=[org.e3])
         user_licenses_change(by=SYSTEM, user=user, subscription=org.t, add=[org.e3])
     assert statements() == small
+
+
+@pytest.mark.parametrize("api", ["rest", "graph"])
+def test_a_groups_members_are_counted_by_their_memberships_read_with_the_group(org, api):
+    """The token with its admin's roles, the group with its number of members (and, for the REST API, their
+    version: the ETag), the page: no count of the users, no statement of the count's own, whatever the members.
+    Before, the REST API also counted the users joined to the memberships and read the version again (5)."""
+    client = bearer_client(org.users["global_admin"])
+    group = GroupFactory()
+    url = (
+        f"/api/v1/groups/{group.pk}/members/?limit=2"
+        if api == "rest"
+        else f"/graph/v1.0/groups/{group.public_id}/members?$count=true&$top=2"
+    )
+    count_field = "count" if api == "rest" else "@odata.count"
+    client.get(url)  # the token's first use writes once
+
+    def listed() -> tuple[int, list[str]]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, response.content
+        return response.json()[count_field], [query["sql"] for query in captured.captured_queries]
+
+    counts = []
+    for change in (
+        {},
+        {"add": [org.adele, org.alex, org.henrietta, *UserFactory.create_batch(5)]},
+        {"remove": [org.alex]},
+    ):
+        if change:
+            group_members_change(by=SYSTEM, group=group, **change)
+        count, statements = listed()
+        pages = 0 if api == "rest" and count == 0 else 1  # DRF reads no page when the count says there is none
+        assert len(statements) == 2 + pages and not users_counted(statements), statements
+        counts.append(count)
+    user_delete(by=SYSTEM, user=org.henrietta)  # the membership goes with the user
+    counts.append(listed()[0])
+    assert counts == [0, 8, 7, 6]

@@ -601,22 +601,59 @@ def test_remove_the_checked_members(org: Org, sales, user_admin_client):
     assert "No members yet: add them by email above." in html_of(response)
 
 
-# Session, the user with their roles, the unread notices (top bar), the group with its member count, the count, the
-# page's rows, the departments (filter).
-MEMBERS_QUERIES = 7
+# Session, the user with their roles, the unread notices (top bar), the group with its member count (the list's
+# count while no filter narrows it), the page's rows, the departments (filter). A filter adds the count of its
+# matches.
+MEMBERS_QUERIES = 6
+FILTERED_MEMBERS_QUERIES = 7
 
 
 def test_the_members_page_costs_the_same_queries_whatever_the_members(org: Org, user_admin_client):
     group = GroupFactory(name="Growing")
-    counts = set()
+    unfiltered, filtered = set(), set()
     for total in (3, 60):
         group_members_change(group=group, add=UserFactory.create_batch(total), by=SYSTEM)
-        for params in ({}, {"per_page": "10"}, {"per_page": "100", "ordering": "-email"}, {"q": "user"}):
-            counts.add(queries_of(user_admin_client, detail_url(group), params))
-    assert counts == {MEMBERS_QUERIES}
+        for params in ({}, {"per_page": "10"}, {"per_page": "100", "ordering": "-email"}, {"q": " "}):
+            unfiltered.add(queries_of(user_admin_client, detail_url(group), params))
+        for params in ({"q": "user"}, {"is_active": "true"}, {"department": "Sales", "ordering": "-email"}):
+            filtered.add(queries_of(user_admin_client, detail_url(group), params))
+    assert (unfiltered, filtered) == ({MEMBERS_QUERIES}, {FILTERED_MEMBERS_QUERIES})
     fragment = {**HTMX, "HX-Target": "member-results"}
     # The fragment has no top bar and no filter form.
-    assert queries_of(user_admin_client, detail_url(group), {"q": "user"}, fragment) == MEMBERS_QUERIES - 2
+    assert queries_of(user_admin_client, detail_url(group), {"q": "user"}, fragment) == FILTERED_MEMBERS_QUERIES - 2
+    assert queries_of(user_admin_client, detail_url(group), {}, fragment) == MEMBERS_QUERIES - 2
+
+
+def shown_count(client, group: Group, params: dict | None = None) -> tuple[int, list[str]]:
+    """The members page's count, checked against its rows (one page holds them all), and its statements."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(detail_url(group), {"per_page": "100", **(params or {})})
+    page = response.context["page"]
+    assert page.paginator.count == len(page.object_list)
+    return page.paginator.count, [query["sql"] for query in captured.captured_queries]
+
+
+def users_counted(statements: list[str]) -> bool:
+    return any("COUNT(" in sql and '"accounts_user"' in sql for sql in statements)
+
+
+def test_the_members_count_follows_the_members_and_counts_no_users_unless_filtered(org: Org, user_admin_client):
+    group = GroupFactory(name="Counted")
+    count, statements = shown_count(user_admin_client, group)
+    assert count == 0 and not users_counted(statements)
+    assert "No members yet: add them by email above." in html_of(user_admin_client.get(detail_url(group)))
+
+    group_members_change(group=group, add=[org.adele, org.alex, org.henrietta], by=SYSTEM)
+    assert shown_count(user_admin_client, group)[0] == 3
+    assert "Showing 1–3 of 3 members" in html_of(user_admin_client.get(detail_url(group)))
+    group_members_change(group=group, remove=[org.alex], by=SYSTEM)
+    count, statements = shown_count(user_admin_client, group, {"ordering": "-name"})
+    assert count == 2 and not users_counted(statements)
+
+    count, statements = shown_count(user_admin_client, group, {"q": "vance"})
+    assert count == 1 and users_counted(statements)  # a filter's matches are counted exactly
+    count, statements = shown_count(user_admin_client, group, {"q": "alex"})  # no longer a member
+    assert count == 0 and users_counted(statements)
 
 
 # --- hostile input ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from accounts.choices import GroupKind
 from accounts.management.group_options import add_rule_argument, rule_of
+from accounts.selectors import group_member_count
 from accounts.services.groups import group_create
 from core.commands import AdminCommand
 
@@ -22,5 +23,5 @@ class Command(AdminCommand):
     def handle(self, *args, name: str, description: str, rule: list[str], **options) -> None:
         kind = GroupKind.DYNAMIC if rule else GroupKind.ASSIGNED
         group = group_create(name=name, kind=kind, description=description, rule=rule_of(rule), by=self.actor)
-        members = f", members: {group.memberships.count():,}" if kind == GroupKind.DYNAMIC else ""
+        members = f", members: {group_member_count(group):,}" if kind == GroupKind.DYNAMIC else ""
         self.stdout.write(f"Created {kind} group {group.name} (id {group.pk}{members}).")

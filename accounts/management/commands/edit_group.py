@@ -1,5 +1,5 @@
 from accounts.management.group_options import add_rule_argument, rule_of
-from accounts.selectors import group_named
+from accounts.selectors import group_member_count, group_named
 from accounts.services.groups import group_update
 from core.commands import AdminCommand, usage_error
 
@@ -19,4 +19,4 @@ class Command(AdminCommand):
         if not fields:
             raise usage_error("nothing to change: give --rename, --description or --rule.")
         group = group_update(group=group_named(actor=self.actor.user, name=name), **fields, by=self.actor)
-        self.stdout.write(f"Updated group {group.name} (id {group.pk}, members: {group.memberships.count():,}).")
+        self.stdout.write(f"Updated group {group.name} (id {group.pk}, members: {group_member_count(group):,}).")
