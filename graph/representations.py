@@ -7,12 +7,9 @@ from django.conf import settings
 
 from accounts.choices import GroupKind
 from accounts.models import Group, User
+from core.serializers import iso_datetime
 from licensing.models import Product, ServicePlan
 from licensing.selectors.skus import SubscribedSku, UserSku
-
-
-def graph_datetime(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
 def _name_words(user: User) -> list[str]:
@@ -30,7 +27,7 @@ USER_PROPERTIES: dict[str, Callable[[User], object]] = {
     "department": lambda user: user.department or None,
     "jobTitle": lambda user: user.job_title or None,
     "usageLocation": lambda user: user.usage_location or None,
-    "createdDateTime": lambda user: graph_datetime(user.created_at),
+    "createdDateTime": lambda user: iso_datetime(user.created_at),
 }
 # The properties read from the user's licenses, at a few more queries per page: only when selected.
 LICENSE_PROPERTIES = ["assignedLicenses", "assignedPlans", "licenseAssignmentStates"]
@@ -61,7 +58,7 @@ def assigned_license(product: Product, disabled_plans: Iterable[str]) -> dict:
 
 
 def _assigned_plans(sku: UserSku) -> list[dict]:
-    assigned = graph_datetime(sku.assigned_at)
+    assigned = iso_datetime(sku.assigned_at)
     disabled = set(sku.disabled_plans)
     plans = []
     for plan in sku.plans:
@@ -88,7 +85,7 @@ def _assignment_states(sku: UserSku) -> list[dict]:
             "assignedByGroup": str(source.group) if source.group is not None else None,
             "state": "Error" if source.waiting else "Active",
             "error": "CountViolation" if source.waiting else "None",
-            "lastUpdatedDateTime": graph_datetime(source.since),
+            "lastUpdatedDateTime": iso_datetime(source.since),
         }
         for source in sku.sources
     ]
@@ -162,7 +159,7 @@ GROUP_PROPERTIES: dict[str, Callable[[Group], object]] = {
     "groupTypes": lambda group: ["DynamicMembership"] if group.kind == GroupKind.DYNAMIC else [],
     "mailEnabled": lambda group: False,
     "securityEnabled": lambda group: True,
-    "createdDateTime": lambda group: graph_datetime(group.created_at),
+    "createdDateTime": lambda group: iso_datetime(group.created_at),
 }
 GROUP_SELECTABLE = [*GROUP_PROPERTIES, "assignedLicenses"]
 

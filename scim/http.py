@@ -36,6 +36,7 @@ from accounts.services.tokens import api_token_authenticate
 from core.audit import Actor
 from core.choices import Source
 from core.errors import AlreadyExists, DomainError, ValidationFailed
+from core.serializers import iso_datetime
 from officeseries.api.parsers import check_json_shape
 
 SCIM_MEDIA_TYPE = "application/scim+json"
@@ -133,19 +134,14 @@ def list_response(total_results: int, start_index: int, resources: list[dict[str
 def listed_meta(
     resource_type: str, created: datetime.datetime, last_modified: datetime.datetime, location: str, version: str
 ) -> dict[str, str]:
-    """A resource's `meta` as scim2-models dumps it: timestamps as pydantic writes them (ISO 8601, UTC as `Z`)."""
+    """A resource's `meta` as scim2-models dumps it: timestamps as pydantic writes them (iso_datetime)."""
     return {
         "resourceType": resource_type,
-        "created": _timestamp(created),
-        "lastModified": _timestamp(last_modified),
+        "created": iso_datetime(created),
+        "lastModified": iso_datetime(last_modified),
         "location": location,
         "version": version,
     }
-
-
-def _timestamp(value: datetime.datetime) -> str:
-    text = value.isoformat()
-    return f"{text[:-6]}Z" if text.endswith("+00:00") else text
 
 
 def excluded(parameters: ResponseParameters, attribute: str) -> bool:

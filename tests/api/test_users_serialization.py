@@ -1,12 +1,15 @@
-"""The users API's licenses, written out by UserLicenseSerializer.to_representation for speed, are exactly what
-DRF's own walk over the declared fields gives (the declared fields stay the OpenAPI schema)."""
+"""The users API's users and their licenses, written out by UserSerializer and UserLicenseSerializer for speed, are
+exactly what DRF's own walk over the declared fields gives (the declared fields stay the OpenAPI schema)."""
+
+import datetime
 
 from rest_framework import serializers
 
 from accounts.services.groups import group_members_change
 from core.audit import Actor
 from core.choices import Source
-from licensing.api.serializers import UserLicenseSerializer
+from accounts.models import User
+from licensing.api.serializers import UserLicenseSerializer, UserSerializer
 from licensing.selectors.sources import users_licenses
 from licensing.services.assignments import user_licenses_change
 from licensing.services.group_licenses import group_licenses_change
@@ -41,3 +44,23 @@ def test_every_kind_of_license_is_written_as_drf_would(org):
     serializer = UserLicenseSerializer()
     for entry in entries:
         assert serializer.to_representation(entry) == serializers.Serializer.to_representation(serializer, entry)
+
+
+def test_every_kind_of_user_is_written_as_drf_would(org):
+    admin = org.users["global_admin"]
+    moment = datetime.datetime(2026, 3, 1, 9, 30, tzinfo=datetime.UTC)
+    plain = UserFactory()
+    provisioned = UserFactory(email=None, user_name="Kim.Lee", external_id="entra-7", department="", job_title="")
+    disabled = UserFactory(usage_location="", display_name="Zoë Ünal")
+    User.objects.filter(pk=disabled.pk).update(is_active=False, disabled_at=moment)
+    User.objects.filter(pk=plain.pk).update(last_login=moment.replace(microsecond=123456), created_at=moment)
+    user_licenses_change(user=plain, subscription=org.s, add=[org.e3], by=Actor(admin, Source.API))
+    users = list(User.objects.filter(pk__in=[plain.pk, provisioned.pk, disabled.pk]).order_by("pk"))
+    listed = users_licenses(user_ids=[user.pk for user in users], actor=admin)
+    for user in users:
+        user.licenses_listed = listed[user.pk]
+    assert users[2].licenses_reclaimed_on is not None and users[0].licenses_listed
+
+    serializer = UserSerializer()
+    for user in users:
+        assert serializer.to_representation(user) == serializers.ModelSerializer.to_representation(serializer, user)
