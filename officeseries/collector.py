@@ -1,9 +1,9 @@
 """Python's garbage collector set for a server process (README, "Performance": "The garbage collector").
 
 A request to a list allocates tens of thousands of objects (rows, model instances, the dicts of a page). With
-Python's defaults the collector ran some 20 young collections a request, and every few requests a full one that
-walked all of the process's ~140,000 long-lived objects (modules, URL patterns, templates, compiled SQL): about a
-sixth of a list request's CPU time went to it, though a request makes almost no reference cycles.
+Python's defaults the collector ran some six young collections a request, and every twenty or so requests a full
+one that walked all of the process's ~140,000 long-lived objects (modules, URL patterns, templates, compiled SQL):
+about a sixth of a list request's CPU time went to it, though a request makes almost no reference cycles.
 """
 
 import gc
