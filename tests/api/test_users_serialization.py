@@ -5,10 +5,10 @@ import datetime
 
 from rest_framework import serializers
 
+from accounts.models import User
 from accounts.services.groups import group_members_change
 from core.audit import Actor
 from core.choices import Source
-from accounts.models import User
 from licensing.api.serializers import UserLicenseSerializer, UserSerializer
 from licensing.selectors.sources import users_licenses
 from licensing.services.assignments import user_licenses_change
