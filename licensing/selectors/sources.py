@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.db import router
 from django.db.models import (
     BigIntegerField,
     F,
@@ -21,7 +22,7 @@ from django.db.models.expressions import RawSQL
 
 from accounts.models import Group, GroupMembership, User
 from core.rows import SharedRelated, own_columns, row_of
-from core.sql import JSONList, JSONRow, compiled_once
+from core.sql import JSONList, JSONRow, compiled_once, statement_once
 
 from ..models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense
 from .assignments import assignments_visible, pool_rows_visible, scope_of
@@ -278,45 +279,53 @@ def users_licenses(*, user_ids: Collection[int], actor: User | None) -> dict[int
     its pool, product, subscription (and admin who assigned it), from which each of those is built once
     (core.rows.SharedRelated)."""
     scope = scope_of(actor)
-    giving = groups_giving_row("group_id", "group__name", "disabled_plans")
     pools = ("pool", "pool__product", "pool__subscription")
     held_pools = SharedRelated(LicenseAssignment, pools)
     line_pools = SharedRelated(PendingLicense, pools, shared=held_pools.shared)
     admins = SharedRelated(LicenseAssignment, ["assigned_by"], shared=held_pools.shared)
     held_columns, line_columns = own_columns(LicenseAssignment), own_columns(PendingLicense)
-    # A place in a line has the columns of an assignment up to its time (id, pool, user, since); the others are NULL.
-    padding = {
-        f"no_{name}": Value(None, output_field=IntegerField())  # NULL: the UNION takes the assignments' types
-        for name in held_columns[len(line_columns) :] + admins.columns
-    }
-    held = (
-        assignments_visible(scope=scope)
-        .filter(user_id__in=user_ids)
-        .annotate(giving=giving)
-        .values_list(*held_columns, "giving", *held_pools.columns, *admins.columns)
-    )
-    in_lines = (
-        pool_rows_visible(PendingLicense.objects.filter(user_id__in=user_ids), scope=scope)
-        .annotate(giving=giving, **padding)
-        .values_list(
-            *line_columns,
-            *list(padding)[: len(held_columns) - len(line_columns)],
-            "giving",
-            *line_pools.columns,
-            *list(padding)[len(held_columns) - len(line_columns) :],
+
+    def statement(user_ids: list[int]) -> QuerySet:
+        giving = groups_giving_row("group_id", "group__name", "disabled_plans")
+        # A place in a line has the columns of an assignment up to its time (id, pool, user, since); the others
+        # are NULL.
+        padding = {
+            f"no_{name}": Value(None, output_field=IntegerField())  # NULL: the UNION takes the assignments' types
+            for name in held_columns[len(line_columns) :] + admins.columns
+        }
+        held = (
+            assignments_visible(scope=scope)
+            .filter(user_id__in=user_ids)
+            .annotate(giving=giving)
+            .values_list(*held_columns, "giving", *held_pools.columns, *admins.columns)
         )
-    )
+        in_lines = (
+            pool_rows_visible(PendingLicense.objects.filter(user_id__in=user_ids), scope=scope)
+            .annotate(giving=giving, **padding)
+            .values_list(
+                *line_columns,
+                *list(padding)[: len(held_columns) - len(line_columns)],
+                "giving",
+                *line_pools.columns,
+                *list(padding)[len(held_columns) - len(line_columns) :],
+            )
+        )
+        return held.order_by().union(in_lines.order_by(), all=True)
+
+    visible = None if scope is None or scope.sees_all_subscriptions else scope.subscription_ids
+    rows = statement_once(LicenseAssignment, ("users licenses", visible), statement, user_ids=list(user_ids))
+    db = router.db_for_read(LicenseAssignment)
     own, pool_end = len(held_columns) + 1, len(held_columns) + 1 + len(held_pools.columns)
     direct_at = held_columns.index("direct")
     entries = []
-    for values in held.order_by().union(in_lines.order_by(), all=True):
+    for values in rows:
         if values[direct_at] is not None:
-            row = row_of(LicenseAssignment, held.db, values[:own], ["giving"])
+            row = row_of(LicenseAssignment, db, values[:own], ["giving"])
             held_pools.attach(row, values[own:pool_end])
             admins.attach(row, values[pool_end:])
             entries.append(UserLicense(row.user_id, row.pool, assignment=row))
         else:
-            row = row_of(PendingLicense, held.db, [*values[: len(line_columns)], values[own - 1]], ["giving"])
+            row = row_of(PendingLicense, db, [*values[: len(line_columns)], values[own - 1]], ["giving"])
             line_pools.attach(row, values[own:pool_end])
             entries.append(UserLicense(row.user_id, row.pool, waiting=row))
     listed: dict[int, list[UserLicense]] = {user_id: [] for user_id in user_ids}
