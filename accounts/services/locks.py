@@ -23,11 +23,13 @@ each other, so user changes still run side by side. SQLite runs one writer at a 
 
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, router
 from django.db.models import QuerySet
 
 from core.audit import chunks
 from core.errors import NotFound
+from core.rows import own_columns, row_of
+from core.sql import statement_once
 
 from ..choices import Role
 from ..models import ApiToken, Group, RoleAssignment, User
@@ -44,6 +46,19 @@ def users_locked(user_ids: Iterable[int]) -> list[User]:
     for chunk in chunks(sorted(set(user_ids))):
         locked += User.objects.select_for_update(no_key=True).filter(pk__in=chunk).order_by("pk")
     return locked
+
+
+def user_locked_read(user_id: int) -> User | None:
+    """Lock one user and read them under the lock (None once deleted), in one statement compiled once
+    (core.sql.statement_once): every license change of one user starts with it."""
+    own = own_columns(User)
+
+    def statement(user_id: list[int]) -> QuerySet:
+        return User.objects.select_for_update(no_key=True).filter(pk=user_id[0]).values_list(*own)
+
+    for values in statement_once(User, "user locked", statement, user_id=[user_id]):
+        return row_of(User, router.db_for_read(User), values)
+    return None
 
 
 def user_locked_of(users: QuerySet[User]) -> User | None:

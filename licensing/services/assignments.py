@@ -8,7 +8,7 @@ from django.db.models import F, Q
 
 from accounts.models import Group, User
 from accounts.permissions import require_license_management
-from accounts.services.locks import users_locked
+from accounts.services.locks import user_locked_read
 from core.audit import Actor, audit_event_new, audit_write
 from core.choices import AuditAction
 from core.errors import (
@@ -115,10 +115,10 @@ def product_skus(product_ids: Iterable[int]) -> list[str]:
 
 def user_read_locked(user_id: int) -> User:
     """Lock the user and read them under the lock (whether their licenses were reclaimed); NotFound once deleted."""
-    locked = users_locked([user_id])
-    if not locked:
+    locked = user_locked_read(user_id)
+    if locked is None:
         raise NotFound("User not found.")
-    return locked[0]
+    return locked
 
 
 def require_version(by: Actor, user: User, expected_versions: Collection[str] | None) -> None:

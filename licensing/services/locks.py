@@ -9,11 +9,13 @@ is checked against exactly what they hold.
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Exists, JSONField, OuterRef, QuerySet, Subquery
 
 from accounts.models import User
 from accounts.services.locks import users_lock
+from core.rows import SharedRelated, own_columns, row_of
+from core.sql import statement_once
 
 from ..models import GroupLicense, LicenseAssignment, LicensePool, Subscription
 
@@ -49,11 +51,36 @@ def pools_lock_all(pools: QuerySet[LicensePool], *, held_by: User | None = None)
     # they are read in a statement of their own once the locks are held: read in the locking statement, they would
     # be those of before it waited for the locks (its snapshot is taken first), while the pool row is the latest.
     ids = list(locked.values_list("pk", flat=True))
-    return list(
-        with_holding(LicensePool.objects.filter(pk__in=ids), held_by)
-        .select_related("product", "subscription")
-        .order_by("pk")
-    )
+    return pools_holding(ids, held_by)
+
+
+# The pools read with a user's holding of each: their own columns, those of their product and subscription, then
+# with_holding's.
+_POOL_RELATED = ("product", "subscription")
+_HOLDING = ("held_id", "held_direct", "held_plans", "from_group")
+
+
+def pools_holding(pool_ids: list[int], user: User) -> list[LicensePool]:
+    """The pools of `pool_ids`, in that order (primary-key order: they come from a lock), each with its product and
+    subscription and `user`'s license of it (with_holding): the statement every license change reads its pools
+    with, compiled once (core.sql.statement_once)."""
+    related = SharedRelated(LicensePool, _POOL_RELATED)
+    own = own_columns(LicensePool)
+
+    def statement(pool_ids: list[int], user_id: list[int]) -> QuerySet:
+        return (
+            with_holding(LicensePool.objects.filter(pk__any_of=pool_ids), User(pk=user_id[0]))
+            .order_by("pk")
+            .values_list(*own, *_HOLDING, *related.columns)
+        )
+
+    pools = []
+    db = router.db_for_read(LicensePool)
+    for values in statement_once(LicensePool, "pools holding", statement, pool_ids=pool_ids, user_id=[user.pk]):
+        pool = row_of(LicensePool, db, values[: len(own) + len(_HOLDING)], _HOLDING)
+        related.attach(pool, values[len(own) + len(_HOLDING) :])
+        pools.append(pool)
+    return pools
 
 
 def with_holding(pools: QuerySet[LicensePool], user: User) -> QuerySet[LicensePool]:
