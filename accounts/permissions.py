@@ -7,13 +7,15 @@ every write, so a rule holds for every entry point or for none.
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from django.db import router
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from core.errors import NotFound, PermissionDenied
-from core.sql import JSONList, JSONRow, compiled_once
+from core.rows import own_columns, row_of
+from core.sql import JSONList, JSONRow, compiled_once, statement_once
 
 from .choices import Role
-from .models import RoleAssignment
+from .models import RoleAssignment, User
 
 _CACHE_ATTR = "_admin_scope"
 _ROLES_ATTR = "role_rows"  # with_roles' annotation: [[role, subscription id], …], or None for no role
@@ -93,6 +95,19 @@ def with_roles(queryset: QuerySet, user_field: str = "pk") -> QuerySet:
         )
 
     return queryset.annotate(**{_ROLES_ATTR: compiled_once(queryset.model, ("roles", user_field), roles)})
+
+
+def user_with_roles(user_id: int) -> User | None:
+    """The user of this id with their role rows (with_roles), in one statement compiled once
+    (core.sql.statement_once): every signed-in request reads it."""
+    own = own_columns(User)
+
+    def statement(user_id: list[int]) -> QuerySet:
+        return with_roles(User.objects.filter(pk=user_id[0])).values_list(*own, _ROLES_ATTR)
+
+    for values in statement_once(User, "user with roles", statement, user_id=[int(user_id)]):
+        return row_of(User, router.db_for_read(User), values, [_ROLES_ATTR])
+    return None
 
 
 def admin_scope(user) -> AdminScope:

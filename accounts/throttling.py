@@ -23,8 +23,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from .models import SignInFailure, User, UserManager
-from .permissions import with_roles
+from .models import SignInFailure, UserManager
+from .permissions import user_with_roles
 
 WINDOW = datetime.timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL = 5
@@ -105,13 +105,9 @@ class ThrottledModelBackend(ModelBackend):
         return user
 
     def get_user(self, user_id):
-        """The signed-in user of a session, with their roles read in the same query (permissions.with_roles)."""
-        # get(), not first(): a primary key needs no ORDER BY, which first() would add and compile on every request.
-        try:
-            user = with_roles(User._default_manager.filter(pk=user_id)).get()
-        except User.DoesNotExist:
-            return None
-        return user if self.user_can_authenticate(user) else None
+        """The signed-in user of a session, with their roles read in the same query (permissions.user_with_roles)."""
+        user = user_with_roles(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 @receiver(user_logged_in)

@@ -239,6 +239,7 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Admin sessions end after a working day (8 hours) or when the browser closes, whichever comes first.
+SESSION_ENGINE = "accounts.sessions"  # Django's database sessions, read by a statement compiled once
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 

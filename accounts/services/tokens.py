@@ -4,13 +4,16 @@ import datetime
 import secrets
 from collections.abc import Sequence
 
-from django.db import transaction
+from django.db import router, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.audit import Actor, audit_event_new, audit_record
 from core.choices import AuditAction
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.models import AuditEvent
+from core.rows import SharedRelated, own_columns, row_of
+from core.sql import statement_once
 
 from ..models import ApiToken, User
 from ..permissions import with_roles
@@ -72,11 +75,7 @@ def token_event(action: str, token: ApiToken, *, by: Actor) -> AuditEvent:
 
 def api_token_authenticate(*, key: str) -> ApiToken | None:
     """The usable token with this secret (its user loaded), or None; records when it was last used."""
-    token = (
-        with_roles(ApiToken.objects.select_related("user"), user_field="user_id")
-        .filter(key_hash=ApiToken.hash_key(key))
-        .first()
-    )
+    token = _token_of_hash(ApiToken.hash_key(key))
     now = timezone.now()
     if token is None or not token.is_usable(now) or not token.user.is_active:
         return None
@@ -85,6 +84,22 @@ def api_token_authenticate(*, key: str) -> ApiToken | None:
         token.last_used_at = now
     token.user.role_rows = token.role_rows  # read with the token: admin_scope asks no query of its own
     return token
+
+
+def _token_of_hash(key_hash: str) -> ApiToken | None:
+    """The token with this hash, its user, and the user's role rows (`role_rows`, with_roles), in one statement
+    compiled once (core.sql.statement_once): every request of a script reads it."""
+    own, user = own_columns(ApiToken), SharedRelated(ApiToken, ["user"])
+
+    def statement(key_hash: list[str]) -> QuerySet:
+        tokens = with_roles(ApiToken.objects.filter(key_hash=key_hash[0]), user_field="user_id")
+        return tokens.values_list(*own, "role_rows", *user.columns)[:1]
+
+    for values in statement_once(ApiToken, "token of hash", statement, key_hash=[key_hash]):
+        token = row_of(ApiToken, router.db_for_read(ApiToken), values[: len(own) + 1], ["role_rows"])
+        user.attach(token, values[len(own) + 1 :])
+        return token
+    return None
 
 
 def access_ended(users: Sequence[User], *, by: Actor) -> list[AuditEvent]:
