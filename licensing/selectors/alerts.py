@@ -3,10 +3,11 @@ narrowed to the subscriptions they may see now."""
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from accounts.models import User
-from accounts.permissions import admin_scope
+from accounts.permissions import AdminScope, admin_scope
+from core.sql import statement_once
 
 from ..choices import AlertKind
 from ..models import AlertNotice, AlertPreference
@@ -30,8 +31,11 @@ def alert_preferences_of(*, user_ids: Iterable[int]) -> dict[int, dict[str, tupl
 
 def notices_visible(*, actor: User) -> QuerySet[AlertNotice]:
     """The actor's notices about pools of subscriptions they may still see, newest first."""
-    notices = AlertNotice.objects.filter(user=actor)
-    return admin_scope(actor).filter_subscriptions(notices, "alert__pool__subscription_id")
+    return _notices_of(actor.pk, admin_scope(actor))
+
+
+def _notices_of(user_id: int, scope: AdminScope) -> QuerySet[AlertNotice]:
+    return scope.filter_subscriptions(AlertNotice.objects.filter(user_id=user_id), "alert__pool__subscription_id")
 
 
 def notices_page(*, actor: User) -> list[AlertNotice]:
@@ -42,5 +46,14 @@ def notices_page(*, actor: User) -> list[AlertNotice]:
 
 
 def notices_unread_count(*, actor: User) -> int:
-    """The badge in the top bar: one query, whatever the number of pools and notices."""
-    return notices_visible(actor=actor).filter(read_at__isnull=True).count()
+    """The badge in the top bar: one query, whatever the number of pools and notices, compiled once per scope
+    (core.sql.statement_once): every page reads it."""
+    scope = admin_scope(actor)
+
+    def statement(user_id: list[int]) -> QuerySet:
+        unread = _notices_of(user_id[0], scope).filter(read_at__isnull=True).order_by()
+        return unread.values("user").annotate(unread=Count("pk")).values_list("unread")
+
+    visible = None if scope.sees_all_subscriptions else scope.subscription_ids
+    rows = statement_once(AlertNotice, ("unread notices", visible), statement, user_id=[actor.pk])
+    return rows[0][0] if rows else 0

@@ -2,11 +2,14 @@
 
 from dataclasses import dataclass, field
 
+from django.db import router
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
 from accounts.permissions import admin_scope, require_subscription_visible
 from core.errors import NotFound, ProductNotInSubscription
+from core.rows import SharedRelated, own_columns, row_of
+from core.sql import statement_once
 
 from ..models import LicensePool, Product, Subscription
 from .plans import plans_off_by_pool
@@ -44,16 +47,37 @@ def subscription_get(
     if not with_pools:
         subscription = Subscription.objects.filter(pk=subscription_id).first()
     else:
-        pools = _pools_by_product().select_related("subscription").filter(subscription_id=subscription_id)
-        if with_groups:
-            pools = pools.annotate(holding_groups=groups_holding_pool())
-        rows = list(pools)
+        rows = _subscription_pools(subscription_id, with_groups=with_groups)
         subscription = rows[0].subscription if rows else Subscription.objects.filter(pk=subscription_id).first()
         if subscription is not None:
             _set_prefetched_pools(subscription, rows)
     if subscription is None:
         raise NotFound("Subscription not found.")
     return subscription
+
+
+def _subscription_pools(subscription_id: int, *, with_groups: bool) -> list[LicensePool]:
+    """The subscription's pools by product name, each with its product and subscription (one object, shared) and,
+    `with_groups`, `holding_groups`: one statement compiled once (core.sql.statement_once), as every page of a
+    subscription reads it."""
+    related = SharedRelated(LicensePool, ["product", "subscription"])
+    own = own_columns(LicensePool)
+    annotations = ["holding_groups"] if with_groups else []
+
+    def statement(subscription_id: list[int]) -> QuerySet:
+        pools = LicensePool.objects.filter(subscription_id=subscription_id[0]).order_by("product__name")
+        if with_groups:
+            pools = pools.annotate(holding_groups=groups_holding_pool())
+        return pools.values_list(*own, *annotations, *related.columns)
+
+    pools = []
+    db = router.db_for_read(LicensePool)
+    key = ("subscription pools", with_groups)
+    for values in statement_once(LicensePool, key, statement, subscription_id=[subscription_id]):
+        pool = row_of(LicensePool, db, values[: len(own) + len(annotations)], annotations)
+        related.attach(pool, values[len(own) + len(annotations) :])
+        pools.append(pool)
+    return pools
 
 
 def _set_prefetched_pools(subscription: Subscription, pools: list[LicensePool]) -> None:
