@@ -9,10 +9,11 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
 
-from django.db.models import QuerySet
+from django.db.models import JSONField, OuterRef, QuerySet, Subquery
 
 from accounts.models import GroupMembership
 from core.errors import ValidationFailed
+from core.sql import JSONList, JSONRow
 
 from ..models import LicenseAssignment, Product, ServicePlan
 from .products import product_key, product_keys, products_resolve
@@ -27,6 +28,48 @@ def product_plans(products: Iterable[Product]) -> dict[int, list[ServicePlan]]:
     links = ServicePlan.products.through.objects.filter(product_id__in=product_ids).select_related("serviceplan")
     for link in links.order_by("serviceplan__name"):
         plans[link.product_id].append(link.serviceplan)
+    return plans
+
+
+_PLAN_COLUMNS = ("id", "service_plan_id", "name", "friendly_name")
+
+
+def plans_of_product_row() -> Subquery:
+    """The plans of the outer row's product (`product_id`) as a JSON list of [id, service_plan_id, name,
+    friendly_name] (NULL when it has none), so a pool carries its product's plans in its own statement
+    (plans_from_row builds them)."""
+    links = (
+        ServicePlan.products.through.objects.filter(product_id=OuterRef("product_id"))
+        .order_by()
+        .values("product")
+        .annotate(
+            plans=JSONList(
+                JSONRow(
+                    "serviceplan_id", "serviceplan__service_plan_id", "serviceplan__name", "serviceplan__friendly_name"
+                )
+            )
+        )
+        .values("plans")
+    )
+    return Subquery(links, output_field=JSONField())
+
+
+def plans_from_row(rows: list | None) -> list[ServicePlan]:
+    """The plans plans_of_product_row gave, by name."""
+    plans = [
+        ServicePlan(pk=pk, service_plan_id=uuid.UUID(str(plan_id)), name=name, friendly_name=friendly_name)
+        for pk, plan_id, name, friendly_name in rows or ()
+    ]
+    return sorted(plans, key=lambda plan: plan.name)
+
+
+def _plans_known(products: Iterable[Product], known: Mapping[int, list[ServicePlan]] | None) -> dict:
+    """The plans of `products` by product id: those `known` already (read with their pools), the others in one
+    query (none when all are known)."""
+    plans = dict(known or {})
+    unknown = [product for product in products if product.pk not in plans]
+    if unknown:
+        plans |= product_plans(unknown)
     return plans
 
 
@@ -54,21 +97,26 @@ def plans_resolve(product: Product, identifiers: Collection[str]) -> list[Servic
     return plans_match(product, product_plans([product])[product.pk], identifiers)
 
 
-def plans_resolve_many(identifiers_of: Mapping[Product, Collection[str]]) -> dict[int, list[str]]:
+def plans_resolve_many(
+    identifiers_of: Mapping[Product, Collection[str]], known: Mapping[int, list[ServicePlan]] | None = None
+) -> dict[int, list[str]]:
     """For each product, the sorted service_plan_id strings of the plans its identifiers name (plans_resolve for
-    several products in one query; none when no plan is named): the `disabled_plans` a service stores."""
-    plans_of = product_plans(identifiers_of) if any(identifiers_of.values()) else defaultdict(list)
+    several products in one query, none when no plan is named or `known` has every product's plans): the
+    `disabled_plans` a service stores."""
+    plans_of = _plans_known(identifiers_of, known) if any(identifiers_of.values()) else defaultdict(list)
     return {
         product.pk: sorted(str(plan.service_plan_id) for plan in plans_match(product, plans_of[product.pk], names))
         for product, names in identifiers_of.items()
     }
 
 
-def plans_off_from_on(identifiers_on: Mapping[Product, Collection[str]]) -> dict[int, list[str]]:
+def plans_off_from_on(
+    identifiers_on: Mapping[Product, Collection[str]], known: Mapping[int, list[ServicePlan]] | None = None
+) -> dict[int, list[str]]:
     """For each product, the sorted service_plan_id strings of its plans that `identifiers_on` leaves off (the
     dialog's switches: those sent are on): the `disabled_plans` a service stores. ValidationFailed for an
-    identifier that names no plan of its product. One query."""
-    plans_of = product_plans(identifiers_on)
+    identifier that names no plan of its product. One query, none when `known` has every product's plans."""
+    plans_of = _plans_known(identifiers_on, known)
     return {
         product.pk: sorted(
             str(plan.service_plan_id)

@@ -4,7 +4,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 
 from accounts.models import Group, User
 from accounts.permissions import require_license_management
@@ -21,14 +21,15 @@ from core.errors import (
     SubscriptionNotActive,
     ValidationFailed,
 )
+from core.sql import statement_once
 from core.writes import Write, delete_write, insert_write, update_write, writes_run
 
 from ..choices import ASSIGNABLE_STATUSES
-from ..models import LicenseAssignment, LicensePool, Product, Subscription
+from ..models import LicenseAssignment, LicensePool, Product, ServicePlan, Subscription
 from ..selectors.assignments import user_licenses_version
 from ..selectors.plans import plans_off_from_on, plans_resolve_many
 from .holders import line_serve
-from .locks import pools_lock, pools_lock_all
+from .locks import plans_known, pools_holding, pools_lock
 
 
 @dataclass
@@ -82,11 +83,16 @@ def plans_wanted(
     remove_ids: Collection[int],
     *,
     enabled_plans: Mapping[Product, Collection[str]] | None = None,
+    known: Mapping[int, list[ServicePlan]] | None = None,
 ) -> dict[int, list[str]]:
     """The disabled plans asked for, as stored (sorted service_plan_id strings) by product id (with
     `enabled_plans`: every plan of those products but the ones named); a plan that is no plan of its product, or
-    plans of a product being removed, are a validation_error."""
-    wanted = plans_off_from_on(enabled_plans) if enabled_plans is not None else plans_resolve_many(disabled_plans or {})
+    plans of a product being removed, are a validation_error. `known`: the products' plans already read (by
+    product id; locks.plans_known), so that they are not read again."""
+    if enabled_plans is not None:
+        wanted = plans_off_from_on(enabled_plans, known)
+    else:
+        wanted = plans_resolve_many(disabled_plans or {}, known)
     if set(wanted) & set(remove_ids):
         raise ValidationFailed(
             "A product being removed has no plans to set.", skus=product_skus(set(wanted) & set(remove_ids))
@@ -373,14 +379,22 @@ def groups_giving(*, user: User, pool: LicensePool) -> list[dict]:
 
 def pools_lock_for_set(user: User, subscription_id: int, product_ids) -> list[LicensePool]:
     """Lock the subscription's pools of `product_ids` (ids, or a subquery of them) and of the products `user`
-    holds directly, with the user's licenses of them (locks.with_holding): the pools of a set, in one statement."""
-    held_directly = LicenseAssignment.objects.filter(user=user, direct=True).values("pool_id")
-    return pools_lock_all(
-        LicensePool.objects.filter(
-            Q(product_id__in=product_ids) | Q(pk__in=held_directly), subscription_id=subscription_id
-        ),
-        held_by=user,
-    )
+    holds directly, and read them with the user's licenses of them (locks.pools_holding): the pools of a set. With
+    ids, the locking statement is compiled once (core.sql.statement_once), as the dialog's every Save runs it."""
+
+    def locking(user_id: list[int], subscription_id: list[int], product_ids) -> QuerySet:
+        held_directly = LicenseAssignment.objects.filter(user_id=user_id[0], direct=True).values("pool_id")
+        pools = LicensePool.objects.filter(
+            Q(product_id__in=product_ids) | Q(pk__in=held_directly), subscription_id=subscription_id[0]
+        )
+        return pools.select_for_update(of=("self",)).order_by("pk").values_list("pk")
+
+    ids = {"user_id": [user.pk], "subscription_id": [subscription_id]}
+    if isinstance(product_ids, QuerySet):
+        rows = locking(**ids, product_ids=product_ids)
+    else:
+        rows = statement_once(LicensePool, "pools of a set", locking, **ids, product_ids=sorted(product_ids))
+    return pools_holding([pool_id for (pool_id,) in rows], user)
 
 
 @transaction.atomic
@@ -412,7 +426,7 @@ def user_licenses_set(
         inherited = {pool.product_id for pool in pools if pool.from_group}
         desired = (desired - inherited) | (held & inherited)
     add_ids, remove_ids = desired - held, held - desired
-    wanted = plans_wanted(disabled_plans, remove_ids, enabled_plans=enabled_plans)
+    wanted = plans_wanted(disabled_plans, remove_ids, enabled_plans=enabled_plans, known=plans_known(pools))
     if keep_inherited:  # nor do their plans change, but where the direct assignment is kept
         wanted = {product_id: plans for product_id, plans in wanted.items() if product_id in desired}
     missing = (add_ids | set(wanted)) - {pool.product_id for pool in pools}

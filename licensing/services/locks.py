@@ -18,6 +18,7 @@ from core.rows import SharedRelated, own_columns, row_of
 from core.sql import statement_once
 
 from ..models import GroupLicense, LicenseAssignment, LicensePool, Subscription
+from ..selectors.plans import plans_from_row, plans_of_product_row
 
 
 def subscription_lock(subscription_id: int) -> Subscription:
@@ -57,19 +58,21 @@ def pools_lock_all(pools: QuerySet[LicensePool], *, held_by: User | None = None)
 # The pools read with a user's holding of each: their own columns, those of their product and subscription, then
 # with_holding's.
 _POOL_RELATED = ("product", "subscription")
-_HOLDING = ("held_id", "held_direct", "held_plans", "from_group")
+_HOLDING = ("held_id", "held_direct", "held_plans", "from_group", "product_plans")
 
 
 def pools_holding(pool_ids: list[int], user: User) -> list[LicensePool]:
-    """The pools of `pool_ids`, in that order (primary-key order: they come from a lock), each with its product and
-    subscription and `user`'s license of it (with_holding): the statement every license change reads its pools
-    with, compiled once (core.sql.statement_once)."""
+    """The pools of `pool_ids`, in that order (primary-key order: they come from a lock), each with its product
+    (and the product's plans as `product.plans_read`, for plans named in the change: plans_known) and subscription
+    and `user`'s license of it (with_holding): the statement every license change reads its pools with, compiled
+    once (core.sql.statement_once)."""
     related = SharedRelated(LicensePool, _POOL_RELATED)
     own = own_columns(LicensePool)
 
     def statement(pool_ids: list[int], user_id: list[int]) -> QuerySet:
         return (
             with_holding(LicensePool.objects.filter(pk__any_of=pool_ids), User(pk=user_id[0]))
+            .annotate(product_plans=plans_of_product_row())
             .order_by("pk")
             .values_list(*own, *_HOLDING, *related.columns)
         )
@@ -79,8 +82,14 @@ def pools_holding(pool_ids: list[int], user: User) -> list[LicensePool]:
     for values in statement_once(LicensePool, "pools holding", statement, pool_ids=pool_ids, user_id=[user.pk]):
         pool = row_of(LicensePool, db, values[: len(own) + len(_HOLDING)], _HOLDING)
         related.attach(pool, values[len(own) + len(_HOLDING) :])
+        pool.product.plans_read = plans_from_row(pool.product_plans)
         pools.append(pool)
     return pools
+
+
+def plans_known(pools: Iterable[LicensePool]) -> dict[int, list]:
+    """The plans of the products of `pools` (read by pools_holding), by product id."""
+    return {pool.product_id: pool.product.plans_read for pool in pools}
 
 
 def with_holding(pools: QuerySet[LicensePool], user: User) -> QuerySet[LicensePool]:

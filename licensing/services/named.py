@@ -24,7 +24,7 @@ from .assignments import (
     require_version,
     user_read_locked,
 )
-from .locks import pools_lock_all
+from .locks import plans_known, pools_lock_all
 
 Plans = Mapping[str, Collection[str]] | None
 
@@ -51,7 +51,7 @@ def user_licenses_change_named(
     add_ids, remove_ids = product_ids_apart(
         [products[_key(name)] for name in add], [products[_key(name)] for name in remove]
     )
-    wanted = plans_wanted(_plans_by_product(products, disabled_plans), remove_ids)
+    wanted = plans_wanted(_plans_by_product(products, disabled_plans), remove_ids, known=plans_known(pools))
     return _apply(by, user, pools, add_ids, remove_ids, wanted)
 
 
@@ -74,7 +74,7 @@ def user_licenses_set_named(
     found = _products_of(pools, subscription_id, named)
     desired = {found[_key(name)].pk for name in products}
     held = {pool.product_id for pool in pools if pool.held_direct}
-    wanted = plans_wanted(_plans_by_product(found, disabled_plans), held - desired)
+    wanted = plans_wanted(_plans_by_product(found, disabled_plans), held - desired, known=plans_known(pools))
     return _apply(by, user, pools, desired - held, held - desired, wanted)
 
 

@@ -27,7 +27,7 @@ from ..models import GroupLicense, LicensePool, Product, Subscription
 from ..selectors.products import products_resolve
 from .assignments import LicenseChange, licenses_apply, plans_wanted, product_ids_apart
 from .group_licenses import group_licenses_change
-from .locks import pools_lock_all
+from .locks import plans_known, pools_lock_all
 
 DisabledPlans = Mapping[Product, Collection[str]] | None
 
@@ -118,7 +118,8 @@ def user_skus_change(
         products |= {product.sku_id: product for product in products_resolve(identifiers=[str(s) for s in unheld])}
     added, removed = [products[sku_id] for sku_id in add], [products[sku_id] for sku_id in remove]
     plans = {products[sku_id]: names for sku_id, names in (disabled_plans or {}).items()}
-    wanted = plans_wanted(plans, product_ids_apart(added, removed)[1])
+    known = plans_known(pool for product_pools in pools.values() for pool in product_pools)
+    wanted = plans_wanted(plans, product_ids_apart(added, removed)[1], known=known)
     return _skus_apply(by, user, pools, add=added, remove=removed, wanted=wanted)
 
 

@@ -120,6 +120,17 @@ def test_assign_license_query_count(org, django_assert_num_queries):
     assert response.status_code == 200
 
 
+def test_a_plan_named_off_costs_no_query_of_its_own(org, django_assert_num_queries):
+    """The plans named are checked against the products' plans read with their pools."""
+    graph = bearer_client(org.users["global_admin"])
+    graph.get(f"{GRAPH}/me")
+    teams = str(org.plans["TEAMS1"].service_plan_id)
+    with django_assert_num_queries(8 + write_statements(3)):
+        response = assign(graph, org.adele, add=[{"skuId": str(org.e5.sku_id), "disabledPlans": [teams]}])
+    assert response.status_code == 200
+    assert response.json()["assignedLicenses"] == [{"skuId": str(org.e5.sku_id), "disabledPlans": [teams]}]
+
+
 def test_group_assign_license_and_its_members(org, graph, sales):
     teams = str(org.plans["TEAMS1"].service_plan_id)
     response = graph.post(

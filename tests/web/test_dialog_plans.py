@@ -140,10 +140,10 @@ def test_the_dialog_costs_the_same_queries_whatever_the_products_and_plans(org: 
 
 
 # The session, the admin with their roles, the products sent, the subscription, then the service: the savepoints,
-# the user's lock (the subject, read once), the plans of the products whose switches were sent, the locks of the
-# pools of the products wanted or held directly, those pools read with the user's licenses and group sources, and
-# the writes (insert, counter, audit); then the saved row: the pools, the row.
-SAVE_QUERIES = 12 + write_statements(3)
+# the user's lock (the subject, read once), the locks of the pools of the products wanted or held directly, those
+# pools read with the user's licenses, group sources and their products' plans (the switches sent are checked
+# against those), and the writes (insert, counter, audit); then the saved row: the pools, the row.
+SAVE_QUERIES = 11 + write_statements(3)
 
 
 def test_a_save_costs_the_same_queries_whatever_the_products_and_groups(org: Org, client):
