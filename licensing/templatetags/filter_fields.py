@@ -4,39 +4,34 @@ template engine a lookup, a localisation and an escape per option value and labe
 time goes"). A field's markup lives here only."""
 
 from django import template
-from django.utils.formats import localize
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.html import text
+
 register = template.Library()
-
-
-def _text(value) -> str:
-    """A value as a template's `{{ value }}` shows it: localised, then escaped."""
-    return conditional_escape(localize(value))
 
 
 @register.simple_tag
 def filter_field(control) -> SafeString:
     """One field: a select with its options (the empty one never marked), a date input or a search box."""
-    label = f'<label for="{_text(control.id)}">{_text(control.label)}</label>'
-    names = f'id="{_text(control.id)}" name="{_text(control.name)}"'
+    label = f'<label for="{text(control.id)}">{text(control.label)}</label>'
+    names = f'id="{text(control.id)}" name="{text(control.name)}"'
     if control.kind == "select":
         options = "".join(
-            f'<option value="{_text(value)}"{" selected" if value and value == control.value else ""}>'
-            f"{_text(text)}</option>"
-            for value, text in control.options
+            f'<option value="{text(value)}"{" selected" if value and value == control.value else ""}>'
+            f"{text(shown)}</option>"
+            for value, shown in control.options
         )
         html = (
             f'<div class="filter-field">\n    {label}\n    <select {names}>\n      {options}\n    </select>\n  </div>'
         )
     elif control.kind == "date":
-        date = f'<input type="date" {names} value="{_text(control.value)}">'
+        date = f'<input type="date" {names} value="{text(control.value)}">'
         html = f'<div class="filter-field">\n    {label}\n    {date}\n  </div>'
     else:
-        placeholder = f' placeholder="{_text(control.placeholder)}"' if control.placeholder else ""
+        placeholder = f' placeholder="{text(control.placeholder)}"' if control.placeholder else ""
         html = (
             f'<div class="filter-field filter-search">\n    {label}\n    <input type="search" {names} '
-            f'value="{_text(control.value)}" autocomplete="off"{placeholder}>\n  </div>'
+            f'value="{text(control.value)}" autocomplete="off"{placeholder}>\n  </div>'
         )
     return mark_safe(html)  # every value is escaped above

@@ -8,18 +8,13 @@ page is shown) and an ellipsis follows the last page link. An empty list shows n
 state says so."""
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import pluralize
-from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.html import count, text
+
 register = template.Library()
-
-
-def _text(value) -> str:
-    """A value as a template's `{{ value }}` shows it: localised, then escaped."""
-    return conditional_escape(localize(value))
 
 
 @register.simple_tag(takes_context=True)
@@ -33,19 +28,19 @@ def pagination(context, noun: str, hx: bool = False) -> SafeString:
     def href(number: int) -> str:
         query = params.copy()
         query["page"] = number
-        url = _text(list_url) + conditional_escape(f"?{query.urlencode()}")
+        url = text(list_url) + conditional_escape(f"?{query.urlencode()}")
         return f'href="{url}"' + (f' hx-get="{url}"' if hx else "")
 
-    count = intcomma(paginator.count)
+    total = count(paginator.count)
     if getattr(paginator, "count_is_lower_bound", False):
         total_url = context.get("total_url")
         fetch = (
-            f' hx-get="{_text(total_url)}" hx-trigger="load" hx-target="this" hx-swap="outerHTML"' if total_url else ""
+            f' hx-get="{text(total_url)}" hx-trigger="load" hx-target="this" hx-swap="outerHTML"' if total_url else ""
         )
-        count = f"<span{fetch}>more than {count}</span>"
+        total = f"<span{fetch}>more than {total}</span>"
     html = (
         f'\n<nav class="pagination" aria-label="Pages">\n  <p class="pagination-summary">Showing '
-        f"{intcomma(page.start_index())}–{intcomma(page.end_index())} of {count} {_text(noun)}"
+        f"{count(page.start_index())}–{count(page.end_index())} of {total} {text(noun)}"
         f"{pluralize(paginator.count)}</p>\n  "
     )
     if paginator.num_pages > 1:
@@ -56,14 +51,14 @@ def pagination(context, noun: str, hx: bool = False) -> SafeString:
         links = []
         for number in context["page_range"]:
             if number == paginator.ELLIPSIS:
-                link = f'<span class="ellipsis">{_text(number)}</span>'
+                link = f'<span class="ellipsis">{text(number)}</span>'
             elif number == page.number:
-                link = f'<span class="is-current" aria-current="page">{intcomma(number)}</span>'
+                link = f'<span class="is-current" aria-current="page">{count(number)}</span>'
             else:
-                link = f'<a {href(number)} aria-label="Page {_text(number)}">{intcomma(number)}</a>'
+                link = f'<a {href(number)} aria-label="Page {text(number)}">{count(number)}</a>'
             links.append(f"\n      \n    <li>{link}</li>\n      \n    ")
         more = (
-            f'\n    <li><span class="ellipsis">{_text(paginator.ELLIPSIS)}</span></li>\n    '
+            f'\n    <li><span class="ellipsis">{text(paginator.ELLIPSIS)}</span></li>\n    '
             if getattr(paginator, "count_is_lower_bound", False)
             else ""
         )

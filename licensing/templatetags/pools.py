@@ -6,17 +6,11 @@ tags (the dialog's Save sends them out of band, licensing/partials/license_saved
 from collections.abc import Iterable
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.formats import localize
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.html import count, text
+
 register = template.Library()
-
-
-def _text(value) -> str:
-    """A value as a template's `{{ value }}` shows it: localised, then escaped."""
-    return conditional_escape(localize(value))
 
 
 def _percent_used(pool) -> int | None:
@@ -34,9 +28,9 @@ def usage_meter(pool, meter_label: str = "") -> SafeString:
     """The pool's usage as a `<meter>`: "full" when none is left, "high" from 90 % used."""
     percent = _percent_used(pool)
     level = " usage-full" if not pool.available else " usage-high" if percent is not None and percent >= 90 else ""
-    label = f'aria-label="{_text(meter_label)}"' if meter_label else 'aria-hidden="true"'
+    label = f'aria-label="{text(meter_label)}"' if meter_label else 'aria-hidden="true"'
     return mark_safe(  # every value is escaped
-        f'<meter class="usage{level}" min="0" max="{_text(pool.quantity)}" value="{_text(pool.assigned)}" {label}>'
+        f'<meter class="usage{level}" min="0" max="{text(pool.quantity)}" value="{text(pool.assigned)}" {label}>'
         "</meter>"
     )
 
@@ -46,11 +40,11 @@ def pool_summary(pools: Iterable, oob: bool = False) -> SafeString:
     """Each pool's product, its licenses available of its quantity, those waiting, and its usage meter."""
     chips = []
     for pool in pools:
-        waiting = f' · <span class="pool-waiting">{intcomma(pool.pending)} waiting</span>' if pool.pending else ""
+        waiting = f' · <span class="pool-waiting">{count(pool.pending)} waiting</span>' if pool.pending else ""
         chips.append(
             f'\n  <div class="pool-chip{"" if pool.available else " is-exhausted"}">\n'
-            f'    <span class="pool-chip-name">{_text(pool.product.name)}</span>\n'
-            f'    <span class="pool-chip-count">{intcomma(pool.available)} of {intcomma(pool.quantity)} available'
+            f'    <span class="pool-chip-name">{text(pool.product.name)}</span>\n'
+            f'    <span class="pool-chip-count">{count(pool.available)} of {count(pool.quantity)} available'
             f"{waiting}</span>\n    {usage_meter(pool)}\n\n  </div>\n  "
         )
     shown = "".join(chips) or '\n  <p class="muted">This subscription has no products yet.</p>\n  '
@@ -68,8 +62,8 @@ def bulk_option(pool, selected_product_id: int | None, oob: bool = False) -> Saf
     selected = " selected" if product.pk == selected_product_id else ""
     swap = ' hx-swap-oob="innerHTML"' if oob else ""
     return mark_safe(  # every value is escaped
-        f'<option id="bulk-option-{_text(product.pk)}" value="{_text(product.pk)}"{selected}{swap}>'
-        f"{_text(product.name)} ({intcomma(pool.available)} available)</option>"
+        f'<option id="bulk-option-{text(product.pk)}" value="{text(product.pk)}"{selected}{swap}>'
+        f"{text(product.name)} ({count(pool.available)} available)</option>"
     )
 
 
