@@ -65,7 +65,7 @@ def _subscription_pools(subscription_id: int, *, with_groups: bool) -> list[Lice
     annotations = ["holding_groups"] if with_groups else []
 
     def statement(subscription_id: list[int]) -> QuerySet:
-        pools = LicensePool.objects.filter(subscription_id=subscription_id[0]).order_by("product__name")
+        pools = _pools_by_product().filter(subscription_id=subscription_id[0])
         if with_groups:
             pools = pools.annotate(holding_groups=groups_holding_pool())
         return pools.values_list(*own, *annotations, *related.columns)
