@@ -55,8 +55,8 @@ def pools_lock_all(pools: QuerySet[LicensePool], *, held_by: User | None = None)
     return pools_holding(ids, held_by)
 
 
-# The pools read with a user's holding of each: their own columns, those of their product and subscription, then
-# with_holding's.
+# The pools read with a user's holding of each: their own columns, then with_holding's and their product's plans,
+# then the columns of their product and subscription.
 _POOL_RELATED = ("product", "subscription")
 _HOLDING = ("held_id", "held_direct", "held_plans", "from_group", "product_plans")
 
