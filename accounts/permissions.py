@@ -7,11 +7,10 @@ every write, so a rule holds for every entry point or for none.
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from django.db import router
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from core.errors import NotFound, PermissionDenied
-from core.rows import own_columns, row_of
+from core.rows import own_columns, rows_built
 from core.sql import JSONList, JSONRow, compiled_once, statement_once
 
 from .choices import Role
@@ -105,9 +104,8 @@ def user_with_roles(user_id: int) -> User | None:
     def statement(user_id: list[int]) -> QuerySet:
         return with_roles(User.objects.filter(pk=user_id[0])).values_list(*own, _ROLES_ATTR)
 
-    for values in statement_once(User, "user with roles", statement, user_id=[int(user_id)]):
-        return row_of(User, router.db_for_read(User), values, [_ROLES_ATTR])
-    return None
+    users = rows_built(User, statement_once(User, "user with roles", statement, user_id=[int(user_id)]), [_ROLES_ATTR])
+    return users[0] if users else None
 
 
 def admin_scope(user) -> AdminScope:

@@ -6,8 +6,9 @@ more time than the database took to send them (README, "API lists and their coun
 single statement, as tuples, and each related object is built once per primary key (`SharedRelated`).
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+from django.db import router
 from django.db.models import Model
 
 
@@ -54,6 +55,22 @@ class SharedRelated:
 
 def own_columns(model: type[Model]) -> list[str]:
     return [field.attname for field in model._meta.concrete_fields]
+
+
+def rows_built(
+    model: type[Model], rows: Iterable[Sequence], annotations: Sequence[str] = (), related: SharedRelated | None = None
+) -> list[Model]:
+    """Instances of `model` from rows of the values of its own_columns, then of its `annotations`, then of
+    `related.columns` (the rows of a statement compiled once, say: core.sql.statement_once)."""
+    db = router.db_for_read(model)
+    split = len(own_columns(model)) + len(annotations)
+    built = []
+    for values in rows:
+        row = row_of(model, db, values[:split], annotations)
+        if related is not None:
+            related.attach(row, values[split:])
+        built.append(row)
+    return built
 
 
 def row_of(model: type[Model], db: str, values: Sequence, annotations: Sequence[str] = ()) -> Model:

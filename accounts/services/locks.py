@@ -23,12 +23,12 @@ each other, so user changes still run side by side. SQLite runs one writer at a 
 
 from collections.abc import Iterable
 
-from django.db import connection, router
+from django.db import connection
 from django.db.models import QuerySet
 
 from core.audit import chunks
 from core.errors import NotFound
-from core.rows import own_columns, row_of
+from core.rows import own_columns, rows_built
 from core.sql import statement_once
 
 from ..choices import Role
@@ -48,19 +48,6 @@ def users_locked(user_ids: Iterable[int]) -> list[User]:
     return locked
 
 
-def user_locked_read(user_id: int) -> User | None:
-    """Lock one user and read them under the lock (None once deleted), in one statement compiled once
-    (core.sql.statement_once): every license change of one user starts with it."""
-    own = own_columns(User)
-
-    def statement(user_id: list[int]) -> QuerySet:
-        return User.objects.select_for_update(no_key=True).filter(pk=user_id[0]).values_list(*own)
-
-    for values in statement_once(User, "user locked", statement, user_id=[user_id]):
-        return row_of(User, router.db_for_read(User), values)
-    return None
-
-
 def user_locked_of(users: QuerySet[User]) -> User | None:
     """Lock the one user `users` names (a query for one, such as accounts.selectors.users_of_key) and return them,
     read under the lock in the same statement; None when there is none."""
@@ -68,7 +55,17 @@ def user_locked_of(users: QuerySet[User]) -> User | None:
 
 
 def user_locked(user_id: int) -> User:
-    return User.objects.select_for_update(no_key=True).get(pk=user_id)
+    """Lock one user and read them under the lock (NotFound once deleted), in one statement compiled once
+    (core.sql.statement_once): every change of one user starts with it."""
+    own = own_columns(User)
+
+    def statement(user_id: list[int]) -> QuerySet:
+        return User.objects.select_for_update(no_key=True).filter(pk=user_id[0]).values_list(*own)
+
+    locked = rows_built(User, statement_once(User, "user locked", statement, user_id=[user_id]))
+    if not locked:
+        raise NotFound("User not found.")
+    return locked[0]
 
 
 def global_admin_roles_lock() -> None:

@@ -4,7 +4,7 @@ import datetime
 import secrets
 from collections.abc import Sequence
 
-from django.db import router, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -12,7 +12,7 @@ from core.audit import Actor, audit_event_new, audit_record
 from core.choices import AuditAction
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.models import AuditEvent
-from core.rows import SharedRelated, own_columns, row_of
+from core.rows import SharedRelated, own_columns, rows_built
 from core.sql import statement_once
 
 from ..models import ApiToken, User
@@ -95,11 +95,9 @@ def _token_of_hash(key_hash: str) -> ApiToken | None:
         tokens = with_roles(ApiToken.objects.filter(key_hash=key_hash[0]), user_field="user_id")
         return tokens.values_list(*own, "role_rows", *user.columns)[:1]
 
-    for values in statement_once(ApiToken, "token of hash", statement, key_hash=[key_hash]):
-        token = row_of(ApiToken, router.db_for_read(ApiToken), values[: len(own) + 1], ["role_rows"])
-        user.attach(token, values[len(own) + 1 :])
-        return token
-    return None
+    rows = statement_once(ApiToken, "token of hash", statement, key_hash=[key_hash])
+    tokens = rows_built(ApiToken, rows, ["role_rows"], user)
+    return tokens[0] if tokens else None
 
 
 def access_ended(users: Sequence[User], *, by: Actor) -> list[AuditEvent]:

@@ -42,13 +42,7 @@ def plans_of_product_row() -> Subquery:
         ServicePlan.products.through.objects.filter(product_id=OuterRef("product_id"))
         .order_by()
         .values("product")
-        .annotate(
-            plans=JSONList(
-                JSONRow(
-                    "serviceplan_id", "serviceplan__service_plan_id", "serviceplan__name", "serviceplan__friendly_name"
-                )
-            )
-        )
+        .annotate(plans=JSONList(JSONRow(*(f"serviceplan__{name}" for name in _PLAN_COLUMNS))))
         .values("plans")
     )
     return Subquery(links, output_field=JSONField())

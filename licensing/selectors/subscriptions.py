@@ -2,13 +2,12 @@
 
 from dataclasses import dataclass, field
 
-from django.db import router
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
 from accounts.permissions import admin_scope, require_subscription_visible
 from core.errors import NotFound, ProductNotInSubscription
-from core.rows import SharedRelated, own_columns, row_of
+from core.rows import SharedRelated, own_columns, rows_built
 from core.sql import statement_once
 
 from ..models import LicensePool, Product, Subscription
@@ -70,14 +69,10 @@ def _subscription_pools(subscription_id: int, *, with_groups: bool) -> list[Lice
             pools = pools.annotate(holding_groups=groups_holding_pool())
         return pools.values_list(*own, *annotations, *related.columns)
 
-    pools = []
-    db = router.db_for_read(LicensePool)
-    key = ("subscription pools", with_groups)
-    for values in statement_once(LicensePool, key, statement, subscription_id=[subscription_id]):
-        pool = row_of(LicensePool, db, values[: len(own) + len(annotations)], annotations)
-        related.attach(pool, values[len(own) + len(annotations) :])
-        pools.append(pool)
-    return pools
+    rows = statement_once(
+        LicensePool, ("subscription pools", with_groups), statement, subscription_id=[subscription_id]
+    )
+    return rows_built(LicensePool, rows, annotations, related)
 
 
 def _set_prefetched_pools(subscription: Subscription, pools: list[LicensePool]) -> None:

@@ -8,14 +8,13 @@ from django.db.models import F, Q, QuerySet
 
 from accounts.models import Group, User
 from accounts.permissions import require_license_management
-from accounts.services.locks import user_locked_read
+from accounts.services.locks import user_locked
 from core.audit import Actor, audit_event_new, audit_write
 from core.choices import AuditAction
 from core.errors import (
     LicenseInherited,
     LicensesReclaimed,
     NotEnoughLicenses,
-    NotFound,
     PreconditionFailed,
     ProductNotInSubscription,
     SubscriptionNotActive,
@@ -119,14 +118,6 @@ def product_skus(product_ids: Iterable[int]) -> list[str]:
     return sorted(Product.objects.filter(pk__in=product_ids).values_list("sku_part_number", flat=True))
 
 
-def user_read_locked(user_id: int) -> User:
-    """Lock the user and read them under the lock (whether their licenses were reclaimed); NotFound once deleted."""
-    locked = user_locked_read(user_id)
-    if locked is None:
-        raise NotFound("User not found.")
-    return locked
-
-
 def require_version(by: Actor, user: User, expected_versions: Collection[str] | None) -> None:
     """Refuse a change built on a stale read: the user's licenses, as `by` sees them, must still be at one of
     `expected_versions` (checked under the user's lock, so the change applies to exactly that state)."""
@@ -173,7 +164,7 @@ def user_licenses_change(
         return LicenseChange()
     return _change_locked(
         by=by,
-        user=user_read_locked(user.pk),
+        user=user_locked(user.pk),
         subscription=subscription,
         add_ids=add_ids,
         remove_ids=remove_ids,
@@ -417,7 +408,7 @@ def user_licenses_set(
     those products are locked), a product the user has or waits for from a group keeps its direct assignment as
     it is, whatever `products` says: kept if there is one, never added."""
     require_license_management(by.user, subscription.pk)
-    locked = user_read_locked(user.pk)
+    locked = user_locked(user.pk)
     require_version(by, locked, expected_versions)
     desired = {product.pk for product in products}
     pools = pools_lock_for_set(locked, subscription.pk, desired)

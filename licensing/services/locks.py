@@ -9,12 +9,12 @@ is checked against exactly what they hold.
 
 from collections.abc import Iterable
 
-from django.db import router, transaction
+from django.db import transaction
 from django.db.models import Exists, JSONField, OuterRef, QuerySet, Subquery
 
 from accounts.models import User
 from accounts.services.locks import users_lock
-from core.rows import SharedRelated, own_columns, row_of
+from core.rows import SharedRelated, own_columns, rows_built
 from core.sql import statement_once
 
 from ..models import GroupLicense, LicenseAssignment, LicensePool, Subscription
@@ -77,13 +77,10 @@ def pools_holding(pool_ids: list[int], user: User) -> list[LicensePool]:
             .values_list(*own, *_HOLDING, *related.columns)
         )
 
-    pools = []
-    db = router.db_for_read(LicensePool)
-    for values in statement_once(LicensePool, "pools holding", statement, pool_ids=pool_ids, user_id=[user.pk]):
-        pool = row_of(LicensePool, db, values[: len(own) + len(_HOLDING)], _HOLDING)
-        related.attach(pool, values[len(own) + len(_HOLDING) :])
+    rows = statement_once(LicensePool, "pools holding", statement, pool_ids=pool_ids, user_id=[user.pk])
+    pools = rows_built(LicensePool, rows, _HOLDING, related)
+    for pool in pools:
         pool.product.plans_read = plans_from_row(pool.product_plans)
-        pools.append(pool)
     return pools
 
 

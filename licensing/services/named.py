@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from accounts.permissions import require_license_management
+from accounts.services.locks import user_locked
 from core.audit import Actor
 from core.errors import NotFound, ProductNotInSubscription, ValidationFailed
 
@@ -22,7 +23,6 @@ from .assignments import (
     pools_lock_for_set,
     product_ids_apart,
     require_version,
-    user_read_locked,
 )
 from .locks import plans_known, pools_lock_all
 
@@ -43,7 +43,7 @@ def user_licenses_change_named(
     """services.assignments.user_licenses_change, named by ids and product identifiers (NotFound for an unknown
     user, subscription or product). The change's `user` is the user as read under their lock."""
     require_license_management(by.user, subscription_id)
-    user = user_read_locked(user_id)
+    user = user_locked(user_id)
     require_version(by, user, expected_versions)
     named = [*add, *remove, *(disabled_plans or {})]
     pools = _pools_named(user, subscription_id, named)
@@ -67,7 +67,7 @@ def user_licenses_set_named(
 ) -> LicenseChange:
     """services.assignments.user_licenses_set, named by ids and product identifiers."""
     require_license_management(by.user, subscription_id)
-    user = user_read_locked(user_id)
+    user = user_locked(user_id)
     require_version(by, user, expected_versions)
     named = [*products, *(disabled_plans or {})]
     pools = pools_lock_for_set(user, subscription_id, _product_ids(named))

@@ -9,7 +9,7 @@ from accounts.services.roles import role_grant, role_revoke
 from accounts.services.users import user_create, user_update
 from core.audit import Actor
 from core.choices import AuditAction, Source
-from core.errors import PermissionDenied, ValidationFailed
+from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.models import AuditEvent
 from tests.factories import RoleAssignmentFactory, SubscriptionFactory, UserFactory
 
@@ -284,3 +284,13 @@ def test_role_revoke_touches_only_the_named_subscription(global_admin):
 def test_role_revoke_validates_the_scope(global_admin):
     with pytest.raises(ValidationFailed):
         role_revoke(user=UserFactory(), role=Role.SUBSCRIPTION_ADMIN, by=Actor(global_admin, Source.WEB))
+
+
+def test_user_update_of_a_user_deleted_meanwhile_is_not_found_and_audits_nothing(global_admin):
+    """The user is read under their lock: one deleted since the caller read them is NotFound, not a server error."""
+    gone = UserFactory()
+    User.objects.filter(pk=gone.pk).delete()
+
+    with pytest.raises(NotFound):
+        user_update(by=Actor(global_admin, Source.API), user=gone, department="Sales")
+    assert not AuditEvent.objects.filter(action=AuditAction.USER_UPDATED).exists()
