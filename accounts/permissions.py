@@ -37,6 +37,12 @@ class AdminScope:
     def sees_all_subscriptions(self) -> bool:
         return self.is_global_admin or self.is_user_admin
 
+    @property
+    def reach(self) -> frozenset[int] | None:
+        """The subscriptions it sees, None for all of them: what a statement filtered by scope depends on (the key
+        of core.sql.statement_once)."""
+        return None if self.sees_all_subscriptions else self.subscription_ids
+
     def can_view_subscription(self, subscription_id: int) -> bool:
         return self.sees_all_subscriptions or subscription_id in self.subscription_ids
 

@@ -60,19 +60,11 @@ def assigned_license(product: Product, disabled_plans: Iterable[str]) -> dict:
 def _assigned_plans(sku: UserSku) -> list[dict]:
     assigned = iso_datetime(sku.assigned_at)
     disabled = set(sku.disabled_plans)
-    plans = []
-    for plan in sku.plans:
-        plan_id = str(plan.service_plan_id)
-        if plan_id not in disabled:
-            plans.append(
-                {
-                    "assignedDateTime": assigned,
-                    "capabilityStatus": "Enabled",
-                    "service": plan.name,
-                    "servicePlanId": plan_id,
-                }
-            )
-    return plans
+    return [
+        {"assignedDateTime": assigned, "capabilityStatus": "Enabled", "service": plan.name, "servicePlanId": plan.key}
+        for plan in sku.plans
+        if plan.key not in disabled
+    ]
 
 
 def _assignment_states(sku: UserSku) -> list[dict]:
@@ -93,7 +85,7 @@ def _assignment_states(sku: UserSku) -> list[dict]:
 
 def _service_plan(plan: ServicePlan, *, disabled: bool = False) -> dict:
     return {
-        "servicePlanId": str(plan.service_plan_id),
+        "servicePlanId": plan.key,
         "servicePlanName": plan.name,
         "provisioningStatus": "Disabled" if disabled else "Success",
         "appliesTo": "User",
@@ -107,7 +99,7 @@ def license_details_resource(user: User, sku: UserSku) -> dict:
         "id": f"{user.public_id}_{sku.product.sku_id}",
         "skuId": str(sku.product.sku_id),
         "skuPartNumber": sku.product.sku_part_number,
-        "servicePlans": [_service_plan(plan, disabled=str(plan.service_plan_id) in disabled) for plan in sku.plans],
+        "servicePlans": [_service_plan(plan, disabled=plan.key in disabled) for plan in sku.plans],
     }
 
 

@@ -54,6 +54,5 @@ def notices_unread_count(*, actor: User) -> int:
         unread = _notices_of(user_id[0], scope).filter(read_at__isnull=True).order_by()
         return unread.values("user").annotate(unread=Count("pk")).values_list("unread")
 
-    visible = None if scope.sees_all_subscriptions else scope.subscription_ids
-    rows = statement_once(AlertNotice, ("unread notices", visible), statement, user_id=[actor.pk])
+    rows = statement_once(AlertNotice, ("unread notices", scope.reach), statement, user_id=[actor.pk])
     return rows[0][0] if rows else 0

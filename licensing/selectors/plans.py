@@ -99,7 +99,7 @@ def plans_resolve_many(
     `disabled_plans` a service stores."""
     plans_of = _plans_known(identifiers_of, known) if any(identifiers_of.values()) else defaultdict(list)
     return {
-        product.pk: sorted(str(plan.service_plan_id) for plan in plans_match(product, plans_of[product.pk], names))
+        product.pk: sorted(plan.key for plan in plans_match(product, plans_of[product.pk], names))
         for product, names in identifiers_of.items()
     }
 
@@ -113,8 +113,7 @@ def plans_off_from_on(
     plans_of = _plans_known(identifiers_on, known)
     return {
         product.pk: sorted(
-            str(plan.service_plan_id)
-            for plan in set(plans_of[product.pk]) - set(plans_match(product, plans_of[product.pk], names))
+            plan.key for plan in set(plans_of[product.pk]) - set(plans_match(product, plans_of[product.pk], names))
         )
         for product, names in identifiers_on.items()
     }
@@ -134,7 +133,7 @@ def plans_by_product(identifiers_of: Mapping[str, Collection[str]]) -> dict[Prod
 
 def plans_match(product: Product, plans: Iterable[ServicePlan], identifiers: Collection[str]) -> list[ServicePlan]:
     """Those of `plans` (the product's) that `identifiers` name; ValidationFailed for any that names none."""
-    by_key = {key: plan for plan in plans for key in (str(plan.service_plan_id), plan.name.upper())}
+    by_key = {key: plan for plan in plans for key in (plan.key, plan.name.upper())}
     keys = {str(identifier): _plan_key(str(identifier)) for identifier in identifiers}
     unknown = sorted(identifier for identifier, key in keys.items() if key not in by_key)
     if unknown:

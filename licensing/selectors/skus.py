@@ -8,11 +8,12 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from functools import cached_property
 
-from django.db.models import BooleanField, Exists, JSONField, OuterRef, Q, Value
+from django.db.models import BooleanField, Exists, JSONField, OuterRef, Q, QuerySet, Value
+from django.utils.functional import cached_property
 
 from accounts.models import User
+from core.sql import statement_once
 
 from ..choices import SubscriptionStatus
 from ..models import GroupLicense, LicenseAssignment, PendingLicense, Product, ServicePlan
@@ -95,6 +96,7 @@ class UserSku:
     sources: list[SkuSource] = field(default_factory=list)
 
     # Cached: read once per property of a user's resource, for hundreds of licenses a page (sources are final).
+    # Django's cached_property: functools' takes a lock on Python 3.11, three times the cost of a first read.
     @cached_property
     def held(self) -> bool:
         return any(not source.waiting for source in self.sources)
@@ -115,27 +117,34 @@ def users_skus(*, user_ids: Collection[int], actor: User | None) -> dict[int, li
     key), each list by part number, with their sources: two queries whatever the number of users, read as tuples
     (a page of 100 users holds hundreds of licenses; building a model for each would cost more than the reads)."""
     scope = scope_of(actor)
-    held = assignments_visible(scope=scope).filter(user_id__in=user_ids)
-    waiting = pool_rows_visible(PendingLicense.objects.filter(user_id__in=user_ids), scope=scope)
-    # Each license (user, pool) held or waited for, with its time, and its direct source's plans if it has one; the
-    # places in a line come in the same statement, with no direct source (NULL).
-    # Each row with the groups giving it: [public id, name, plans off] (groups_giving_row).
-    giving = groups_giving_row("group__public_id", "group__name", "disabled_plans")
-    rows = (
-        held.order_by()
-        .annotate(giving=giving)
-        .values_list("user_id", "pool_id", "pool__product_id", "assigned_at", "direct", "disabled_plans", "giving")
-        .union(
-            waiting.order_by()
-            .annotate(
-                no_source=Value(None, output_field=BooleanField()),
-                no_plans=Value(None, output_field=JSONField()),
-                giving=giving,
+
+    def statement(user_ids: list[int]) -> QuerySet:
+        held = assignments_visible(scope=scope).filter(user_id__in=user_ids)
+        waiting = pool_rows_visible(PendingLicense.objects.filter(user_id__in=user_ids), scope=scope)
+        # Each license (user, pool) held or waited for, with its time, and its direct source's plans if it has one;
+        # the places in a line come in the same statement, with no direct source (NULL).
+        # Each row with the groups giving it: [public id, name, plans off] (groups_giving_row).
+        giving = groups_giving_row("group__public_id", "group__name", "disabled_plans")
+        columns = ("user_id", "pool_id", "pool__product_id")
+        return (
+            held.order_by()
+            .annotate(giving=giving)
+            .values_list(*columns, "assigned_at", "direct", "disabled_plans", "giving")
+            .union(
+                waiting.order_by()
+                .annotate(
+                    no_source=Value(None, output_field=BooleanField()),
+                    no_plans=Value(None, output_field=JSONField()),
+                    giving=giving,
+                )
+                .values_list(*columns, "since", "no_source", "no_plans", "giving"),
+                all=True,
             )
-            .values_list("user_id", "pool_id", "pool__product_id", "since", "no_source", "no_plans", "giving"),
-            all=True,
         )
-    )
+
+    # Compiled once per reach (users_licenses): a page of Graph's users built and compiled it on every request.
+    reach = None if scope is None else scope.reach
+    rows = statement_once(LicenseAssignment, ("users skus", reach), statement, user_ids=list(user_ids))
     licenses = {}
     given = {}  # (user, pool): [(group's public id, its plans off)], by group name
     for user_id, pool_id, product_id, since, direct, disabled, groups in rows:

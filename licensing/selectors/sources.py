@@ -312,8 +312,8 @@ def users_licenses(*, user_ids: Collection[int], actor: User | None) -> dict[int
         )
         return held.order_by().union(in_lines.order_by(), all=True)
 
-    visible = None if scope is None or scope.sees_all_subscriptions else scope.subscription_ids
-    rows = statement_once(LicenseAssignment, ("users licenses", visible), statement, user_ids=list(user_ids))
+    reach = None if scope is None else scope.reach
+    rows = statement_once(LicenseAssignment, ("users licenses", reach), statement, user_ids=list(user_ids))
     db = router.db_for_read(LicenseAssignment)
     own, pool_end = len(held_columns) + 1, len(held_columns) + 1 + len(held_pools.columns)
     direct_at = held_columns.index("direct")

@@ -184,7 +184,7 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
         return [
             {
                 "plan": plan,
-                "on": str(plan.service_plan_id) in sent if sent is not None else str(plan.service_plan_id) not in off,
+                "on": plan.key in sent if sent is not None else plan.key not in off,
             }
             for plan in plans
         ]

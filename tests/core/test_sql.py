@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from core.sql import compiled_once, statement_once
 from licensing.models import LicenseAssignment
+from licensing.selectors.skus import users_skus
 from licensing.selectors.sources import users_licenses
 from tests.factories import UserFactory
 
@@ -115,6 +116,17 @@ def test_the_licenses_read_in_one_scope_are_never_those_of_another(org):
 
     assert {entry.pool.subscription for entry in everywhere} == {org.s, org.t}
     assert {entry.pool.subscription for entry in scoped} == {org.s}
+
+
+def test_the_skus_read_in_one_scope_are_never_those_of_another(org):
+    """users_skus, Graph's licenses of users, is compiled once per scope too."""
+    everywhere = users_skus(user_ids=[org.alex.pk], actor=org.users["global_admin"])[org.alex.pk]
+    scoped = users_skus(user_ids=[org.alex.pk], actor=org.users["subscription_admin"])[org.alex.pk]
+
+    # One source for each license: a product held in both subscriptions is one sku with a source from each.
+    held = LicenseAssignment.objects.filter(user=org.alex)
+    assert sum(len(sku.sources) for sku in everywhere) == held.count() > held.filter(pool__subscription=org.s).count()
+    assert sum(len(sku.sources) for sku in scoped) == held.filter(pool__subscription=org.s).count()
 
 
 @pytest.mark.django_db(transaction=True)
