@@ -257,7 +257,7 @@ class UserSerializer(serializers.ModelSerializer):
         """What DRF's walk over the fields above gives (tests/api/test_users_serialization.py holds the two equal),
         written out like UserLicenseSerializer's: a page is a walk over thirteen fields a user, and a time zone
         lookup for every time."""
-        licenses, reclaimed_on = self.fields["licenses"].child, user.licenses_reclaimed_on
+        licenses, reclaimed_on = _LICENSE_REPRESENTATION, user.licenses_reclaimed_on
         return {
             "id": user.pk,
             "email": user.email,
@@ -273,6 +273,11 @@ class UserSerializer(serializers.ModelSerializer):
             "last_login": iso_datetime(user.last_login),
             "licenses": [licenses.to_representation(entry) for entry in user.licenses_listed],
         }
+
+
+# The licenses' serializer of every user of every page, so that its nested fields are built once per process: read
+# through a UserSerializer's `fields`, DRF built (deep-copied) its fields, and theirs, on every request.
+_LICENSE_REPRESENTATION = UserLicenseSerializer()
 
 
 def _products_field(help_text: str, **kwargs) -> serializers.ListField:
