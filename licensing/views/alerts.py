@@ -3,6 +3,7 @@ settings of which alerts reach them by e-mail and in the admin center."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.generic import TemplateView
 
@@ -42,7 +43,7 @@ class NoticesReadView(AdminViewMixin, TemplateView):
         notice_id = int(notice) if notice else None
         marked = notices_mark_read(user=request.user, notice_id=notice_id)
         if notice_id is None:
-            messages.success(request, f"Marked {marked} notices read.")
+            messages.success(request, f"Marked {marked} notice{pluralize(marked)} read.")
         return redirect(self.get_return_url())
 
     def get_default_return_url(self) -> str:

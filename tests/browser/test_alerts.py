@@ -37,7 +37,7 @@ def test_the_badge_leads_to_the_notices_which_are_marked_read(page: Page, org: O
     ).click()
     expect(account_menu(page).get_by_role("link", name="Notices 1 unread")).to_be_visible()
     page.get_by_role("button", name="Mark all read").click()
-    expect(page.locator("#messages")).to_have_text("Marked 1 notices read.")
+    expect(page.locator("#messages")).to_have_text("Marked 1 notice read.")
     expect(account_menu(page).get_by_role("link", name="Notices", exact=True)).to_be_visible()
 
     page.get_by_role("link", name="OfficeSeries Visio Plan 2").first.click()

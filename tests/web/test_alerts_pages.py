@@ -74,9 +74,19 @@ def test_mark_one_read_then_all(org: Org):
     assert badge(client.get(NOTICES_URL).content.decode()) == "1"
 
     response = client.post(reverse("licensing:notices_read"), follow=True)
-    assert messages_of(response) == ["Marked 1 notices read."]
+    assert messages_of(response) == ["Marked 1 notice read."]
     assert badge(response.content.decode()) is None
     assert AlertNotice.objects.filter(user=org.users["user_admin"], read_at__isnull=True).count() == 2
+
+
+def test_marking_all_read_counts_in_words(org: Org):
+    pool_alerts_check(by=SYSTEM)
+    client = client_for(org.users["user_admin"])
+
+    response = client.post(reverse("licensing:notices_read"), follow=True)
+    assert messages_of(response) == ["Marked 2 notices read."]
+    response = client.post(reverse("licensing:notices_read"), follow=True)
+    assert messages_of(response) == ["Marked 0 notices read."]
 
 
 @pytest.mark.parametrize("notice", ["abc", "-1", "1.5", "9" * 30])
