@@ -178,7 +178,10 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# The admin center speaks English only, and has no translations: with the translation machinery off, the active
+# language is LANGUAGE_CODE itself, instead of a context-local lookup on every number, date and URL a page formats
+# (README, "Where a list page's time goes"). Django's formats for "en" apply either way.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
