@@ -9,11 +9,13 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
 
+from django.db import router
 from django.db.models import JSONField, OuterRef, QuerySet, Subquery
 
 from accounts.models import GroupMembership
 from core.errors import ValidationFailed
-from core.sql import JSONList, JSONRow
+from core.rows import own_columns
+from core.sql import JSONList, JSONRow, statement_once
 
 from ..models import LicenseAssignment, Product, ServicePlan
 from .products import product_key, product_keys, products_resolve
@@ -69,19 +71,25 @@ def _plans_known(products: Iterable[Product], known: Mapping[int, list[ServicePl
 
 def products_with_plans(product_ids: Collection[int]) -> tuple[dict[int, Product], dict[int, list[ServicePlan]]]:
     """The products of these ids, and the plans of each by name (every id a key): one query, a LEFT JOIN from the
-    products through their plans."""
-    product_fields = [field.attname for field in Product._meta.concrete_fields]
-    plan_fields = [field.attname for field in ServicePlan._meta.concrete_fields]
+    products through their plans, compiled once (core.sql.statement_once): Graph reads it for every page of users
+    and every assignLicense."""
+    product_fields = own_columns(Product)
+    plan_fields = own_columns(ServicePlan)
+
+    def statement(product_ids: list[int]) -> QuerySet:
+        rows = Product.objects.filter(pk__in=product_ids).order_by("pk", "service_plans__name")
+        return rows.values_list(*product_fields, *("service_plans__" + name for name in plan_fields))
+
     products: dict[int, Product] = {}
     plans: dict[int, list[ServicePlan]] = {}
-    rows = Product.objects.filter(pk__in=product_ids).order_by("pk", "service_plans__name")
-    for row in rows.values_list(*product_fields, *("service_plans__" + name for name in plan_fields)):
+    db = router.db_for_read(Product)
+    for row in statement_once(Product, "products with plans", statement, product_ids=sorted(product_ids)):
         product, plan = row[: len(product_fields)], row[len(product_fields) :]
         if product[0] not in products:
-            products[product[0]] = Product(**dict(zip(product_fields, product, strict=True)))
+            products[product[0]] = Product.from_db(db, product_fields, product)
             plans[product[0]] = []
         if plan[0] is not None:  # a product without plans comes once, with NULLs for the plan
-            plans[product[0]].append(ServicePlan(**dict(zip(plan_fields, plan, strict=True))))
+            plans[product[0]].append(ServicePlan.from_db(db, plan_fields, plan))
     return products, plans
 
 
