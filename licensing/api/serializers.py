@@ -257,7 +257,7 @@ class UserSerializer(serializers.ModelSerializer):
         """What DRF's walk over the fields above gives (tests/api/test_users_serialization.py holds the two equal),
         written out like UserLicenseSerializer's: a page is a walk over thirteen fields a user, and a time zone
         lookup for every time."""
-        licenses, reclaimed_on = _LICENSE_REPRESENTATION, user.licenses_reclaimed_on
+        licenses, reclaimed_on = LICENSE_REPRESENTATION, user.licenses_reclaimed_on
         return {
             "id": user.pk,
             "email": user.email,
@@ -273,11 +273,6 @@ class UserSerializer(serializers.ModelSerializer):
             "last_login": iso_datetime(user.last_login),
             "licenses": [licenses.to_representation(entry) for entry in user.licenses_listed],
         }
-
-
-# The licenses' serializer of every user of every page, so that its nested fields are built once per process: read
-# through a UserSerializer's `fields`, DRF built (deep-copied) its fields, and theirs, on every request.
-_LICENSE_REPRESENTATION = UserLicenseSerializer()
 
 
 def _products_field(help_text: str, **kwargs) -> serializers.ListField:
@@ -326,6 +321,13 @@ class UserLicensesSerializer(serializers.Serializer):
     licenses = UserLicenseSerializer(
         many=True, read_only=True, help_text="Held or waited for, in every subscription the caller may see."
     )
+
+
+# The answers' serializers, one instance each for the process. DRF builds a serializer's fields, and those of every
+# serializer nested in it, once per instance (a ModelSerializer introspects its model to do it): an instance per
+# answer spent a seventh of a license change's time through the API building the same fields again.
+LICENSE_REPRESENTATION = UserLicenseSerializer()
+USER_LICENSES_REPRESENTATION = UserLicensesSerializer()
 
 
 class GroupLicenseSerializer(serializers.ModelSerializer):

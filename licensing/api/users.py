@@ -24,7 +24,13 @@ from officeseries.api.exceptions import if_match_versions
 from officeseries.api.filters import FilterSetKeptBackend
 from officeseries.api.schema import version_headers
 
-from .serializers import LicensesChangeSerializer, LicensesSetSerializer, UserLicensesSerializer, UserSerializer
+from .serializers import (
+    USER_LICENSES_REPRESENTATION,
+    LicensesChangeSerializer,
+    LicensesSetSerializer,
+    UserLicensesSerializer,
+    UserSerializer,
+)
 
 _subscription_id = id_field("Subscription id.")
 _user_id = id_field("User id.")
@@ -143,7 +149,7 @@ class UserViewSet(
         """The licenses a user holds in every subscription the caller may see, with an ETag."""
         user = self.get_object() if request.method == "GET" else self._change_licenses(request)
         licenses = users_licenses(user_ids=[user.pk], actor=request.user)[user.pk]
-        response = Response(UserLicensesSerializer({"user": user, "licenses": licenses}).data)
+        response = Response(USER_LICENSES_REPRESENTATION.to_representation({"user": user, "licenses": licenses}))
         # The version of exactly the rows in the body: an If-Match with it is refused (412) if anything changed.
         response["ETag"] = licenses_version(
             held=[

@@ -21,7 +21,8 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Group, GroupMembership, User
-from core.rows import SharedRelated, own_columns, row_of
+from core.errors import NotFound
+from core.rows import SharedRelated, own_columns, row_of, rows_built
 from core.sql import JSONList, JSONRow, compiled_once, statement_once
 
 from ..models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense
@@ -165,39 +166,70 @@ def users_with_subscription_licenses(*, users: QuerySet[User], pools: Sequence[L
     """
     pools = list(pools)
     if not pools:
-        people = list(users)
-        for person in people:
-            person.subscription_licenses = []
-        return people
-    chunks = [pools[start : start + POOLS_PER_MASK] for start in range(0, len(pools), POOLS_PER_MASK)]
-    kinds = {
-        "held": lambda: LicenseAssignment.objects.all(),
-        "direct": lambda: LicenseAssignment.objects.filter(direct=True),
-        "pending": lambda: PendingLicense.objects.all(),
-    }
-    # The annotations depend on the pools only: compiled once per set of pools (core.sql.compiled_once).
+        return _with_licenses(list(users), pools)
+    rows = (
+        User.objects.filter(pk__in=users.values("pk"))
+        .annotate(**_licenses_of_row(pools))
+        .order_by(*users.query.order_by)
+    )
+    return _with_licenses(list(rows), pools)
+
+
+def user_with_subscription_licenses(*, user_id: int, pools: Sequence[LicensePool]) -> User:
+    """One user, as users_with_subscription_licenses gives each row (NotFound once deleted): the row a change in
+    the license dialog sends back, in a statement compiled once per set of pools (core.sql.statement_once)."""
+    pools = list(pools)
+    annotations = _licenses_of_row(pools)
+    own = own_columns(User)
+
+    def statement(user_id: list[int]) -> QuerySet:
+        return User.objects.filter(pk=user_id[0]).annotate(**annotations).values_list(*own, *annotations)
+
+    key = ("user with subscription licenses", tuple(pool.pk for pool in pools))
+    found = rows_built(User, statement_once(User, key, statement, user_id=[user_id]), list(annotations))
+    if not found:
+        raise NotFound("User not found.")
+    return _with_licenses(found, pools)[0]
+
+
+_LICENSE_KINDS = {
+    "held": lambda: LicenseAssignment.objects.all(),
+    "direct": lambda: LicenseAssignment.objects.filter(direct=True),
+    "pending": lambda: PendingLicense.objects.all(),
+}
+
+
+def _mask_chunks(pools: Sequence[LicensePool]) -> list[Sequence[LicensePool]]:
+    return [pools[start : start + POOLS_PER_MASK] for start in range(0, len(pools), POOLS_PER_MASK)]
+
+
+def _licenses_of_row(pools: Sequence[LicensePool]) -> dict[str, RawSQL]:
+    """The annotations a user's row carries its licenses of `pools` in: a mask per kind and chunk of pools, and
+    the groups giving them (`license_groups`). None without pools. They depend on the pools only: compiled once
+    per set of pools (core.sql.compiled_once)."""
+    if not pools:
+        return {}
     pool_ids = tuple(pool.pk for pool in pools)
     masks = {
         f"{kind}_{number}": compiled_once(
             User, ("pool mask", kind, pool_ids, number), lambda rows=rows, chunk=chunk: _pool_mask(rows(), chunk)
         )
-        for kind, rows in kinds.items()
-        for number, chunk in enumerate(chunks)
+        for kind, rows in _LICENSE_KINDS.items()
+        for number, chunk in enumerate(_mask_chunks(pools))
     }
-    groups = compiled_once(User, ("groups giving", pool_ids), lambda: _groups_giving(pools))
-    rows = (
-        User.objects.filter(pk__in=users.values("pk"))
-        .annotate(**masks, license_groups=groups)
-        .order_by(*users.query.order_by)
-    )
-    people = list(rows)
+    return {**masks, "license_groups": compiled_once(User, ("groups giving", pool_ids), lambda: _groups_giving(pools))}
+
+
+def _with_licenses(people: list[User], pools: Sequence[LicensePool]) -> list[User]:
+    """`people`, read with the annotations of _licenses_of_row(pools), each with `subscription_licenses`."""
+    chunks = _mask_chunks(pools)
     for person in people:
         groups_of_pool: dict[int, list[Group]] = defaultdict(list)
-        for pool_id, group_id, name in person.license_groups or ():
+        for pool_id, group_id, name in getattr(person, "license_groups", None) or ():
             groups_of_pool[pool_id].append(Group(pk=group_id, name=name))
         person.subscription_licenses = []
         for number, chunk in enumerate(chunks):
-            held, direct, pending = (getattr(person, f"{kind}_{number}") or 0 for kind in kinds)
+            held, direct, pending = (getattr(person, f"{kind}_{number}") or 0 for kind in _LICENSE_KINDS)
             for bit, pool in enumerate(chunk):
                 if (held | pending) >> bit & 1:
                     sources = LicenseSources(

@@ -18,7 +18,7 @@ from licensing.selectors.plans import product_plans
 from licensing.selectors.sources import (
     LicenseSources,
     license_sources,
-    users_with_subscription_licenses,
+    user_with_subscription_licenses,
 )
 from licensing.selectors.subscriptions import pools_of_subscription
 from licensing.services.assignments import user_licenses_set
@@ -113,7 +113,7 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
         if not request.htmx:
             return redirect(self.get_return_url())
         pools = list(pools_of_subscription(subscription=self.subscription))
-        (person,) = users_with_subscription_licenses(users=User.objects.filter(pk=change.user.pk), pools=pools)
+        person = user_with_subscription_licenses(user_id=change.user.pk, pools=pools)
         return render(
             request,
             self.saved_template_name,
