@@ -10,9 +10,15 @@ from accounts.models import User
 from accounts.services.groups import group_create, group_members_change
 from core.audit import Actor
 from core.choices import Source
+from core.errors import NotFound
 from licensing.models import PendingLicense
 from licensing.selectors.assignments import pool_rows_visible, scope_of
-from licensing.selectors.sources import groups_holding, user_pending_licenses, users_with_subscription_licenses
+from licensing.selectors.sources import (
+    groups_holding,
+    user_pending_licenses,
+    user_with_subscription_licenses,
+    users_with_subscription_licenses,
+)
 from licensing.selectors.subscriptions import subscription_get
 from licensing.services.assignments import user_licenses_change
 from licensing.services.group_licenses import group_licenses_change
@@ -98,6 +104,25 @@ def test_a_pool_past_the_32nd_of_a_mask_is_found(org):
     user_licenses_change(by=SYSTEM, user=org.adele, subscription=org.t, add=[first.product, last.product])
     rows = page_of(org, org.adele, subscription=org.t)
     assert rows["Adele Vance"] == [(pool.product.sku_part_number, True, [], False, "") for pool in (first, last)]
+
+
+def test_one_users_row_is_the_pages_row_of_them(org):
+    """user_with_subscription_licenses (the dialog's row after a Save, compiled once) gives each user what the page
+    gives them; a user deleted meanwhile is NotFound."""
+    group_with(org, "sales", org.e3, org.visio, members=[org.adele, org.alex])
+    pools = subscription_get(actor=None, subscription_id=org.s.pk).pools.all()
+    people = [org.adele, org.alex, org.henrietta]
+    page = {person.pk: person for person in users_with_subscription_licenses(users=User.objects.all(), pools=pools)}
+
+    def shown(person) -> list[tuple]:
+        return [(entry.pool.pk, entry.sources) for entry in person.subscription_licenses]
+
+    for user in people:
+        one = user_with_subscription_licenses(user_id=user.pk, pools=pools)
+        assert (one.pk, one.display_name, shown(one)) == (user.pk, user.display_name, shown(page[user.pk]))
+    assert len({len(shown(page[user.pk])) for user in people}) > 1  # they hold different licenses
+    with pytest.raises(NotFound):
+        user_with_subscription_licenses(user_id=UserFactory().pk + 1000, pools=pools)
 
 
 def test_a_subscription_without_pools_gives_rows_without_licenses(org):
