@@ -205,7 +205,7 @@ def _mask_chunks(pools: Sequence[LicensePool]) -> list[Sequence[LicensePool]]:
 
 def _licenses_of_row(pools: Sequence[LicensePool]) -> dict[str, RawSQL]:
     """The annotations a user's row carries its licenses of `pools` in: a mask per kind and chunk of pools, and
-    the groups giving them (`license_groups`). None without pools. They depend on the pools only: compiled once
+    the groups giving them (`license_groups`); none without pools. They depend on the pools only: compiled once
     per set of pools (core.sql.compiled_once)."""
     if not pools:
         return {}
