@@ -20,7 +20,14 @@ from core.choices import Source
 from core.errors import NotFound, ValidationFailed
 from licensing.models import Product
 from licensing.selectors.products import products_resolve
-from licensing.selectors.skus import groups_skus, holders_of_sku, holders_of_sku_count, subscribed_skus, users_skus
+from licensing.selectors.skus import (
+    groups_skus,
+    holders_of_sku,
+    holders_of_sku_count,
+    subscribed_skus,
+    user_skus,
+    users_skus,
+)
 from licensing.services.skus import group_skus_change, user_skus_change
 from officeseries.api.authentication import BearerTokenAuthentication, IsAdmin
 
@@ -150,7 +157,7 @@ class UserView(GraphView):
 
 
 def user_json(request: Request, user: User, select: list[str] | None = None) -> dict:
-    skus = users_skus(user_ids=[user.pk], actor=request.user)[user.pk] if wants_licenses(select) else None
+    skus = user_skus(user_id=user.pk, actor=request.user) if wants_licenses(select) else None
     return user_resource(user, skus, select)
 
 
@@ -158,7 +165,7 @@ class LicenseDetailsView(GraphView):
     def get(self, request: Request, key: str) -> Response:
         self.only_options()
         user = user_of_directory(actor=request.user, key=key)
-        skus = users_skus(user_ids=[user.pk], actor=request.user)[user.pk]
+        skus = user_skus(user_id=user.pk, actor=request.user)
         return Response(
             {
                 "@odata.context": self.context(f"users('{user.public_id}')/licenseDetails"),

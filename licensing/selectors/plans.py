@@ -36,12 +36,12 @@ def product_plans(products: Iterable[Product]) -> dict[int, list[ServicePlan]]:
 _PLAN_COLUMNS = ("id", "service_plan_id", "name", "friendly_name")
 
 
-def plans_of_product_row() -> Subquery:
-    """The plans of the outer row's product (`product_id`) as a JSON list of [id, service_plan_id, name,
+def plans_of_product_row(product: str = "product_id") -> Subquery:
+    """The plans of the outer row's product (its column `product`) as a JSON list of [id, service_plan_id, name,
     friendly_name] (NULL when it has none), so a pool carries its product's plans in its own statement
     (plans_from_row builds them)."""
     links = (
-        ServicePlan.products.through.objects.filter(product_id=OuterRef("product_id"))
+        ServicePlan.products.through.objects.filter(product_id=OuterRef(product))
         .order_by()
         .values("product")
         .annotate(plans=JSONList(JSONRow(*(f"serviceplan__{name}" for name in _PLAN_COLUMNS))))
@@ -72,7 +72,7 @@ def _plans_known(products: Iterable[Product], known: Mapping[int, list[ServicePl
 def products_with_plans(product_ids: Collection[int]) -> tuple[dict[int, Product], dict[int, list[ServicePlan]]]:
     """The products of these ids, and the plans of each by name (every id a key): one query, a LEFT JOIN from the
     products through their plans, compiled once (core.sql.statement_once): Graph reads it for every page of users
-    and every assignLicense."""
+    (one user's products come with their licenses instead: skus.user_skus)."""
     product_fields = own_columns(Product)
     plan_fields = own_columns(ServicePlan)
 

@@ -9,17 +9,19 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from django.db import router
 from django.db.models import BooleanField, Exists, JSONField, OuterRef, Q, QuerySet, Value
 from django.utils.functional import cached_property
 
 from accounts.models import User
+from core.rows import own_columns
 from core.sql import statement_once
 
 from ..choices import SubscriptionStatus
 from ..models import GroupLicense, LicenseAssignment, PendingLicense, Product, ServicePlan
 from .assignments import assignments_visible, pool_rows_visible, scope_of
 from .counts import users_in_pools_count
-from .plans import product_plans, products_with_plans
+from .plans import plans_from_row, plans_of_product_row, product_plans, products_with_plans
 from .sources import groups_giving_row
 from .subscriptions import pools_visible
 
@@ -116,6 +118,36 @@ def users_skus(*, user_ids: Collection[int], actor: User | None) -> dict[int, li
     """The products these users hold or wait for, in the subscriptions `actor` may see, by user id (every id a
     key), each list by part number, with their sources: two queries whatever the number of users, read as tuples
     (a page of 100 users holds hundreds of licenses; building a model for each would cost more than the reads)."""
+    rows = _sku_rows(user_ids, actor, with_products=False)
+    products, plans = products_with_plans({product_id for _, _, product_id, *_ in rows})
+    return _skus_built(user_ids, rows, products, plans)
+
+
+def user_skus(*, user_id: int, actor: User | None) -> list[UserSku]:
+    """One user's products, as users_skus gives them, in one query: each row carries its product and the product's
+    plans (plans_of_product_row). A user holds a handful of licenses; a page's hundreds of rows would repeat
+    them, so lists read the products once instead (users_skus). Graph's user, their licenseDetails and the answer to
+    an assignLicense read this."""
+    rows = _sku_rows([user_id], actor, with_products=True)
+    db = router.db_for_read(Product)
+    products, plans = {}, {}
+    for row in rows:
+        product_id, product_values = row[2], row[len(_SKU_COLUMNS) : -1]
+        if product_id not in products:
+            products[product_id] = Product.from_db(db, _PRODUCT_COLUMNS, product_values)
+            plans[product_id] = plans_from_row(row[-1])
+    return _skus_built([user_id], rows, products, plans)[user_id]
+
+
+# A row of _sku_rows: the license (user, pool, product), its time, its direct source and that source's plans off
+# (NULL for a place in a line: the columns of an assignment, padded), the groups giving it; with_products: then its
+# product's columns and plans.
+_SKU_COLUMNS = ("user_id", "pool_id", "pool__product_id", "assigned_at", "direct", "disabled_plans", "giving")
+_PRODUCT_COLUMNS = own_columns(Product)
+
+
+def _sku_rows(user_ids: Collection[int], actor: User | None, *, with_products: bool) -> list[list]:
+    """The rows users_skus and user_skus build from: one statement, compiled once per reach and shape."""
     scope = scope_of(actor)
 
     def statement(user_ids: list[int]) -> QuerySet:
@@ -125,34 +157,46 @@ def users_skus(*, user_ids: Collection[int], actor: User | None) -> dict[int, li
         # the places in a line come in the same statement, with no direct source (NULL).
         # Each row with the groups giving it: [public id, name, plans off] (groups_giving_row).
         giving = groups_giving_row("group__public_id", "group__name", "disabled_plans")
-        columns = ("user_id", "pool_id", "pool__product_id")
+        products = {"product_plans": plans_of_product_row("pool__product_id")} if with_products else {}
+        product_columns = [f"pool__product__{name}" for name in _PRODUCT_COLUMNS] if with_products else []
         return (
             held.order_by()
-            .annotate(giving=giving)
-            .values_list(*columns, "assigned_at", "direct", "disabled_plans", "giving")
+            .annotate(giving=giving, **products)
+            .values_list(*_SKU_COLUMNS, *product_columns, *products)
             .union(
                 waiting.order_by()
                 .annotate(
                     no_source=Value(None, output_field=BooleanField()),
                     no_plans=Value(None, output_field=JSONField()),
                     giving=giving,
+                    **products,
                 )
-                .values_list(*columns, "since", "no_source", "no_plans", "giving"),
+                .values_list(
+                    *_SKU_COLUMNS[:3], "since", "no_source", "no_plans", "giving", *product_columns, *products
+                ),
                 all=True,
             )
         )
 
     # Compiled once per reach (users_licenses): a page of Graph's users built and compiled it on every request.
     reach = None if scope is None else scope.reach
-    rows = statement_once(LicenseAssignment, ("users skus", reach), statement, user_ids=list(user_ids))
+    return statement_once(LicenseAssignment, ("users skus", reach, with_products), statement, user_ids=list(user_ids))
+
+
+def _skus_built(
+    user_ids: Collection[int],
+    rows: list[list],
+    products: dict[int, Product],
+    plans: dict[int, list[ServicePlan]],
+) -> dict[int, list[UserSku]]:
+    """users_skus from the rows of _sku_rows and their products and plans, by product id."""
     licenses = {}
     given = {}  # (user, pool): [(group's public id, its plans off)], by group name
-    for user_id, pool_id, product_id, since, direct, disabled, groups in rows:
+    for user_id, pool_id, product_id, since, direct, disabled, groups, *_ in rows:
         licenses[user_id, pool_id] = (product_id, since, disabled if direct else None, direct is None)
         given[user_id, pool_id] = [
             (uuid.UUID(public_id), plans) for public_id, _, plans in sorted(groups or (), key=lambda row: row[1])
         ]
-    products, plans = products_with_plans({product_id for product_id, *_ in licenses.values()})
     skus: dict[int, dict[int, UserSku]] = {user_id: {} for user_id in user_ids}
     for (user_id, pool_id), (product_id, since, direct_plans, in_line) in licenses.items():
         sku = skus[user_id].setdefault(product_id, UserSku(products[product_id], plans[product_id]))

@@ -5,7 +5,7 @@ queries."""
 from accounts.choices import GroupKind
 from accounts.services.groups import group_create, group_members_change
 from core.audit import SYSTEM
-from licensing.selectors.skus import groups_skus, subscribed_skus, users_skus
+from licensing.selectors.skus import groups_skus, subscribed_skus, user_skus, users_skus
 from licensing.services.assignments import user_licenses_change
 from licensing.services.group_licenses import group_licenses_change
 from tests.factories import UserFactory
@@ -65,6 +65,37 @@ def test_users_skus_reads_two_queries_whatever_the_number_of_users(org, django_a
     with django_assert_num_queries(2):
         skus = users_skus(user_ids=[org.alex.pk, *(user.pk for user in many)], actor=None)
     assert all(skus[user.pk][0].product == org.e5 for user in many)
+
+
+def described(skus) -> list[tuple]:
+    """Everything a user's resource shows of their skus: each product's columns, plans and sources."""
+    return [
+        (
+            (sku.product.pk, sku.product.sku_id, sku.product.sku_part_number, sku.product.name),
+            [(plan.pk, plan.key, plan.name, plan.friendly_name) for plan in sku.plans],
+            [(source.group, source.disabled_plans, source.since, source.waiting) for source in sku.sources],
+            (sku.held, sku.disabled_plans, sku.assigned_at),
+        )
+        for sku in skus
+    ]
+
+
+def test_one_users_skus_are_the_lists_skus_of_them_in_one_query(org, out_of_scope_admin, django_assert_num_queries):
+    """Held directly with plans off, from a group with others off, waited for, in two subscriptions: user_skus
+    reads the products and plans with the licenses, and gives what the list gives, as each reader sees it."""
+    user_licenses_change(
+        by=SYSTEM, user=org.alex, subscription=org.s, add=[org.e5], disabled_plans={org.e5: ["TEAMS1"]}
+    )
+    group_giving(org, "E5 mail off", org.e5, [org.alex], ["EXCHANGE_S_ENTERPRISE"])
+    group_giving(org, "Visio", org.visio, [org.alex])  # Henrietta holds the only license: Alex waits
+    for reader in (None, out_of_scope_admin):
+        listed = users_skus(user_ids=[org.alex.pk, org.adele.pk], actor=reader)[org.alex.pk]
+        with django_assert_num_queries(1):
+            one = user_skus(user_id=org.alex.pk, actor=reader)
+        assert described(one) == described(listed)
+    assert len(described(one)) == 1 and len(described(listed)) == 1  # the reader out of scope sees T's E3 only
+    assert [sku.product for sku in user_skus(user_id=org.alex.pk, actor=None)] == [org.e3, org.e5, org.visio]
+    assert user_skus(user_id=org.adele.pk, actor=None) == []
 
 
 def test_subscribed_skus_in_two_queries(org, django_assert_num_queries):
