@@ -45,14 +45,31 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class UserLicensesForm(forms.Form):
-    """The "Add or remove licenses" dialog: the products the user should hold in the subscription.
+class IdsField(forms.Field):
+    """Several database ids, each checked as IdChoiceField checks one, and not read here: for ids the service
+    reads anyway (as the dialog's products are read with the pools it locks), so they cost no query of their own."""
 
-    Any product is accepted here, so a product of another subscription reaches the service and is refused
-    there with its domain error, as it would be through the API.
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": "Not an id: %(value)s."}
+
+    def to_python(self, value) -> list[int]:
+        if value in self.empty_values:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        for each in values:
+            if not _is_id(each):
+                raise ValidationError(self.error_messages["invalid"], code="invalid", params={"value": each})
+        return sorted({int(each) for each in values})
+
+
+class UserLicensesForm(forms.Form):
+    """The "Add or remove licenses" dialog: the ids of the products the user should hold in the subscription.
+
+    Any id is accepted here: the service reads the products with the subscription's pools, and refuses one it has
+    no pool of (or that does not exist) with its domain error, as it would through the API.
     """
 
-    products = IdMultipleChoiceField(queryset=Product.objects.all(), required=False)
+    products = IdsField(required=False)
 
 
 class UsersSelectionForm(forms.Form):

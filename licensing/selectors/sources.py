@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import router
 from django.db.models import (
     BigIntegerField,
+    Exists,
     F,
     Func,
     IntegerField,
@@ -21,13 +22,13 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Group, GroupMembership, User
-from core.errors import NotFound
 from core.rows import SharedRelated, own_columns, row_of, rows_built
 from core.sql import JSONList, JSONRow, compiled_once, statement_once
 
 from ..models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense
 from .assignments import assignments_visible, pool_rows_visible, scope_of
 from .groups import PENDING_REASON_WORDS, pending_reason
+from .plans import plans_from_row, plans_of_product_row
 
 
 @dataclass
@@ -175,21 +176,62 @@ def users_with_subscription_licenses(*, users: QuerySet[User], pools: Sequence[L
     return _with_licenses(list(rows), pools)
 
 
-def user_with_subscription_licenses(*, user_id: int, pools: Sequence[LicensePool]) -> User:
-    """One user, as users_with_subscription_licenses gives each row (NotFound once deleted): the row a change in
-    the license dialog sends back, in a statement compiled once per set of pools (core.sql.statement_once)."""
-    pools = list(pools)
-    annotations = _licenses_of_row(pools)
-    own = own_columns(User)
+def pools_with_user_licenses(*, subscription_id: int, user: User) -> list[LicensePool]:
+    """The subscription's pools as they are now, by product name, each with its product (its plans as
+    `product.plans_read`) and subscription, and `user`'s license of it as `license`: a PoolLicense with its sources
+    and the plans each switches off, or None when they neither hold nor wait for it (`held` then says whether they
+    hold it). What the license dialog shows, and the row it sends back after a Save (`user_with_licenses`), in one
+    statement compiled once (core.sql.statement_once)."""
+    related = SharedRelated(LicensePool, ("product", "subscription"))
+    own = own_columns(LicensePool)
+    annotations = ("held_direct", "direct_plans", "waiting", "giving", "product_plans")
 
-    def statement(user_id: list[int]) -> QuerySet:
-        return User.objects.filter(pk=user_id[0]).annotate(**annotations).values_list(*own, *annotations)
+    def statement(subscription_id: list[int], user_id: list[int]) -> QuerySet:
+        held = LicenseAssignment.objects.filter(pool=OuterRef("pk"), user_id=user_id[0])
+        given = (
+            GroupLicense.objects.filter(pool=OuterRef("pk"), group__memberships__user_id=user_id[0])
+            .order_by()
+            .values("pool")
+            .annotate(groups=JSONList(JSONRow("group_id", "group__name", "disabled_plans")))
+            .values("groups")
+        )
+        return (
+            LicensePool.objects.filter(subscription_id=subscription_id[0])
+            .annotate(
+                held_direct=Subquery(held.values("direct")[:1]),
+                direct_plans=Subquery(held.filter(direct=True).values("disabled_plans")[:1], output_field=JSONField()),
+                waiting=Exists(PendingLicense.objects.filter(pool=OuterRef("pk"), user_id=user_id[0])),
+                giving=Subquery(given, output_field=JSONField()),
+                product_plans=plans_of_product_row(),
+            )
+            .order_by("product__name")
+            .values_list(*own, *annotations, *related.columns)
+        )
 
-    key = ("user with subscription licenses", tuple(pool.pk for pool in pools))
-    found = rows_built(User, statement_once(User, key, statement, user_id=[user_id]), list(annotations))
-    if not found:
-        raise NotFound("User not found.")
-    return _with_licenses(found, pools)[0]
+    rows = statement_once(
+        LicensePool, "pools with a user's licenses", statement, subscription_id=[subscription_id], user_id=[user.pk]
+    )
+    pools = rows_built(LicensePool, rows, annotations, related)
+    for pool in pools:
+        pool.product.plans_read = plans_from_row(pool.product_plans)
+        pool.held = pool.held_direct is not None
+        given = pool.giving or ()
+        sources = LicenseSources(
+            direct=bool(pool.held_direct),
+            groups=_by_name(Group(pk=group_id, name=name) for group_id, name, _ in given),
+            pending=pool.waiting,
+            direct_disabled_plans=pool.direct_plans or [],
+            group_disabled_plans={group_id: plans for group_id, _, plans in given},
+        )
+        pool.license = PoolLicense(pool=pool, sources=sources) if pool.held or pool.waiting else None
+    return pools
+
+
+def user_with_licenses(user: User, pools: Iterable[LicensePool]) -> User:
+    """`user` with `subscription_licenses` as users_with_subscription_licenses gives each row, from `pools` read by
+    pools_with_user_licenses for them."""
+    user.subscription_licenses = [pool.license for pool in pools if pool.license is not None]
+    return user
 
 
 _LICENSE_KINDS = {

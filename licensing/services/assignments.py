@@ -115,7 +115,10 @@ def plans_details(disabled_plans: list[str]) -> dict[str, list[str]]:
 
 
 def product_skus(product_ids: Iterable[int]) -> list[str]:
-    return sorted(Product.objects.filter(pk__in=product_ids).values_list("sku_part_number", flat=True))
+    """The part numbers of these products, for an error; an id of no product is named as such."""
+    product_ids = set(product_ids)
+    found = dict(Product.objects.filter(pk__in=product_ids).values_list("pk", "sku_part_number"))
+    return sorted(found.get(product_id, f"no product {product_id}") for product_id in product_ids)
 
 
 def require_version(by: Actor, user: User, expected_versions: Collection[str] | None) -> None:
@@ -401,28 +404,38 @@ def user_licenses_set(
     keep_inherited: bool = False,
 ) -> LicenseChange:
     """Make `products` exactly the licenses assigned to `user` directly in `subscription` (the dialog's Save, the
-    API's PUT); the licenses they have from groups stay as they are. Only `user`'s id is used: the user is read
-    under their lock (NotFound once deleted) and returned as the change's `user`. `disabled_plans` as for
-    user_licenses_change, for any of `products`; or `enabled_plans`, the plans to leave on (the dialog's
-    switches), every other plan of the product then off. With `keep_inherited` (the dialog, whose checkboxes of
-    those products are locked), a product the user has or waits for from a group keeps its direct assignment as
-    it is, whatever `products` says: kept if there is one, never added."""
+    API's PUT); the licenses they have from groups stay as they are. Only the ids of `user` and of `products` (and
+    of the products keying the plans) are used: the user is read under their lock (NotFound once deleted) and
+    returned as the change's `user`, the products with the pools locked (ProductNotInSubscription for one the
+    subscription has no pool of, or that does not exist). `disabled_plans` as for user_licenses_change, for any
+    of `products`; or `enabled_plans`, the plans to leave on (the dialog's switches), every other plan of the
+    product then off. With `keep_inherited` (the dialog, whose checkboxes of those products are locked), a
+    product the user has or waits for from a group keeps its direct assignment as it is, whatever `products`
+    says: kept if there is one, never added."""
     require_license_management(by.user, subscription.pk)
     locked = user_locked(user.pk)
     require_version(by, locked, expected_versions)
     desired = {product.pk for product in products}
     pools = pools_lock_for_set(locked, subscription.pk, desired)
+    read = {pool.product_id: pool.product for pool in pools}  # the products, as read with their pools
+    named = desired | {product.pk for plans in (disabled_plans, enabled_plans) for product in plans or ()}
+    missing = named - set(read)
+    if missing:
+        raise ProductNotInSubscription(subscription=subscription.name, skus=product_skus(missing))
+
+    def as_read(plans: Mapping[Product, Collection[str]] | None) -> dict | None:
+        return None if plans is None else {read[product.pk]: names for product, names in plans.items()}
+
     held = {pool.product_id for pool in pools if pool.held_direct}
     if keep_inherited:
         inherited = {pool.product_id for pool in pools if pool.from_group}
         desired = (desired - inherited) | (held & inherited)
     add_ids, remove_ids = desired - held, held - desired
-    wanted = plans_wanted(disabled_plans, remove_ids, enabled_plans=enabled_plans, known=plans_known(pools))
+    wanted = plans_wanted(
+        as_read(disabled_plans), remove_ids, enabled_plans=as_read(enabled_plans), known=plans_known(pools)
+    )
     if keep_inherited:  # nor do their plans change, but where the direct assignment is kept
         wanted = {product_id: plans for product_id, plans in wanted.items() if product_id in desired}
-    missing = (add_ids | set(wanted)) - {pool.product_id for pool in pools}
-    if missing:
-        raise ProductNotInSubscription(subscription=subscription.name, skus=product_skus(missing))
     return licenses_apply(
         by=by,
         user=locked,

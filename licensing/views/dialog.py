@@ -13,14 +13,8 @@ from core.audit import Actor
 from core.choices import Source
 from core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from licensing.forms import UserLicensesForm
-from licensing.selectors.assignments import user_licenses
-from licensing.selectors.plans import product_plans
-from licensing.selectors.sources import (
-    LicenseSources,
-    license_sources,
-    user_with_subscription_licenses,
-)
-from licensing.selectors.subscriptions import pools_of_subscription
+from licensing.models import Product
+from licensing.selectors.sources import LicenseSources, pools_with_user_licenses, user_with_licenses
 from licensing.services.assignments import user_licenses_set
 
 from .mixins import SubscriptionViewMixin
@@ -45,7 +39,7 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
     dialog_body_template_name = "licensing/partials/license_form.html"
     saved_template_name = "licensing/partials/license_saved.html"
     section = "users"
-    with_pools = False  # the form reads them fresh (pools_of_subscription), the Save locks them
+    with_pools = False  # the form reads them fresh, with the user's licenses (pools_with_user_licenses)
 
     @cached_property
     def subject(self) -> User:
@@ -54,18 +48,9 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
     def get_default_return_url(self) -> str:
         return self.users_url
 
-    def held_product_ids(self) -> set[int]:
-        return {
-            assignment.pool.product_id
-            for assignment in user_licenses(user=self.subject, actor=self.request.user).filter(
-                pool__subscription=self.subscription
-            )
-        }
-
-    def sources_of(self, pools) -> dict[int, LicenseSources]:
-        """Where each of the user's licenses of `pools` comes from, and whether they wait for it, by product id."""
-        sources = license_sources(user_ids=[self.subject.pk], pools=pools)
-        return {pool.product_id: sources.get((self.subject.pk, pool.pk), LicenseSources()) for pool in pools}
+    def pools(self) -> list:
+        """The subscription's pools as they are now, each with the subject's license of it (sources and plans)."""
+        return pools_with_user_licenses(subscription_id=self.subscription.pk, user=self.subject)
 
     def enabled_plans_sent(self, products) -> dict:
         """The plans switched on, as the switches sent them, for each of `products` whose switches the form showed
@@ -78,8 +63,9 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
         }
 
     def get(self, request, *args, **kwargs):
-        held = self.held_product_ids()
-        return self.render_form(held=held, selected={str(product_id) for product_id in held})
+        pools = self.pools()
+        held = {str(pool.product_id) for pool in pools if pool.held}
+        return self.render_form(pools, selected=held)
 
     def post(self, request, *args, **kwargs):
         if "cancel" in request.POST:
@@ -88,11 +74,11 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
         try:
             if not form.is_valid():
                 raise ValidationFailed(" ".join(form.errors["products"]))
-            products = form.cleaned_data["products"]
+            products = [Product(pk=product_id) for product_id in form.cleaned_data["products"]]
             change = user_licenses_set(
                 user=User(pk=self.kwargs["user_id"]),  # read by the service, under its lock (change.user)
                 subscription=self.subscription,
-                products=products,
+                products=products,  # read by the service too, with their pools
                 enabled_plans=self.enabled_plans_sent(products),
                 by=Actor(request.user, Source.WEB),
                 keep_inherited=True,  # their checkboxes are locked: whatever the request says
@@ -101,7 +87,7 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
             raise
         except DomainError as error:
             return self.render_form(
-                held=self.held_product_ids(),
+                self.pools(),
                 selected=set(request.POST.getlist("products")),
                 plans_on={
                     product_id: set(request.POST.getlist(f"plans-{product_id}"))
@@ -112,14 +98,14 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
         messages.success(request, _change_message(change.user, change))
         if not request.htmx:
             return redirect(self.get_return_url())
-        pools = list(pools_of_subscription(subscription=self.subscription))
-        person = user_with_subscription_licenses(user_id=change.user.pk, pools=pools)
+        # The user as the change read them under their lock; their licenses and the pools as they are now.
+        pools = pools_with_user_licenses(subscription_id=self.subscription.pk, user=change.user)
         return render(
             request,
             self.saved_template_name,
             {
                 "subscription": self.subscription,
-                "person": person,
+                "person": user_with_licenses(change.user, pools),
                 "pools": pools,
                 "return_to": self.get_return_url(),
             },
@@ -127,21 +113,18 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
 
     def render_form(
         self,
+        pools: list,
         *,
-        held: set[int],
         selected: set[str],
         plans_on: dict[str, set[str]] | None = None,
         error: DomainError | None = None,
     ) -> HttpResponse:
-        """The form with fresh availability and sources: `held` are the products the user holds now, `selected`
-        the product ids (as sent) to show checked, `plans_on` the plans (as sent, by product id as sent) whose
-        switches to show on, where the form comes back with an error."""
-        pools = list(pools_of_subscription(subscription=self.subscription))
-        sources = self.sources_of(pools)
-        plans_of = product_plans(pool.product for pool in pools)
-        options = [self.option(pool, sources[pool.product_id], held=held, selected=selected) for pool in pools]
+        """The form of `pools` (pools_with_user_licenses: fresh availability and sources): `selected` the product
+        ids (as sent) to show checked, `plans_on` the plans (as sent, by product id as sent) whose switches to show
+        on, where the form comes back with an error."""
+        options = [self.option(pool, selected=selected) for pool in pools]
         for option in options:
-            option["plans"] = self.plan_switches(option, plans_of[option["pool"].product_id], plans_on or {})
+            option["plans"] = self.plan_switches(option, option["pool"].product.plans_read, plans_on or {})
         context = self.get_context_data(
             subject=self.subject,
             options=options,
@@ -158,17 +141,18 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
         response = render(self.request, self.dialog_body_template_name, context)
         return reswap(retarget(response, "#license-dialog"), "innerHTML")
 
-    def option(self, pool, sources: LicenseSources, *, held: set[int], selected: set[str]) -> dict:
+    def option(self, pool, *, selected: set[str]) -> dict:
         """One product's checkbox: locked (disabled) when the user has it, or waits for it, from a group; else
         free unless it cannot be assigned now. `reason` says why it is disabled."""
+        sources = pool.license.sources if pool.license else LicenseSources()
         if sources.pending:
             reason = f"waiting for a license ({pool.pending:,} in line), {_from_groups(sources)}"
             return {"pool": pool, "sources": sources, "disabled": True, "checked": False, "reason": reason}
         if sources.inherited:
             reason = _from_groups(sources) + ("; also assigned directly" if sources.direct else "")
-            checked = pool.product_id in held
+            checked = pool.held
             return {"pool": pool, "sources": sources, "disabled": True, "checked": checked, "reason": reason}
-        reason = None if pool.product_id in held else self.unassignable_reason(pool)
+        reason = None if pool.held else self.unassignable_reason(pool)
         checked = reason is None and str(pool.product_id) in selected
         return {"pool": pool, "sources": sources, "disabled": reason is not None, "checked": checked, "reason": reason}
 

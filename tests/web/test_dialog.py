@@ -263,9 +263,9 @@ def test_product_of_another_subscription_is_refused(org: Org, client):
 
 
 def test_unknown_product_is_refused(org: Org, client):
-    response = client.post(dialog_url(org, org.adele), {"products": ["999999"]}, headers=HTMX)
+    response = client.post(dialog_url(org, org.adele), {"products": [org.e5.pk, "999999"]}, headers=HTMX)
 
-    assert_dialog_error(response, "Select a valid choice.")
+    assert_dialog_error(response, "Subscription Contoso Enterprise has no licenses of: no product 999999.")
     assert org.held(org.adele) == set()
 
 
@@ -273,6 +273,8 @@ def test_plain_error_status_follows_the_error(org: Org, client):
     response = client.post(dialog_url(org, org.adele), {"products": ["not-a-number"]})
     assert response.status_code == 400
     assert 'role="alert"' in response.content.decode()
+    assert "Not an id: not-a-number." in response.content.decode()
+    assert org.held(org.adele) == set()
 
 
 def test_user_admin_may_assign(org: Org):

@@ -20,9 +20,10 @@ from tests.web.test_dialog import dialog_url, option, users_url
 from tests.world import Org, write_statements
 
 BY = Actor(None, Source.CLI, label="test")
-# The session, the admin with their roles, the subject, the subscription, its pools, the licenses held, their
-# sources (direct, the groups giving them, places in lines) and the products' plans in one query.
-DIALOG_QUERIES = 10
+# The session, the admin with their roles, the subject, the subscription, then its pools, each with the subject's
+# license of it (its sources: direct, the groups giving it, a place in a line) and its product's plans, in one
+# query (selectors.sources.pools_with_user_licenses).
+DIALOG_QUERIES = 5
 
 
 @pytest.fixture
@@ -139,11 +140,12 @@ def test_the_dialog_costs_the_same_queries_whatever_the_products_and_plans(org: 
     assert queries() == DIALOG_QUERIES
 
 
-# The session, the admin with their roles, the products sent, the subscription, then the service: the savepoints,
-# the user's lock (the subject, read once), the locks of the pools of the products wanted or held directly, those
-# pools read with the user's licenses, group sources and their products' plans (the switches sent are checked
-# against those), and the writes (insert, counter, audit); then the saved row: the pools, the row.
-SAVE_QUERIES = 11 + write_statements(3)
+# The session, the admin with their roles, the subscription, then the service: the savepoints, the user's lock
+# (the subject, read once), the locks of the pools of the products wanted or held directly, those pools read with
+# their products (the ids sent are checked against those), the user's licenses, group sources and the products'
+# plans (the switches sent are checked against those), and the writes (insert, counter, audit); then the saved
+# row: the user as the service read them, with the pools as they are now and their licenses of each, in one query.
+SAVE_QUERIES = 9 + write_statements(3)
 
 
 def test_a_save_costs_the_same_queries_whatever_the_products_and_groups(org: Org, client):

@@ -10,13 +10,13 @@ from accounts.models import User
 from accounts.services.groups import group_create, group_members_change
 from core.audit import Actor
 from core.choices import Source
-from core.errors import NotFound
 from licensing.models import PendingLicense
 from licensing.selectors.assignments import pool_rows_visible, scope_of
 from licensing.selectors.sources import (
     groups_holding,
+    pools_with_user_licenses,
     user_pending_licenses,
-    user_with_subscription_licenses,
+    user_with_licenses,
     users_with_subscription_licenses,
 )
 from licensing.selectors.subscriptions import subscription_get
@@ -106,23 +106,52 @@ def test_a_pool_past_the_32nd_of_a_mask_is_found(org):
     assert rows["Adele Vance"] == [(pool.product.sku_part_number, True, [], False, "") for pool in (first, last)]
 
 
-def test_one_users_row_is_the_pages_row_of_them(org):
-    """user_with_subscription_licenses (the dialog's row after a Save, compiled once) gives each user what the page
-    gives them; a user deleted meanwhile is NotFound."""
+def test_one_users_row_is_the_pages_row_of_them(org, django_assert_num_queries):
+    """pools_with_user_licenses (what the dialog shows, and its row after a Save) gives each user, in one query,
+    what the page gives them, with every pool of the subscription as it is now."""
     group_with(org, "sales", org.e3, org.visio, members=[org.adele, org.alex])
     pools = subscription_get(actor=None, subscription_id=org.s.pk).pools.all()
-    people = [org.adele, org.alex, org.henrietta]
+    people = [org.adele, org.alex, org.henrietta, org.users["member"]]
     page = {person.pk: person for person in users_with_subscription_licenses(users=User.objects.all(), pools=pools)}
 
     def shown(person) -> list[tuple]:
-        return [(entry.pool.pk, entry.sources) for entry in person.subscription_licenses]
+        return [
+            (
+                entry.pool.pk,
+                entry.sources.direct,
+                [(group.pk, group.name) for group in entry.sources.groups],
+                entry.sources.pending,
+                entry.reason,
+            )
+            for entry in person.subscription_licenses
+        ]
 
     for user in people:
-        one = user_with_subscription_licenses(user_id=user.pk, pools=pools)
-        assert (one.pk, one.display_name, shown(one)) == (user.pk, user.display_name, shown(page[user.pk]))
-    assert len({len(shown(page[user.pk])) for user in people}) > 1  # they hold different licenses
-    with pytest.raises(NotFound):
-        user_with_subscription_licenses(user_id=UserFactory().pk + 1000, pools=pools)
+        with django_assert_num_queries(1):
+            read = pools_with_user_licenses(subscription_id=org.s.pk, user=user)
+        assert [(pool.pk, pool.available, pool.product.name) for pool in read] == [
+            (pool.pk, pool.available, pool.product.name) for pool in pools
+        ]
+        one = user_with_licenses(user, read)
+        assert (one.pk, shown(one)) == (user.pk, shown(page[user.pk]))
+    assert len({len(shown(page[user.pk])) for user in people}) > 2  # they hold different licenses
+
+
+def test_a_users_licenses_of_the_pools_carry_their_plans_and_the_products_plans(org):
+    """What the dialog's switches show: the plans each source switches off, and every plan of each product."""
+    user_licenses_change(
+        by=SYSTEM, user=org.alex, subscription=org.s, add=[org.e5], disabled_plans={org.e5: ["TEAMS1"]}
+    )
+    sales = group_with(org, "sales", org.e5, members=[org.alex])
+    group_licenses_change(by=SYSTEM, group=sales, subscription=org.s, disabled_plans={org.e5: ["MCOEV"]})
+    read = {pool.product_id: pool for pool in pools_with_user_licenses(subscription_id=org.s.pk, user=org.alex)}
+    e5 = read[org.e5.pk]
+    assert e5.held and e5.license.sources.direct and [group.name for group in e5.license.sources.groups] == ["sales"]
+    assert e5.license.sources.direct_disabled_plans == [str(org.plans["TEAMS1"].service_plan_id)]
+    assert e5.license.sources.group_disabled_plans == {sales.pk: [str(org.plans["MCOEV"].service_plan_id)]}
+    assert [plan.name for plan in e5.product.plans_read] == [plan.name for plan in org.e5.service_plans.all()]
+    assert read[org.e3.pk].held and read[org.e3.pk].license.sources.direct  # from the world: Alex holds E3
+    assert not read[org.visio.pk].held and read[org.visio.pk].license is None
 
 
 def test_a_subscription_without_pools_gives_rows_without_licenses(org):
