@@ -1,6 +1,6 @@
 """Many users at once from an operator's file: set-based and all or nothing, under the rules of one user's edit."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import Actor, audit_event_new, audit_record
+from core.bulkload import objects_insert
 from core.choices import AuditAction
 from core.errors import ValidationFailed
 
@@ -87,7 +88,7 @@ def users_import(
             if not changes:
                 continue
             changed.append((user, changes))
-        _fields_validated(user)
+        _fields_validated(user, fields)
     _require_import_allowed(by, changed)
     groups_hold()  # after the users' locks: docs/architecture.md, "The lock order"
     groups_named = _groups_named(group_names)
@@ -104,8 +105,12 @@ def users_import(
             dates.update(user.disabled_at_follow(now=now))
 
     for start in range(0, len(new_users), BATCH_SIZE):
-        User.objects.bulk_create(new_users[start : start + BATCH_SIZE])
-        progress(len(new_users[start : start + BATCH_SIZE]))
+        batch = new_users[start : start + BATCH_SIZE]
+        objects_insert(batch)  # loaded (COPY on PostgreSQL), their keys read back by email
+        keys = dict(User.objects.filter(email__in=[user.email for user in batch]).values_list("email", "pk"))
+        for user in batch:
+            user.pk, user._state.adding = keys[user.email], False
+        progress(len(batch))
     changed_fields = sorted(
         {name for _, changes in changed for name in changes}
         | dates
@@ -178,10 +183,13 @@ def _groups_named(group_names: Mapping[str, list[str]]) -> dict[str, list[Group]
     return named
 
 
-def _fields_validated(user: User) -> None:
-    """The model's field checks without the per-row uniqueness query: users_import checks emails set-based."""
+def _fields_validated(user: User, names: Iterable[str]) -> None:
+    """The model's checks of the email and the fields a row names (`names`), without the per-row uniqueness query
+    (users_import checks emails set-based). The fields it leaves out keep their value or take their default, so
+    they need no check: checking every field of 10,000 users was a fifth of an import."""
+    checked = {"email", *names}
     try:
-        user.clean_fields(exclude=["password"])
+        user.clean_fields(exclude=[field.name for field in User._meta.fields if field.name not in checked])
     except ValidationError as error:
         raise ValidationFailed(
             f"{user.email}: not a valid user.", email=user.email, fields=error.message_dict
