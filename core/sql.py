@@ -111,43 +111,40 @@ class _Statement:
     columns: list  # the selected expressions, whose converters turn database values into Python ones
 
 
-def statement_once(
-    model: type[Model], key: Hashable, build: Callable[..., QuerySet], **values: Sequence[int] | Sequence[str]
-) -> list[list]:
-    """The rows of `build(**values)` — a values_list query that depends on nothing but `key` and the lists of
-    values (ids, or text) it is given — run as SQL compiled once per process, `key`, database vendor and length of
-    each list, with this call's values in its parameters. Django builds and compiles a whole statement on every
-    call: for the licenses read back after a change, that was three times the time PostgreSQL took to answer
-    (README, "One license change"). Each row is a list, its values converted as Django's values_list would."""
+Values = Sequence[int] | Sequence[str]
+
+
+def sql_once(
+    model: type[Model], key: Hashable, compile: Callable[..., tuple[str, Sequence, Query, list]], **values: Values
+) -> tuple[_Statement, list] | None:
+    """`compile(connection, **values)` — the SQL and parameters, query and selected columns of a statement that
+    depends on nothing but `key` and the lists of values (ids, or text) it is given — compiled once per process,
+    `key`, database vendor and length of each list: the statement and this call's parameters, the values put where
+    the compiled ones stood (None when it can match nothing). statement_once runs a query this way; a change's
+    UPDATE of counters is compiled this way too (core.writes.update_write_once)."""
     connection = connections[router.db_for_read(model)]
     shape = tuple(
         sorted((name, len(listed), bool(listed) and isinstance(listed[0], str)) for name, listed in values.items())
     )
 
-    def compile() -> _Statement | None:
+    def compiled() -> _Statement | None:
         markers = {
             name: [_marker(each, number, index) for index, each in enumerate(listed)]
             for number, (name, listed) in enumerate(sorted(values.items()))
         }
-        compiler = build(**markers).query.get_compiler(connection=connection)
         try:
-            sql, params = compiler.as_sql()
+            sql, params, query, columns = compile(connection, **markers)
         except EmptyResultSet:  # no values, or a condition that nothing can meet
             return None
         values_at = {marker: (name, index) for name, listed in markers.items() for index, marker in enumerate(listed)}
         found = {each for param in params for each in (param if isinstance(param, list) else [param])}
         if not set(values_at) <= found:
-            raise ValueError(f"statement_once: some values of {key!r} are not parameters of its statement")
-        columns = [selected[0] for selected in compiler.select[: compiler.col_count]]
-        return _Statement(sql, tuple(params), values_at, compiler.query, columns)
+            raise ValueError(f"sql_once: some values of {key!r} are not parameters of its statement")
+        return _Statement(sql, tuple(params), values_at, query, columns)
 
-    statement = _cached((model._meta.label, key, shape, connection.vendor), compile)
+    statement = _cached((model._meta.label, key, shape, connection.vendor), compiled)
     if statement is None:
-        return []
-    if statement.query.select_for_update and connection.get_autocommit():
-        # Django checks this when it compiles (where the database locks rows), which here is once: checked on every
-        # call instead, on every database.
-        raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+        return None
 
     def filled(param):
         if isinstance(param, list):
@@ -157,8 +154,32 @@ def statement_once(
             return values[name][index]
         return param
 
+    return statement, [filled(param) for param in statement.params]
+
+
+def statement_once(model: type[Model], key: Hashable, build: Callable[..., QuerySet], **values: Values) -> list[list]:
+    """The rows of `build(**values)` — a values_list query that depends on nothing but `key` and the lists of
+    values (ids, or text) it is given — run as SQL compiled once per process, `key`, database vendor and length of
+    each list, with this call's values in its parameters (sql_once). Django builds and compiles a whole statement on
+    every call: for the licenses read back after a change, that was three times the time PostgreSQL took to answer
+    (README, "One license change"). Each row is a list, its values converted as Django's values_list would."""
+
+    def compile(connection, **markers) -> tuple:
+        compiler = build(**markers).query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        return sql, params, compiler.query, [selected[0] for selected in compiler.select[: compiler.col_count]]
+
+    once = sql_once(model, key, compile, **values)
+    if once is None:
+        return []
+    statement, params = once
+    connection = connections[router.db_for_read(model)]
+    if statement.query.select_for_update and connection.get_autocommit():
+        # Django checks this when it compiles (where the database locks rows), which here is once: checked on every
+        # call instead, on every database.
+        raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql, [filled(param) for param in statement.params])
+        cursor.execute(statement.sql, params)
         rows = cursor.fetchall()
     compiler = statement.query.get_compiler(connection=connection)
     converters = compiler.get_converters(statement.columns)

@@ -21,7 +21,7 @@ from core.errors import (
     ValidationFailed,
 )
 from core.sql import statement_once
-from core.writes import Write, delete_write, insert_write, update_write, writes_run
+from core.writes import Write, delete_write, insert_write, update_write_once, writes_run
 
 from ..choices import ASSIGNABLE_STATUSES
 from ..models import LicenseAssignment, LicensePool, Product, ServicePlan, Subscription
@@ -277,12 +277,7 @@ def licenses_apply(
                     for pool in to_add
                 ]
             ),
-            update_write(
-                LicensePool.objects.filter(
-                    pk__in=[pool.pk for pool in to_add], subscription__status__in=ASSIGNABLE_STATUSES
-                ),
-                assigned=F("assigned") + 1,
-            ),
+            counters_write(to_add, +1, only_assignable=True),
         ]
     plans_before = {pool.pk: rows[pool.pk].disabled_plans for pool in replanned}
     # The direct source's plans start all on (or as asked) when it is added, and go when it goes.
@@ -296,9 +291,7 @@ def licenses_apply(
     if to_remove:
         writes += [
             delete_write(LicenseAssignment.objects.filter(user=user, pool__in=to_remove)),
-            update_write(
-                LicensePool.objects.filter(pk__in=[pool.pk for pool in to_remove]), assigned=F("assigned") - 1
-            ),
+            counters_write(to_remove, -1),
         ]
         for pool in to_remove:
             pool.assigned -= 1  # as the line below serves it
@@ -353,6 +346,20 @@ def licenses_apply(
         removed=[pool.product for pool in to_remove + made_inherited],
         plans_changed=[pool.product for pool in replanned],
     )
+
+
+def counters_write(pools: list[LicensePool], delta: int, *, only_assignable: bool = False) -> Write:
+    """The UPDATE of these pools' `assigned` counters by `delta` (with `only_assignable`: of those whose
+    subscription allows assignment, checked by the UPDATE itself), compiled once (core.writes.update_write_once)."""
+
+    def build(pool_ids: list[int]) -> tuple[QuerySet, dict]:
+        rows = LicensePool.objects.filter(pk__in=pool_ids)
+        if only_assignable:
+            rows = rows.filter(subscription__status__in=ASSIGNABLE_STATUSES)
+        return rows, {"assigned": F("assigned") + delta}
+
+    key = ("counters moved", delta, only_assignable)
+    return update_write_once(LicensePool, key, build, pool_ids=[pool.pk for pool in pools])
 
 
 def plans_change_details(product: Product, before: list[str], after: list[str]) -> dict[str, object]:

@@ -5,13 +5,15 @@ import datetime
 
 import pytest
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from core.sql import compiled_once, statement_once
-from licensing.models import LicenseAssignment
+from core.writes import update_write_once, writes_run
+from licensing.choices import ASSIGNABLE_STATUSES, SubscriptionStatus
+from licensing.models import LicenseAssignment, LicensePool
 from licensing.selectors.skus import users_skus
 from licensing.selectors.sources import users_licenses
 from tests.factories import UserFactory
@@ -142,3 +144,28 @@ def test_a_locking_statement_is_refused_outside_a_transaction_on_every_call():
         assert statement_once(User, key, build, user_ids=[user.pk]) == [[user.pk]]
     with pytest.raises(TransactionManagementError):
         statement_once(User, key, build, user_ids=[user.pk])
+
+
+def test_an_update_compiled_once_moves_the_rows_of_each_calls_own_ids(org):
+    """core.writes.update_write_once, as every license change moves its pools' counters (counters_write): compiled
+    once per shape, run with each call's ids, and the condition on a related row kept in it."""
+    built = []
+
+    def build(pool_ids: list[int]):
+        built.append(list(pool_ids))
+        rows = LicensePool.objects.filter(pk__in=pool_ids, subscription__status__in=ASSIGNABLE_STATUSES)
+        return rows, {"assigned": F("assigned") + 1}
+
+    key = object()
+    before = dict(LicensePool.objects.values_list("pk", "assigned"))
+    for pool in (org.pool_e3, org.pool_e5):
+        assert writes_run([update_write_once(LicensePool, key, build, pool_ids=[pool.pk])]) == [1]
+    org.t.status = SubscriptionStatus.EXPIRED
+    org.t.save(update_fields=["status"])
+    assert writes_run([update_write_once(LicensePool, key, build, pool_ids=[org.t.pools.first().pk])]) == [0]
+    after = dict(LicensePool.objects.values_list("pk", "assigned"))
+    assert {pk: after[pk] - before[pk] for pk in after if after[pk] != before[pk]} == {
+        org.pool_e3.pk: 1,
+        org.pool_e5.pk: 1,
+    }
+    assert len(built) == 1, "compiled once for every call with one id"
