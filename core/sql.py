@@ -1,5 +1,6 @@
 """SQL expressions the apps share, spelled for PostgreSQL and SQLite alike."""
 
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -90,28 +91,48 @@ def compiled_once(model: type[Model], key: Hashable, build: Callable[[], Express
 
 
 # Values stand in for a statement's own values while it is compiled (statement_once): ids far below any primary
-# key, text no one sends, so that their places among the statement's parameters can be found and filled with each
-# call's values.
+# key, text no one sends, UUIDs no one makes, so that their places among the statement's parameters can be found
+# and filled with each call's values.
 _MARKER_BASE = -(1 << 62)
 _MARKERS_PER_LIST = 1 << 20
+_UUID_MARKER_BASE = 0x5157_0CE0 << 96
 
 
-def _marker(example: int | str, number: int, index: int) -> int | str:
+def _marker(example: int | str | uuid.UUID, number: int, index: int) -> int | str | uuid.UUID:
     if isinstance(example, str):
         return f"\0statement_once {number} {index}\0"
+    if isinstance(example, uuid.UUID):
+        return uuid.UUID(int=_UUID_MARKER_BASE + number * _MARKERS_PER_LIST + index)
     return _MARKER_BASE + number * _MARKERS_PER_LIST + index
+
+
+def _places(markers: dict[str, list]) -> dict:
+    """Where each value goes: by its marker as a parameter, the list it is of, its index there and whether it goes
+    as hex (a UUID where the database has no UUID type, SQLite, takes its hex text)."""
+    places = {}
+    for name, listed in markers.items():
+        for index, marker in enumerate(listed):
+            places[marker] = (name, index, False)
+            if isinstance(marker, uuid.UUID):
+                places[marker.hex] = (name, index, True)
+    return places
+
+
+def _place(values_at: dict, param) -> tuple | None:
+    """Where a value goes, if `param` is one of the markers (_places)."""
+    return values_at.get(param) if isinstance(param, (int, str, uuid.UUID)) else None
 
 
 @dataclass(frozen=True)
 class _Statement:
     sql: str
     params: tuple
-    values_at: dict[int | str, tuple[str, int]]  # a marker: the list of values and the index in it it stands for
+    values_at: dict  # a marker: the list of values and the index in it it stands for, and whether as hex (_places)
     query: Query
     columns: list  # the selected expressions, whose converters turn database values into Python ones
 
 
-Values = Sequence[int] | Sequence[str]
+Values = Sequence[int] | Sequence[str] | Sequence[uuid.UUID]
 
 
 def sql_once(
@@ -124,7 +145,7 @@ def sql_once(
     UPDATE of counters is compiled this way too (core.writes.update_write_once)."""
     connection = connections[router.db_for_read(model)]
     shape = tuple(
-        sorted((name, len(listed), bool(listed) and isinstance(listed[0], str)) for name, listed in values.items())
+        sorted((name, len(listed), type(listed[0]).__name__ if listed else "") for name, listed in values.items())
     )
 
     def compiled() -> _Statement | None:
@@ -136,9 +157,10 @@ def sql_once(
             sql, params, query, columns = compile(connection, **markers)
         except EmptyResultSet:  # no values, or a condition that nothing can meet
             return None
-        values_at = {marker: (name, index) for name, listed in markers.items() for index, marker in enumerate(listed)}
-        found = {each for param in params for each in (param if isinstance(param, list) else [param])}
-        if not set(values_at) <= found:
+        values_at = _places(markers)
+        found = [each for param in params for each in (param if isinstance(param, list) else [param])]
+        placed = {place[:2] for each in found if (place := _place(values_at, each))}
+        if len(placed) < sum(len(listed) for listed in markers.values()):
             raise ValueError(f"sql_once: some values of {key!r} are not parameters of its statement")
         return _Statement(sql, tuple(params), values_at, query, columns)
 
@@ -149,9 +171,9 @@ def sql_once(
     def filled(param):
         if isinstance(param, list):
             return [filled(each) for each in param]
-        if isinstance(param, (int, str)) and param in statement.values_at:
-            name, index = statement.values_at[param]
-            return values[name][index]
+        if place := _place(statement.values_at, param):
+            name, index, as_hex = place
+            return values[name][index].hex if as_hex else values[name][index]
         return param
 
     return statement, [filled(param) for param in statement.params]

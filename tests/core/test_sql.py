@@ -2,6 +2,7 @@
 for a statement, per length of its lists of values), and the same rows as the query it stands for."""
 
 import datetime
+import uuid
 
 import pytest
 from django.db import connection, transaction
@@ -13,7 +14,7 @@ from accounts.models import User
 from core.sql import compiled_once, statement_once
 from core.writes import update_write_once, writes_run
 from licensing.choices import ASSIGNABLE_STATUSES, SubscriptionStatus
-from licensing.models import LicenseAssignment, LicensePool
+from licensing.models import LicenseAssignment, LicensePool, Product
 from licensing.selectors.skus import users_skus
 from licensing.selectors.sources import users_licenses
 from tests.factories import UserFactory
@@ -96,6 +97,18 @@ def test_a_statement_of_text_values(org):
     assert statement_once(User, key, build, emails=[org.alex.email]) == [[org.alex.pk]]
     assert statement_once(User, key, build, emails=[org.adele.email]) == [[org.adele.pk]]
     assert statement_once(User, key, build, emails=["nobody@contoso.test"]) == []
+
+
+def test_a_statement_of_uuid_values(org):
+    """A UUID goes as one on PostgreSQL and as its hex text on SQLite: either way each call's own is used."""
+
+    def build(sku_ids):
+        return Product.objects.filter(sku_id__in=sku_ids).order_by("pk").values_list("sku_part_number", flat=True)
+
+    key = object()
+    assert statement_once(Product, key, build, sku_ids=[org.e3.sku_id]) == [["OFFICESERIES_E3"]]
+    assert statement_once(Product, key, build, sku_ids=[org.e5.sku_id]) == [["OFFICESERIES_E5"]]
+    assert statement_once(Product, key, build, sku_ids=[uuid.uuid4()]) == []
 
 
 def test_a_statement_that_can_match_nothing_sends_no_query(org):
