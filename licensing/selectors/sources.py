@@ -178,10 +178,10 @@ def users_with_subscription_licenses(*, users: QuerySet[User], pools: Sequence[L
 
 def pools_with_user_licenses(*, subscription_id: int, user: User) -> list[LicensePool]:
     """The subscription's pools as they are now, by product name, each with its product (its plans as
-    `product.plans_read`) and subscription, and `user`'s license of it as `license`: a PoolLicense with its sources
-    and the plans each switches off, or None when they neither hold nor wait for it (`held` then says whether they
-    hold it). What the license dialog shows, and the row it sends back after a Save (`user_with_licenses`), in one
-    statement compiled once (core.sql.statement_once)."""
+    `product.plans_read`) and subscription; `held`: whether `user` holds its license; and `license`: a PoolLicense
+    with its sources and the plans each switches off, or None when they neither hold nor wait for it. What the
+    license dialog shows, and the row it sends back after a Save (`user_with_licenses`), in one statement compiled
+    once (core.sql.statement_once)."""
     related = SharedRelated(LicensePool, ("product", "subscription"))
     own = own_columns(LicensePool)
     annotations = ("held_direct", "direct_plans", "waiting", "giving", "product_plans")
