@@ -14,18 +14,22 @@ from ..models import LicensePool, Product, Subscription
 def product_identifier_q(identifier: str) -> Q:
     """Match a product by its sku id (UUID) or its part number, case-insensitively, as REST and CLI name them."""
     identifier = str(identifier).strip()
-    try:
-        return Q(sku_id=uuid.UUID(identifier))
-    except ValueError:
-        return Q(sku_part_number__iexact=identifier)
+    sku_id = sku_id_of(identifier)
+    return Q(sku_id=sku_id) if sku_id else Q(sku_part_number__iexact=identifier)
 
 
 def product_key(identifier: str) -> str:
     """An identifier as one of `product_keys` would spell it."""
+    sku_id = sku_id_of(identifier)
+    return str(sku_id) if sku_id else identifier.upper()
+
+
+def sku_id_of(identifier: str) -> uuid.UUID | None:
+    """The sku id an identifier spells, or None when it is a part number."""
     try:
-        return str(uuid.UUID(identifier))
+        return uuid.UUID(identifier)
     except ValueError:
-        return identifier.upper()
+        return None
 
 
 def product_keys(product: Product) -> tuple[str, str]:

@@ -18,7 +18,7 @@ from core.errors import NotFound, ProductNotInSubscription, ValidationFailed
 from core.sql import statement_once
 
 from ..models import LicensePool, Product, Subscription
-from ..selectors.products import product_identifier_q, product_key, product_keys, products_resolve
+from ..selectors.products import product_identifier_q, product_key, product_keys, products_resolve, sku_id_of
 from .assignments import (
     LicenseChange,
     licenses_apply,
@@ -115,9 +115,9 @@ def _pools_named(user, subscription_id: int, named: Sequence[str]) -> list[Licen
     ids and of part numbers (core.sql.statement_once): built on every change, it was a tenth of the API's change."""
     if not named:
         return []
-    keys = {_key(name) for name in named}
-    sku_ids = sorted(uuid.UUID(key) for key in keys if _is_uuid(key))
-    parts = sorted(key for key in keys if not _is_uuid(key))
+    keys = {_key(name): sku_id_of(_key(name)) for name in named}
+    sku_ids = sorted(sku_id for sku_id in keys.values() if sku_id)
+    parts = sorted(key for key, sku_id in keys.items() if not sku_id)
 
     def locking(subscription_id: list[int], sku_ids: list[uuid.UUID], parts: list[str]) -> QuerySet:
         products = Product.objects.annotate(part=Upper("sku_part_number")).filter(
@@ -130,14 +130,6 @@ def _pools_named(user, subscription_id: int, named: Sequence[str]) -> list[Licen
         LicensePool, "pools named", locking, subscription_id=[subscription_id], sku_ids=sku_ids, parts=parts
     )
     return pools_holding([pool_id for (pool_id,) in rows], user)
-
-
-def _is_uuid(key: str) -> bool:
-    try:
-        uuid.UUID(key)
-    except ValueError:
-        return False
-    return True
 
 
 def _products_of(pools: list[LicensePool], subscription_id: int, named: Sequence[str]) -> dict[str, Product]:
