@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Coalesce, Lower, Upper
@@ -312,3 +313,21 @@ class SignInFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} from {self.ip_address} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class UserSession(AbstractBaseSession):
+    """A browser's session (settings.SESSION_ENGINE, accounts/sessions.py): Django's database session, with the
+    user signed in to it as a column of its own, so that a request reads its session and its user in one
+    statement."""
+
+    # No constraint and no cascade: a deleted user's sessions find no user to sign in as, and clearsessions drops
+    # them once they expire; deleting users asks nothing of this table.
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore

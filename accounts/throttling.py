@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 
 from .models import SignInFailure, UserManager
 from .permissions import user_with_roles
+from .sessions import user_read_with_session
 
 WINDOW = datetime.timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL = 5
@@ -105,8 +106,9 @@ class ThrottledModelBackend(ModelBackend):
         return user
 
     def get_user(self, user_id):
-        """The signed-in user of a session, with their roles read in the same query (permissions.user_with_roles)."""
-        user = user_with_roles(user_id)
+        """The signed-in user of a session: as the session brought them (accounts.sessions), else read with their
+        roles in one query (permissions.user_with_roles)."""
+        user = user_read_with_session(user_id) or user_with_roles(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

@@ -87,7 +87,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.sessions.SessionUserMiddleware",  # Django's, with the user read with the session
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -242,7 +242,7 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Admin sessions end after a working day (8 hours) or when the browser closes, whichever comes first.
-SESSION_ENGINE = "accounts.sessions"  # Django's database sessions, read by a statement compiled once
+SESSION_ENGINE = "accounts.sessions"  # Django's database sessions, each read with its user in one statement
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 

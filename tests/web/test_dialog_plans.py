@@ -20,10 +20,10 @@ from tests.web.test_dialog import dialog_url, option, users_url
 from tests.world import Org, write_statements
 
 BY = Actor(None, Source.CLI, label="test")
-# The session, the admin with their roles, the subject, the subscription, then its pools, each with the subject's
+# The session with the admin and their roles, the subject, the subscription, then its pools, each with the subject's
 # license of it (its sources: direct, the groups giving it, a place in a line) and its product's plans, in one
 # query (selectors.sources.pools_with_user_licenses).
-DIALOG_QUERIES = 5
+DIALOG_QUERIES = 4
 
 
 @pytest.fixture
@@ -140,12 +140,12 @@ def test_the_dialog_costs_the_same_queries_whatever_the_products_and_plans(org: 
     assert queries() == DIALOG_QUERIES
 
 
-# The session, the admin with their roles, the subscription, then the service: the savepoints, the user's lock
+# The session with the admin and their roles, the subscription, then the service: the savepoints, the user's lock
 # (the subject, read once), the locks of the pools of the products wanted or held directly, those pools read with
 # their products (the ids sent are checked against those), the user's licenses, group sources and the products'
 # plans (the switches sent are checked against those), and the writes (insert, counter, audit); then the saved
 # row: the user as the service read them, with the pools as they are now and their licenses of each, in one query.
-SAVE_QUERIES = 9 + write_statements(3)
+SAVE_QUERIES = 8 + write_statements(3)
 
 
 def test_a_save_costs_the_same_queries_whatever_the_products_and_groups(org: Org, client):

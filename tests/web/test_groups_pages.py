@@ -227,9 +227,9 @@ def queries_of(client, url: str, params: dict | None = None, headers: dict | Non
     return len(captured.captured_queries)
 
 
-# Session, the user with their roles, the unread notices (top bar), the count, the page's rows with their member
-# counts.
-LIST_QUERIES = 5
+# The session with the user and their roles, the unread notices (top bar), the count, the page's rows with their
+# member counts.
+LIST_QUERIES = 4
 
 
 def test_the_list_costs_the_same_queries_whatever_the_groups_and_members(org: Org, user_admin_client):
@@ -601,11 +601,11 @@ def test_remove_the_checked_members(org: Org, sales, user_admin_client):
     assert "No members yet: add them by email above." in html_of(response)
 
 
-# Session, the user with their roles, the unread notices (top bar), the group with its member count (the list's
-# count while no filter narrows it), the page's rows, the departments (filter). A filter adds the count of its
-# matches.
-MEMBERS_QUERIES = 6
-FILTERED_MEMBERS_QUERIES = 7
+# The session with the user and their roles, the unread notices (top bar), the group with its member count (the
+# list's count while no filter narrows it), the page's rows, the departments (filter). A filter adds the count of
+# its matches.
+MEMBERS_QUERIES = 5
+FILTERED_MEMBERS_QUERIES = 6
 
 
 def test_the_members_page_costs_the_same_queries_whatever_the_members(org: Org, user_admin_client):

@@ -159,11 +159,11 @@ def test_the_home_page_counts_waiting_members_with_thousands_separators(org: Org
 
 
 def test_the_totals_cost_no_query_whatever_the_number_of_subscriptions(org: Org, django_assert_num_queries):
-    """Summed from the pools read with the subscriptions: 6 queries, as the page made without the totals (among
+    """Summed from the pools read with the subscriptions: 5 queries, as the page made without the totals (among
     them the sparklines' history, one for every pool, and the top bar's unread notices)."""
     client = client_for(org.users["global_admin"])
     client.get("/")
-    with django_assert_num_queries(6) as first:
+    with django_assert_num_queries(5) as first:
         client.get("/")
     for number in range(3):
         LicensePoolFactory(subscription=SubscriptionFactory(), product=org.e3, quantity=number + 1)

@@ -106,9 +106,9 @@ def test_sorted_by_email_descending(org: Org):
     assert emails == sorted(emails, reverse=True)
 
 
-# Session, the user with their roles, the unread notices (top bar), the visible pools (product choices), groups, the
-# bounded count, the page's rows with their licenses and sources (one statement), departments.
-LIST_QUERIES = 8
+# The session with the user and their roles, the unread notices (top bar), the visible pools (product choices),
+# groups, the bounded count, the page's rows with their licenses and sources (one statement), departments.
+LIST_QUERIES = 7
 
 
 @pytest.mark.parametrize("extra_users", [0, 40])
