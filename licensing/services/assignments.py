@@ -15,6 +15,7 @@ from core.errors import (
     LicenseInherited,
     LicensesReclaimed,
     NotEnoughLicenses,
+    NotFound,
     PreconditionFailed,
     ProductNotInSubscription,
     SubscriptionNotActive,
@@ -40,6 +41,7 @@ class LicenseChange:
     removed: list[Product] = field(default_factory=list)
     plans_changed: list[Product] = field(default_factory=list)
     user: User | None = None  # the user changed, as read under their lock
+    subscription: Subscription | None = None  # theirs, as read with the pools locked
 
     @property
     def changed(self) -> bool:
@@ -56,6 +58,15 @@ def require_assignable(subscription: Subscription) -> None:
 def require_status_assignable(name: str, status: str) -> None:
     if status not in ASSIGNABLE_STATUSES:
         raise SubscriptionNotActive(subscription=name, status=status)
+
+
+def subscription_of(pools: list[LicensePool], subscription_id: int) -> Subscription:
+    """The subscription of `subscription_id` as read with its `pools` (locks.pools_holding), or on its own where
+    none were locked; NotFound when it does not exist."""
+    subscription = pools[0].subscription if pools else Subscription.objects.filter(pk=subscription_id).first()
+    if subscription is None:
+        raise NotFound("Subscription not found.")
+    return subscription
 
 
 def require_not_reclaimed(users: Iterable[User]) -> None:
@@ -342,6 +353,7 @@ def licenses_apply(
         line_serve(by=by, pool=pool)
     return LicenseChange(
         user=user,
+        subscription=subscription,
         added=[pool.product for pool in to_add + made_direct],
         removed=[pool.product for pool in to_remove + made_inherited],
         plans_changed=[pool.product for pool in replanned],
@@ -411,10 +423,11 @@ def user_licenses_set(
     keep_inherited: bool = False,
 ) -> LicenseChange:
     """Make `products` exactly the licenses assigned to `user` directly in `subscription` (the dialog's Save, the
-    API's PUT); the licenses they have from groups stay as they are. Only the ids of `user` and of `products` (and
-    of the products keying the plans) are used: the user is read under their lock (NotFound once deleted) and
-    returned as the change's `user`, the products with the pools locked (ProductNotInSubscription for one the
-    subscription has no pool of, or that does not exist). `disabled_plans` as for user_licenses_change, for any
+    API's PUT); the licenses they have from groups stay as they are. Only the ids of `user`, `subscription` and
+    `products` (and of the products keying the plans) are used: the user is read under their lock (NotFound once
+    deleted) and returned as the change's `user`, the subscription and the products with the pools locked (the
+    change's `subscription`; NotFound for no subscription, ProductNotInSubscription for a product it has no pool
+    of, or that does not exist). `disabled_plans` as for user_licenses_change, for any
     of `products`; or `enabled_plans`, the plans to leave on (the dialog's switches), every other plan of the
     product then off. With `keep_inherited` (the dialog, whose checkboxes of those products are locked), a
     product the user has or waits for from a group keeps its direct assignment as it is, whatever `products`
@@ -424,6 +437,7 @@ def user_licenses_set(
     require_version(by, locked, expected_versions)
     desired = {product.pk for product in products}
     pools = pools_lock_for_set(locked, subscription.pk, desired)
+    subscription = subscription_of(pools, subscription.pk)
     read = {pool.product_id: pool.product for pool in pools}  # the products, as read with their pools
     named = desired | {product.pk for plans in (disabled_plans, enabled_plans) for product in plans or ()}
     missing = named - set(read)

@@ -14,10 +14,10 @@ from django.db.models.functions import Upper
 from accounts.permissions import require_license_management
 from accounts.services.locks import user_locked
 from core.audit import Actor
-from core.errors import NotFound, ProductNotInSubscription, ValidationFailed
+from core.errors import ProductNotInSubscription, ValidationFailed
 from core.sql import statement_once
 
-from ..models import LicensePool, Product, Subscription
+from ..models import LicensePool, Product
 from ..selectors.products import product_identifier_q, product_key, product_keys, products_resolve, sku_id_of
 from .assignments import (
     LicenseChange,
@@ -26,6 +26,7 @@ from .assignments import (
     pools_lock_for_set,
     product_ids_apart,
     require_version,
+    subscription_of,
 )
 from .locks import plans_known, pools_holding
 
@@ -137,9 +138,7 @@ def _products_of(pools: list[LicensePool], subscription_id: int, named: Sequence
     them has is an unknown product (NotFound), or one the subscription (if it exists) does not hold."""
     products = {key: pool.product for pool in pools for key in product_keys(pool.product)}
     missing = [name for name in named if _key(name) not in products]
-    subscription = pools[0].subscription if pools else Subscription.objects.filter(pk=subscription_id).first()
-    if subscription is None:
-        raise NotFound("Subscription not found.")
+    subscription = subscription_of(pools, subscription_id)
     if missing:
         unheld = products_resolve(identifiers=missing)  # NotFound for a product that does not exist
         raise ProductNotInSubscription(

@@ -13,7 +13,7 @@ from core.audit import Actor
 from core.choices import Source
 from core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from licensing.forms import UserLicensesForm
-from licensing.models import Product
+from licensing.models import Product, Subscription
 from licensing.selectors.sources import LicenseSources, pools_with_user_licenses, user_with_licenses
 from licensing.services.assignments import user_licenses_set
 
@@ -77,7 +77,7 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
             products = [Product(pk=product_id) for product_id in form.cleaned_data["products"]]
             change = user_licenses_set(
                 user=User(pk=self.kwargs["user_id"]),  # read by the service, under its lock (change.user)
-                subscription=self.subscription,
+                subscription=Subscription(pk=self.kwargs["subscription_id"]),  # read with the pools it locks
                 products=products,  # read by the service too, with their pools
                 enabled_plans=self.enabled_plans_sent(products),
                 by=Actor(request.user, Source.WEB),
@@ -98,13 +98,13 @@ class UserLicensesView(SubscriptionViewMixin, TemplateView):
         messages.success(request, _change_message(change.user, change))
         if not request.htmx:
             return redirect(self.get_return_url())
-        # The user as the change read them under their lock; their licenses and the pools as they are now.
-        pools = pools_with_user_licenses(subscription_id=self.subscription.pk, user=change.user)
+        # The user and the subscription as the change read them; their licenses and the pools as they are now.
+        pools = pools_with_user_licenses(subscription_id=change.subscription.pk, user=change.user)
         return render(
             request,
             self.saved_template_name,
             {
-                "subscription": self.subscription,
+                "subscription": change.subscription,
                 "person": user_with_licenses(change.user, pools),
                 "pools": pools,
                 "return_to": self.get_return_url(),

@@ -75,4 +75,4 @@ class SubscriptionViewMixin(AdminViewMixin):
 
     @property
     def users_url(self) -> str:
-        return reverse("licensing:subscription_users", args=[self.subscription.pk])
+        return reverse("licensing:subscription_users", args=[self.kwargs["subscription_id"]])  # asks no query

@@ -97,6 +97,18 @@ def test_unknown_user_is_404(org: Org, client):
     assert org.pool(org.pool_e5).assigned == 0
 
 
+@pytest.mark.parametrize("products", [[], "e5"])
+def test_unknown_subscription_is_404_and_the_save_changes_nothing(org: Org, client, products):
+    """The Save reads the subscription with the pools it locks, not apart: one that does not exist is still 404,
+    whether products are sent (no pool of them is found) or none (no pool is locked at all)."""
+    url = reverse("licensing:user_licenses", args=[999_999, org.adele.pk])
+    assert client.get(url, headers=HTMX).status_code == 404
+    sent = {"products": [org.e5.pk]} if products else {}
+    assert client.post(url, sent, headers=HTMX).status_code == 404
+    assert client.post(url, sent).status_code == 404
+    assert org.held(org.adele) == set() and org.pool(org.pool_e5).assigned == 0
+
+
 # --- saving ---------------------------------------------------------------------------------------------
 
 

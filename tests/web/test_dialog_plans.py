@@ -140,12 +140,13 @@ def test_the_dialog_costs_the_same_queries_whatever_the_products_and_plans(org: 
     assert queries() == DIALOG_QUERIES
 
 
-# The session with the admin and their roles, the subscription, then the service: the savepoints, the user's lock
-# (the subject, read once), the locks of the pools of the products wanted or held directly, those pools read with
-# their products (the ids sent are checked against those), the user's licenses, group sources and the products'
-# plans (the switches sent are checked against those), and the writes (insert, counter, audit); then the saved
-# row: the user as the service read them, with the pools as they are now and their licenses of each, in one query.
-SAVE_QUERIES = 8 + write_statements(3)
+# The session with the admin and their roles, then the service: the savepoints, the user's lock (the subject, read
+# once), the locks of the pools of the products wanted or held directly, those pools read with their products and
+# their subscription (the ids sent are checked against those; the subscription is not read apart), the user's
+# licenses, group sources and the products' plans (the switches sent are checked against those), and the writes
+# (insert, counter, audit); then the saved row: the user and the subscription as the service read them, with the
+# pools as they are now and their licenses of each, in one query.
+SAVE_QUERIES = 7 + write_statements(3)
 
 
 def test_a_save_costs_the_same_queries_whatever_the_products_and_groups(org: Org, client):

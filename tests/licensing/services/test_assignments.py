@@ -312,6 +312,24 @@ def test_set_applies_the_difference(subscription, pool_a, pool_b, pool_c, user, 
     assert_pool_counters()
 
 
+@pytest.mark.parametrize("wanted", [["SKU_A"], []])
+def test_set_reads_the_subscription_by_its_id_with_the_pools(subscription, pool_a, user, wanted):
+    """Only the subscription's id is used: the change's `subscription` is the one read with the pools locked (or on
+    its own when none are), and one that does not exist is NotFound, changing nothing."""
+    products = [pool_a.product] if wanted else []
+    result = user_licenses_set(
+        user=user, subscription=Subscription(pk=subscription.pk), products=products, by=Actor(None, Source.WEB)
+    )
+    assert result.subscription == subscription and result.subscription.name == subscription.name
+    assert held(user) == set(wanted)
+
+    with pytest.raises(NotFound):
+        user_licenses_set(
+            user=user, subscription=Subscription(pk=999_999), products=products, by=Actor(None, Source.WEB)
+        )
+    assert held(user) == set(wanted)
+
+
 def test_set_to_what_is_held_changes_nothing(subscription, pool_a, user):
     change(user, subscription, add=[pool_a])
 
