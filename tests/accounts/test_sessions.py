@@ -6,6 +6,7 @@ brought only spares the backend its read, when it is the one the session names."
 import datetime
 
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -119,3 +120,14 @@ def test_an_anonymous_session_brings_no_user(db):
     store = SessionStore(session_key=_saved_anonymous())
     assert store.load() == {"who": "no one"}
     assert store.user_read is None
+
+
+def test_clearsessions_removes_the_expired_ones(org):
+    kept, expired = session_of(client_for(org.users["global_admin"])), session_of(client_for(org.users["user_admin"]))
+    UserSession.objects.filter(pk=expired.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+    call_command("clearsessions")
+
+    assert list(UserSession.objects.values_list("pk", flat=True)) == [kept.session_key]
