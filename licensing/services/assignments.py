@@ -390,23 +390,26 @@ def groups_giving(*, user: User, pool: LicensePool) -> list[dict]:
     return [{"id": group.pk, "name": group.name} for group in groups]
 
 
-def pools_lock_for_set(user: User, subscription_id: int, product_ids) -> list[LicensePool]:
-    """Lock the subscription's pools of `product_ids` (ids, or a subquery of them) and of the products `user`
-    holds directly, and read them with the user's licenses of them (locks.pools_holding): the pools of a set. With
-    ids, the locking statement is compiled once (core.sql.statement_once), as the dialog's every Save runs it."""
+def pools_lock_for_set(user: User, subscription_id: int, product_ids: Collection[int]) -> list[LicensePool]:
+    """Lock the subscription's pools of `product_ids` and of the products `user` holds directly, and read them with
+    the user's licenses of them (locks.pools_holding): the pools of a set. The locking statement is compiled once
+    (core.sql.statement_once), as the dialog's every Save runs it."""
 
-    def locking(user_id: list[int], subscription_id: list[int], product_ids) -> QuerySet:
+    def locking(user_id: list[int], subscription_id: list[int], product_ids: list[int]) -> QuerySet:
         held_directly = LicenseAssignment.objects.filter(user_id=user_id[0], direct=True).values("pool_id")
         pools = LicensePool.objects.filter(
             Q(product_id__in=product_ids) | Q(pk__in=held_directly), subscription_id=subscription_id[0]
         )
         return pools.select_for_update(of=("self",)).order_by("pk").values_list("pk")
 
-    ids = {"user_id": [user.pk], "subscription_id": [subscription_id]}
-    if isinstance(product_ids, QuerySet):
-        rows = locking(**ids, product_ids=product_ids)
-    else:
-        rows = statement_once(LicensePool, "pools of a set", locking, **ids, product_ids=sorted(product_ids))
+    rows = statement_once(
+        LicensePool,
+        "pools of a set",
+        locking,
+        user_id=[user.pk],
+        subscription_id=[subscription_id],
+        product_ids=sorted(product_ids),
+    )
     return pools_holding([pool_id for (pool_id,) in rows], user)
 
 

@@ -17,13 +17,12 @@ from core.audit import Actor
 from core.errors import ProductNotInSubscription, ValidationFailed
 from core.sql import statement_once
 
-from ..models import LicensePool, Product
-from ..selectors.products import product_identifier_q, product_key, product_keys, products_resolve, sku_id_of
+from ..models import LicenseAssignment, LicensePool, Product
+from ..selectors.products import product_key, product_keys, products_resolve, sku_id_of
 from .assignments import (
     LicenseChange,
     licenses_apply,
     plans_wanted,
-    pools_lock_for_set,
     product_ids_apart,
     require_version,
     subscription_of,
@@ -74,7 +73,7 @@ def user_licenses_set_named(
     user = user_locked(user_id)
     require_version(by, user, expected_versions)
     named = [*products, *(disabled_plans or {})]
-    pools = pools_lock_for_set(user, subscription_id, _product_ids(named))
+    pools = _pools_named(user, subscription_id, named, with_held=True)
     found = _products_of(pools, subscription_id, named)
     desired = {found[_key(name)].pk for name in products}
     held = {pool.product_id for pool in pools if pool.held_direct}
@@ -102,33 +101,36 @@ def _key(name: str) -> str:
     return product_key(str(name).strip())
 
 
-def _product_ids(named: Sequence[str]):
-    """The ids of the products `named`, as a subquery (none when nothing is named)."""
-    query = Q(pk__in=[])
-    for name in named:
-        query |= product_identifier_q(name)
-    return Product.objects.filter(query).values("pk")
-
-
-def _pools_named(user, subscription_id: int, named: Sequence[str]) -> list[LicensePool]:
-    """Lock the subscription's pools of the products `named` (by sku id or part number, in any case), and read them
-    with `user`'s licenses of them (locks.pools_holding). The locking statement is compiled once per number of sku
-    ids and of part numbers (core.sql.statement_once): built on every change, it was a tenth of the API's change."""
-    if not named:
+def _pools_named(user, subscription_id: int, named: Sequence[str], *, with_held: bool = False) -> list[LicensePool]:
+    """Lock the subscription's pools of the products `named` (by sku id or part number, in any case) and, `with_held`,
+    of those `user` holds directly (the pools of a set), and read them with `user`'s licenses of them
+    (locks.pools_holding). The locking statement is compiled once per number of sku ids and of part numbers
+    (core.sql.statement_once): built on every change, it was a tenth of the API's change."""
+    if not named and not with_held:
         return []
     keys = {_key(name): sku_id_of(_key(name)) for name in named}
     sku_ids = sorted(sku_id for sku_id in keys.values() if sku_id)
     parts = sorted(key for key, sku_id in keys.items() if not sku_id)
+    holder = {"user_id": [user.pk]} if with_held else {}
 
-    def locking(subscription_id: list[int], sku_ids: list[uuid.UUID], parts: list[str]) -> QuerySet:
+    def locking(subscription_id: list[int], sku_ids: list[uuid.UUID], parts: list[str], user_id=None) -> QuerySet:
         products = Product.objects.annotate(part=Upper("sku_part_number")).filter(
             Q(sku_id__in=sku_ids) | Q(part__in=parts)
         )
-        pools = LicensePool.objects.filter(subscription_id=subscription_id[0], product_id__in=products.values("pk"))
+        wanted = Q(product_id__in=products.values("pk"))
+        if user_id is not None:
+            wanted |= Q(pk__in=LicenseAssignment.objects.filter(user_id=user_id[0], direct=True).values("pool_id"))
+        pools = LicensePool.objects.filter(wanted, subscription_id=subscription_id[0])
         return pools.select_for_update(of=("self",)).order_by("pk").values_list("pk")
 
     rows = statement_once(
-        LicensePool, "pools named", locking, subscription_id=[subscription_id], sku_ids=sku_ids, parts=parts
+        LicensePool,
+        ("pools named", with_held),
+        locking,
+        subscription_id=[subscription_id],
+        sku_ids=sku_ids,
+        parts=parts,
+        **holder,
     )
     return pools_holding([pool_id for (pool_id,) in rows], user)
 

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from accounts.services.groups import group_members_change
 from core.audit import Actor
 from core.choices import Source
-from licensing.models import LicenseAssignment, Subscription
+from licensing.models import LicenseAssignment, LicensePool, Subscription
 from licensing.services.assignments import user_licenses_change
 from licensing.services.group_licenses import group_licenses_change
 from tests.api.conftest import bearer_client
@@ -111,6 +111,43 @@ def test_one_license_change_costs_the_same_however_many_the_user_holds(org, many
         assert LicenseAssignment.objects.filter(
             user_id=user_id, pool__product=org.e5, pool__subscription=org.s
         ).exists()
+
+
+@pytest.mark.parametrize(
+    ("named", "writes", "held"),
+    [
+        ([], 3, set()),  # E3 and Visio removed: the delete, the counters, the events
+        (["OFFICESERIES_E5"], 5, {"OFFICESERIES_E5"}),  # and E5 added: its insert and counter too
+        (["{e5}", "officeseries_e3"], 5, {"OFFICESERIES_E3", "OFFICESERIES_E5"}),  # E5 by sku id added, E3 kept
+    ],
+)
+def test_a_put_costs_what_a_post_does_whatever_it_names(org, many, named, writes, held):
+    """The PUT's pools (those named, by sku id or part number, and those the user holds directly) are locked by one
+    statement too, and read with the user's licenses in one more: as many queries as a POST."""
+    by = Actor(None, Source.CLI, label="test")
+    user_licenses_change(by=by, user=org.henrietta, subscription=org.s, add=[org.e3])
+    body = {"subscription": org.s.pk, "products": [name.format(e5=org.e5.sku_id) for name in named]}
+    with CaptureQueriesContext(connection) as captured:
+        response = many.client.put(f"/api/v1/users/{org.henrietta.pk}/licenses/", body, format="json")
+    assert response.status_code == 200, response.content
+    assert len(captured) == 7 + write_statements(writes)
+    direct = LicenseAssignment.objects.filter(user=org.henrietta, pool__subscription=org.s, direct=True)
+    assert set(direct.values_list("pool__product__sku_part_number", flat=True)) == held
+
+
+def test_a_puts_locking_statement_is_built_once_for_every_put_naming_as_many(org, many, monkeypatch):
+    """Built by Django on every PUT, the statement that locks its pools is compiled once per number of sku ids and
+    of part numbers named (core.sql.statement_once): a later PUT builds no query of pools at all."""
+    url = f"/api/v1/users/{org.henrietta.pk}/licenses/"
+    assert many.client.put(url, {"subscription": org.s.pk, "products": ["VISIO_P2"]}, format="json").status_code == 200
+    built = []
+    filter_pools = LicensePool.objects.filter
+    monkeypatch.setattr(
+        LicensePool.objects, "filter", lambda *args, **kwargs: built.append(1) or filter_pools(*args, **kwargs)
+    )
+    for name in ("OFFICESERIES_E3", "officeseries_e5", "VISIO_P2"):
+        assert many.client.put(url, {"subscription": org.s.pk, "products": [name]}, format="json").status_code == 200
+    assert built == []
 
 
 def test_a_groups_licenses_cost_the_same_however_many_pools_and_members(org, many):
