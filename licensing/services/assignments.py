@@ -390,16 +390,20 @@ def groups_giving(*, user: User, pool: LicensePool) -> list[dict]:
     return [{"id": group.pk, "name": group.name} for group in groups]
 
 
+def pools_held_directly(user_id: int) -> QuerySet:
+    """The ids of the pools `user_id` holds a license of directly, as a subquery: a set's pools besides those it
+    names, for the set may take them away."""
+    return LicenseAssignment.objects.filter(user_id=user_id, direct=True).values("pool_id")
+
+
 def pools_lock_for_set(user: User, subscription_id: int, product_ids: Collection[int]) -> list[LicensePool]:
     """Lock the subscription's pools of `product_ids` and of the products `user` holds directly, and read them with
     the user's licenses of them (locks.pools_holding): the pools of a set. The locking statement is compiled once
     (core.sql.statement_once), as the dialog's every Save runs it."""
 
     def locking(user_id: list[int], subscription_id: list[int], product_ids: list[int]) -> QuerySet:
-        held_directly = LicenseAssignment.objects.filter(user_id=user_id[0], direct=True).values("pool_id")
-        pools = LicensePool.objects.filter(
-            Q(product_id__in=product_ids) | Q(pk__in=held_directly), subscription_id=subscription_id[0]
-        )
+        wanted = Q(product_id__in=product_ids) | Q(pk__in=pools_held_directly(user_id[0]))
+        pools = LicensePool.objects.filter(wanted, subscription_id=subscription_id[0])
         return pools.select_for_update(of=("self",)).order_by("pk").values_list("pk")
 
     rows = statement_once(

@@ -17,12 +17,13 @@ from core.audit import Actor
 from core.errors import ProductNotInSubscription, ValidationFailed
 from core.sql import statement_once
 
-from ..models import LicenseAssignment, LicensePool, Product
+from ..models import LicensePool, Product
 from ..selectors.products import product_key, product_keys, products_resolve, sku_id_of
 from .assignments import (
     LicenseChange,
     licenses_apply,
     plans_wanted,
+    pools_held_directly,
     product_ids_apart,
     require_version,
     subscription_of,
@@ -119,7 +120,7 @@ def _pools_named(user, subscription_id: int, named: Sequence[str], *, with_held:
         )
         wanted = Q(product_id__in=products.values("pk"))
         if user_id is not None:
-            wanted |= Q(pk__in=LicenseAssignment.objects.filter(user_id=user_id[0], direct=True).values("pool_id"))
+            wanted |= Q(pk__in=pools_held_directly(user_id[0]))
         pools = LicensePool.objects.filter(wanted, subscription_id=subscription_id[0])
         return pools.select_for_update(of=("self",)).order_by("pk").values_list("pk")
 
