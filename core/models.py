@@ -7,7 +7,7 @@ from .choices import AuditAction, Source
 class AuditEvent(models.Model):
     """An append-only record of one change. Snapshots keep it readable after its subjects are deleted."""
 
-    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    occurred_at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -15,11 +15,16 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=32, choices=AuditAction.choices)
     source = models.CharField(max_length=16, choices=Source.choices)
     subject_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     subject_user_label = models.CharField(max_length=254, blank=True)
     subscription = models.ForeignKey(
-        "licensing.Subscription", on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+        "licensing.Subscription",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        db_index=False,
     )
     subscription_label = models.CharField(max_length=200, blank=True)
     product = models.ForeignKey("licensing.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -29,7 +34,8 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         # The lists' order in full (time, then id): a bulk change writes thousands of events of one moment, which an
-        # index on the time alone leaves to be sorted.
+        # index on the time alone leaves to be sorted. They also serve the time's, the subscription's and the
+        # subject's own lookups, which therefore have no index of their own (docs/architecture.md, "Indexes").
         indexes = [
             models.Index(fields=["-occurred_at", "-id"], name="audit_time_idx"),
             models.Index(fields=["subscription", "-occurred_at", "-id"], name="audit_subscription_time_idx"),

@@ -103,7 +103,9 @@ class LicensePool(models.Model):
 
     MAX_QUANTITY = 1_000_000  # far above any real purchase; keeps typos and fuzzed input out of the counters
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="pools")
+    # db_index=False on a foreign key: the first column of a composite index below already serves its lookups and
+    # its deletes' checks, and every index is one more to write with each row (docs/architecture.md, "Indexes").
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="pools", db_index=False)
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="pools")
     quantity = models.PositiveIntegerField(help_text="Licenses purchased.")
     assigned = models.PositiveIntegerField(default=0, editable=False)
@@ -135,9 +137,11 @@ class LicenseAssignment(models.Model):
     one source, a direct assignment (`direct`) or membership of a group that holds the pool (GroupLicense). One
     license is consumed however many sources there are (README, "Group licenses")."""
 
-    pool = models.ForeignKey(LicensePool, on_delete=models.PROTECT, related_name="assignments")
+    pool = models.ForeignKey(LicensePool, on_delete=models.PROTECT, related_name="assignments", db_index=False)
     # PROTECT: deleting a user must go through unassignment first, or the pool counter would drift.
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="license_assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="license_assignments", db_index=False
+    )
     assigned_at = models.DateTimeField(auto_now_add=True)
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -172,8 +176,8 @@ class GroupLicense(models.Model):
     """A group's hold on a pool: every member has a license of it, or waits for one (PendingLicense). The group is
     tied to this exact pool, a product in a named subscription."""
 
-    group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="licenses")
-    pool = models.ForeignKey(LicensePool, on_delete=models.PROTECT, related_name="group_licenses")
+    group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="licenses", db_index=False)
+    pool = models.ForeignKey(LicensePool, on_delete=models.PROTECT, related_name="group_licenses", db_index=False)
     added_at = models.DateTimeField(auto_now_add=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -194,8 +198,10 @@ class PendingLicense(models.Model):
     The pool's pending members form a first-come line, by `since` and then id; the first gets the next license
     that frees up, in the transaction that frees it. A user waits for a pool or holds its license, never both."""
 
-    pool = models.ForeignKey(LicensePool, on_delete=models.PROTECT, related_name="line")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_licenses")
+    pool = models.ForeignKey(LicensePool, on_delete=models.PROTECT, related_name="line", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_licenses", db_index=False
+    )
     since = models.DateTimeField(help_text="When the user joined the line.")
 
     class Meta:
@@ -215,7 +221,7 @@ class PoolSnapshot(models.Model):
     by `manage.py snapshot_usage` (and its first-run backfill from the audit log) and never changed afterwards; on
     PostgreSQL a trigger refuses UPDATE and DELETE. Names are read through the pool, so renames change no history."""
 
-    pool = models.ForeignKey(LicensePool, on_delete=models.PROTECT, related_name="snapshots")
+    pool = models.ForeignKey(LicensePool, on_delete=models.PROTECT, related_name="snapshots", db_index=False)
     day = models.DateField(help_text="The day the counters close, in the site's time zone.")
     quantity = models.PositiveIntegerField()
     assigned = models.PositiveIntegerField()
@@ -257,8 +263,10 @@ class PoolAlert(models.Model):
 class AlertNotice(models.Model):
     """An alert as one admin sees it in the admin center, read or not."""
 
-    alert = models.ForeignKey(PoolAlert, on_delete=models.CASCADE, related_name="notices")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_notices")
+    alert = models.ForeignKey(PoolAlert, on_delete=models.CASCADE, related_name="notices", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_notices", db_index=False
+    )
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -273,7 +281,9 @@ class AlertNotice(models.Model):
 class AlertPreference(models.Model):
     """One admin's choice for one kind of alert; without a row, both ways are on."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preferences")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preferences", db_index=False
+    )
     kind = models.CharField(max_length=16, choices=AlertKind.choices)
     by_email = models.BooleanField(default=True)
     in_admin_center = models.BooleanField(default=True)
