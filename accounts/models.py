@@ -254,8 +254,9 @@ class Group(models.Model):
 class GroupMembership(models.Model):
     """One user's membership of one group."""
 
-    # Indexed by the unique (group, user) and by (user, group) below (docs/architecture.md, "Indexes").
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships", db_index=False)
+    # The group keeps its own index, which a group's count of members reads; the user's lookups are served by
+    # (user, group) below (docs/architecture.md, "Indexes").
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="group_memberships", db_index=False)
     added_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,6 +1,6 @@
 """Indexes that another index already covers are dropped: the users' (display_name, email), which the list's
-(display_name, email, id) covers, and the memberships' foreign keys, covered by (group, user) and (user, group)
-(docs/architecture.md, "Indexes")."""
+(display_name, email, id) covers, and the memberships' user, which (user, group) covers (docs/architecture.md,
+"Indexes")."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -17,16 +17,6 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(
             model_name="user",
             name="user_name_idx",
-        ),
-        migrations.AlterField(
-            model_name="groupmembership",
-            name="group",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="memberships",
-                to="accounts.group",
-            ),
         ),
         migrations.AlterField(
             model_name="groupmembership",

@@ -1,5 +1,5 @@
-"""The foreign keys whose lookups a composite index already serves lose their own index (docs/architecture.md,
-"Indexes"): fewer indexes to write with every assignment, place in a line, membership and event."""
+"""The audit events' time and subject lose their own index, which the lists' (time, id) and (subject, time) indexes
+already serve (docs/architecture.md, "Indexes"): fewer indexes to write with every event."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -9,7 +9,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0007_audit_order_indexes"),
-        ("licensing", "0010_fk_indexes_covered"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -29,18 +28,6 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.SET_NULL,
                 related_name="+",
                 to=settings.AUTH_USER_MODEL,
-            ),
-        ),
-        migrations.AlterField(
-            model_name="auditevent",
-            name="subscription",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="audit_events",
-                to="licensing.subscription",
             ),
         ),
     ]

@@ -12,7 +12,12 @@ OUR_APPS = ("accounts", "core", "licensing")
 # varchar_pattern_ops serves what the plain one cannot) with its key columns, and whether it enforces uniqueness.
 INDEXES = """
 SELECT table_class.relname, index_class.relname, index.indisunique,
-       (index.indkey::int2[])[0:index.indnkeyatts - 1]
+       ARRAY(
+         SELECT attribute.attname
+         FROM unnest((index.indkey::int2[])[0:index.indnkeyatts - 1]) WITH ORDINALITY AS key(number, position)
+         JOIN pg_attribute attribute ON attribute.attrelid = index.indrelid AND attribute.attnum = key.number
+         ORDER BY key.position
+       )
 FROM pg_index index
 JOIN pg_class table_class ON table_class.oid = index.indrelid
 JOIN pg_class index_class ON index_class.oid = index.indexrelid
@@ -25,6 +30,11 @@ WHERE table_class.relname = ANY(%s) AND method.amname = 'btree'
   )
 """
 
+# Kept on purpose: a narrow index on a column with few distinct values, which B-tree deduplication makes a fraction of
+# the size of the composite that covers it, and which an exact count reads (a subscription's audit events, a group's
+# members: a count over the wide index took two to four times as long).
+COUNTED = {("licensing_auditevent", ("subscription_id",)), ("accounts_groupmembership", ("group_id",))}
+
 
 def covered_indexes() -> list[tuple[str, str, str]]:
     """(table, index, covering index) for each index that is not unique and whose key columns lead another's."""
@@ -36,7 +46,11 @@ def covered_indexes() -> list[tuple[str, str, str]]:
         (table, name, other)
         for table, name, unique, keys in indexes
         for other_table, other, _, other_keys in indexes
-        if other_table == table and other != name and not unique and other_keys[: len(keys)] == keys
+        if other_table == table
+        and other != name
+        and not unique
+        and other_keys[: len(keys)] == keys
+        and (table, tuple(keys)) not in COUNTED
     ]
 
 
