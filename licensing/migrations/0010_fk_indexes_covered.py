@@ -1,5 +1,5 @@
 """The foreign keys whose lookups a composite index already serves lose their own index (docs/architecture.md,
-"Indexes"): fewer indexes to write with every assignment, place in a line, membership and event."""
+"Indexes"): fewer indexes to write with every assignment, place in a line, group license, snapshot and notice."""
 
 import django.db.models.deletion
 from django.conf import settings
