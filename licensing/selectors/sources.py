@@ -131,7 +131,14 @@ def groups_holding(pools: Iterable[LicensePool]) -> list[Group]:
     """The groups that hold any of `pools` (annotated with groups_holding_pool), by name, each once (with their id
     and name only)."""
     names = {group_id: name for pool in pools for group_id, name in pool.holding_groups or ()}
-    return _by_name(Group(pk=group_id, name=name) for group_id, name in names.items())
+    return _by_name(_group(group_id, name) for group_id, name in names.items())
+
+
+def _group(group_id: int, name: str) -> Group:
+    """A group as a license's source names it: its id and name, read with the row that points at it. Built as a
+    row of those two columns is (the others deferred), so Django computes no defaults: `Group(pk=…)` drew a random
+    public id (a uuid4 from the system's random source) for every source shown, some fifty on a page."""
+    return Group.from_db(None, ["id", "name"], [group_id, name])
 
 
 def _by_name(groups: Iterable[Group]) -> list[Group]:
@@ -218,7 +225,7 @@ def pools_with_user_licenses(*, subscription_id: int, user: User) -> list[Licens
         given = pool.giving or ()
         sources = LicenseSources(
             direct=bool(pool.held_direct),
-            groups=_by_name(Group(pk=group_id, name=name) for group_id, name, _ in given),
+            groups=_by_name(_group(group_id, name) for group_id, name, _ in given),
             pending=pool.waiting,
             direct_disabled_plans=pool.direct_plans or [],
             group_disabled_plans={group_id: plans for group_id, _, plans in given},
@@ -268,7 +275,7 @@ def _with_licenses(people: list[User], pools: Sequence[LicensePool]) -> list[Use
     for person in people:
         groups_of_pool: dict[int, list[Group]] = defaultdict(list)
         for pool_id, group_id, name in getattr(person, "license_groups", None) or ():
-            groups_of_pool[pool_id].append(Group(pk=group_id, name=name))
+            groups_of_pool[pool_id].append(_group(group_id, name))
         person.subscription_licenses = []
         for number, chunk in enumerate(chunks):
             held, direct, pending = (getattr(person, f"{kind}_{number}") or 0 for kind in _LICENSE_KINDS)
@@ -409,7 +416,7 @@ def users_licenses(*, user_ids: Collection[int], actor: User | None) -> dict[int
         direct = entry.assignment is not None and entry.assignment.direct
         entry.sources = LicenseSources(
             direct=direct,
-            groups=_by_name(Group(pk=group_id, name=name) for group_id, name, _ in given),
+            groups=_by_name(_group(group_id, name) for group_id, name, _ in given),
             pending=entry.waiting is not None,
             direct_disabled_plans=entry.assignment.disabled_plans if direct else [],
             group_disabled_plans={group_id: plans for group_id, _, plans in given},

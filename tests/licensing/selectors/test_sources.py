@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.choices import GroupKind
-from accounts.models import User
+from accounts.models import Group, User
 from accounts.services.groups import group_create, group_members_change
 from core.audit import Actor
 from core.choices import Source
@@ -34,14 +34,18 @@ def group_with(org, name: str, *products, members=(), subscription=None):
     return group
 
 
-def page_of(org, *users, subscription=None) -> dict[str, list[tuple]]:
-    """users_with_subscription_licenses for `users`, as {display name: [(sku, direct, group names, pending,
-    reason)]}."""
+def page_of_users(org, *users, subscription=None) -> list[User]:
+    """users_with_subscription_licenses for `users`, by display name."""
     subscription = subscription_get(actor=None, subscription_id=(subscription or org.s).pk)
-    rows = users_with_subscription_licenses(
+    return users_with_subscription_licenses(
         users=User.objects.filter(pk__in=[user.pk for user in users]).order_by("display_name"),
         pools=subscription.pools.all(),
     )
+
+
+def page_of(org, *users, subscription=None) -> dict[str, list[tuple]]:
+    """page_of_users as {display name: [(sku, direct, group names, pending, reason)]}."""
+    rows = page_of_users(org, *users, subscription=subscription)
     return {
         person.display_name: [
             (
@@ -75,6 +79,21 @@ def test_a_page_of_users_carries_every_source_and_state_in_one_query(org):
         "Henrietta Mueller": [("VISIO_P2", True, [], False, "")],
         "Morgan Member": [],
     }
+
+
+def test_a_source_group_is_its_id_and_name_with_no_defaults_drawn(org, monkeypatch):
+    """The groups a page names as sources are built from the id and name read with the rows: no field's default
+    is computed for them (a Group(pk=…) drew a random public id for each), and they are the groups themselves."""
+    sales = group_with(org, "sales", org.e3, members=[org.adele])
+
+    def no_default():
+        raise AssertionError("a default was computed for a source group")
+
+    monkeypatch.setattr(Group._meta.get_field("public_id"), "_get_default", no_default)
+    [[license]] = [person.subscription_licenses for person in page_of_users(org, org.adele)]
+    [group] = license.sources.groups
+    assert (group.pk, group.name) == (sales.pk, "sales")
+    assert group == sales
 
 
 def test_a_group_of_another_subscription_is_no_source_here(org):
