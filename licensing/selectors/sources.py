@@ -135,9 +135,9 @@ def groups_holding(pools: Iterable[LicensePool]) -> list[Group]:
 
 
 def _group(group_id: int, name: str) -> Group:
-    """A group as a license's source names it: its id and name, read with the row that points at it. Built as a
-    row of those two columns is (the others deferred), so Django computes no defaults: `Group(pk=…)` drew a random
-    public id (a uuid4 from the system's random source) for every source shown, some fifty on a page."""
+    """A group as a license's source names it: its id and name, read with the row that points at it. Built the way
+    Django builds a row read with those two columns (the others deferred), so no default is computed: `Group(pk=…)`
+    drew a random public id (a uuid4 from the system's random source) for every source shown, some fifty a page."""
     return Group.from_db(None, ["id", "name"], [group_id, name])
 
 
