@@ -133,17 +133,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
-elif env_flag("DATABASE_POOL", default=True):
-    # psycopg's pool per process: a request borrows an open connection instead of opening one (a few ms of
-    # PostgreSQL's fork and authentication). Connections then live in the pool, so Django must not keep them.
-    # The race tests run twenty callers at once in one process, each with its own connection.
-    pool_size = int(os.environ.get("DATABASE_POOL_SIZE", "32" if RUNNING_TESTS else "8"))
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": min(2, pool_size),
-        "max_size": pool_size,
-        "timeout": int(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
-    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with psycopg's compiled loader of timestamps (core/postgresql/base.py says why).
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
+    if env_flag("DATABASE_POOL", default=True):
+        # psycopg's pool per process: a request borrows an open connection instead of opening one (a few ms of
+        # PostgreSQL's fork and authentication). Connections then live in the pool, so Django must not keep them.
+        # The race tests run twenty callers at once in one process, each with its own connection.
+        pool_size = int(os.environ.get("DATABASE_POOL_SIZE", "32" if RUNNING_TESTS else "8"))
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, pool_size),
+            "max_size": pool_size,
+            "timeout": int(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

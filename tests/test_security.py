@@ -159,3 +159,11 @@ def test_postgresql_connections_are_pooled_unless_switched_off(env, expected):
     database = {"DATABASE_URL": "postgres://officeseries@db.internal:5432/officeseries"}
     result = manage("shell", "-c", script, env={**PRODUCTION_ENV, **database, **env})
     assert result.stdout.strip().splitlines()[-1] == expected, result.stderr
+
+
+def test_a_postgresql_database_uses_the_projects_backend():
+    """core/postgresql/base.py: Django's backend with psycopg's compiled timestamp loader."""
+    script = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+    database = {"DATABASE_URL": "postgres://officeseries@db.internal:5432/officeseries"}
+    result = manage("shell", "-c", script, env={**PRODUCTION_ENV, **database})
+    assert result.stdout.strip().splitlines()[-1] == "core.postgresql", result.stderr

@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend as settings.DATABASES names it (`core.postgresql`): see base.py."""
