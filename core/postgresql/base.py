@@ -46,6 +46,8 @@ def _with_utc_loader(adapters: AdaptersMap) -> AdaptersMap:
 class DatabaseWrapper(base.DatabaseWrapper):
     def get_connection_params(self) -> dict:
         params = super().get_connection_params()
-        if self.timezone is datetime.timezone.utc and self.timezone_name == "UTC":
+        # Django's time zone is this object only with USE_TZ and no database TIME_ZONE, when it sets the session's
+        # to UTC too.
+        if self.timezone is datetime.timezone.utc:
             params["context"] = _with_utc_loader(params["context"])
         return params
