@@ -227,15 +227,25 @@ class UserLicenseFilterSet(UserFilterSet):
             return users_in_pools_count(PendingLicense, self._pools())
         if self.queryset.query.has_filters():  # the counts below are of every user's rows
             return queryset.order_by().count()
-        held = self._visible(LicenseAssignment.objects.all())
+        subscriptions = self._subscription_ids()
         if active == {"licensed"}:
-            return users_holding_count(held) if cleaned["licensed"] else users_holding_none_count(held)
+            return (
+                users_holding_count(subscriptions) if cleaned["licensed"] else users_holding_none_count(subscriptions)
+            )
         source = cleaned["source"].strip() if active == {"source"} else None
         if source == SOURCE_DIRECT:
-            return users_holding_count(held.filter(direct=True))
+            return users_holding_count(subscriptions, direct=True)
         if source is not None and (group_id := _group_id(source)) is not None:
             return group_members_count(group_id, when=self._group_holds(group_id))
         return queryset.order_by().count()
+
+    def _subscription_ids(self) -> list[int] | None:
+        """The subscriptions whose licenses the reader may see, in the subscription if there is one; None for every
+        subscription."""
+        if self.subscription_id is not None:
+            return [self.subscription_id] if self.scope.can_view_subscription(self.subscription_id) else []
+        reach = self.scope.reach
+        return None if reach is None else sorted(reach)
 
     def _visible_assignments(self, pools: list[LicensePool] | None = None) -> QuerySet[LicenseAssignment]:
         """The outer row's assignments that the reader may see (_visible)."""

@@ -3,6 +3,7 @@ check finds; the load test (`make stress`, tests/reliability/test_load.py) runs 
 
 - The counters: every pool's `assigned` is within 0..quantity and equal to its assignment rows, its `pending`
   equal to the rows of its line.
+- The holders: every user's row of SubscriptionHolder adds up their assignment rows in that subscription.
 - The sources: every license has at least one source (direct, or a group that holds its pool); every member of a
   group that holds a pool holds its license or waits for it, never both; no pool whose subscription allows
   assignment has a free license while members wait. A disabled account whose licenses were reclaimed has no group
@@ -19,14 +20,14 @@ holds. Run them on a quiet database, or the changes made between their reads sho
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from accounts.models import GroupMembership
 from core.choices import AuditAction
 from core.models import AuditEvent
 
 from .choices import ASSIGNABLE_STATUSES
-from .models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense
+from .models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense, SubscriptionHolder
 
 REPLAYED_ACTIONS = (
     AuditAction.LICENSE_ASSIGNED,
@@ -83,6 +84,37 @@ def counter_problems(pool_ids: Iterable[int] | None = None) -> list[str]:
         if pool.pending != waiting.get(pool.pk, 0)
     ]
     return problems
+
+
+def holder_problems(pool_ids: Iterable[int] | None = None) -> list[str]:
+    """Every SubscriptionHolder row, in the subscriptions of the pools, equal to the user's assignment rows there."""
+    subscriptions = _pools(pool_ids).values("subscription_id")
+    rows = {
+        (subscription_id, user_id): (licenses, direct)
+        for subscription_id, user_id, licenses, direct in LicenseAssignment.objects.filter(
+            pool__subscription_id__in=subscriptions
+        )
+        .values("pool__subscription_id", "user_id")
+        .annotate(licenses=Count("pk"), direct=Count("pk", filter=Q(direct=True)))
+        .values_list("pool__subscription_id", "user_id", "licenses", "direct")
+        .iterator()
+    }
+    kept = {
+        (subscription_id, user_id): (licenses, direct)
+        for subscription_id, user_id, licenses, direct in SubscriptionHolder.objects.filter(
+            subscription_id__in=subscriptions
+        )
+        .exclude(licenses=0)
+        .values_list("subscription_id", "user_id", "licenses", "direct")
+        .iterator()
+    }
+    return [
+        f"subscription {subscription_id}, user {user_id}: holder row {kept.get(key, (0, 0))}, "
+        f"assignment rows {rows.get(key, (0, 0))} (licenses, direct)"
+        for key in sorted(rows.keys() | kept.keys())
+        if rows.get(key) != kept.get(key)
+        for subscription_id, user_id in [key]
+    ]
 
 
 def source_problems(pool_ids: Iterable[int] | None = None) -> list[str]:
@@ -185,7 +217,12 @@ def audit_replay_problems(pool_ids: Iterable[int] | None = None, *, since: Basel
 def integrity_problems(pool_ids: Iterable[int] | None = None, *, since: Baseline | None = None) -> list[str]:
     """Every check of this module."""
     pool_ids = list(pool_ids) if pool_ids is not None else None
-    return counter_problems(pool_ids) + source_problems(pool_ids) + audit_replay_problems(pool_ids, since=since)
+    return (
+        counter_problems(pool_ids)
+        + holder_problems(pool_ids)
+        + source_problems(pool_ids)
+        + audit_replay_problems(pool_ids, since=since)
+    )
 
 
 def _rows_per_pool(model: type[LicenseAssignment] | type[PendingLicense], pools: Sequence[LicensePool]) -> dict:

@@ -172,6 +172,36 @@ class LicenseAssignment(models.Model):
         return f"{self.pool.product} → {self.user}"
 
 
+class SubscriptionHolder(models.Model):
+    """How many licenses of one subscription a user holds (`licenses`), and how many of them directly (`direct`):
+    the assignment rows, added up per subscription and user. Kept by the database, not by Python: triggers on
+    the assignment table (migration 0011) move it in the statement that inserts, deletes or updates assignments,
+    whichever code path or hand-written SQL that is. So "how many users hold a license of this subscription" is a
+    count of these rows, one per user, where the assignments had to be made distinct first (README, "API lists and
+    their counts"). A row stays at zero once its user holds nothing there."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    licenses = models.IntegerField()
+    direct = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "user"], name="holder_unique_user_per_subscription"),
+            models.CheckConstraint(
+                condition=models.Q(direct__gte=0, licenses__gte=models.F("direct")), name="holder_counts_in_range"
+            ),
+        ]
+        indexes = [
+            # The counts: read off these indexes alone, a subscription's holders and direct holders.
+            models.Index(fields=["subscription", "user"], condition=models.Q(licenses__gt=0), name="holder_held_idx"),
+            models.Index(fields=["subscription", "user"], condition=models.Q(direct__gt=0), name="holder_direct_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} holds {self.licenses} in subscription {self.subscription_id}"
+
+
 class GroupLicense(models.Model):
     """A group's hold on a pool: every member has a license of it, or waits for one (PendingLicense). The group is
     tied to this exact pool, a product in a named subscription."""

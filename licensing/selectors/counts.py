@@ -3,19 +3,20 @@
 A pool's `assigned` is the number of users holding its license and `pending` the number waiting in its line: a user
 holds a pool's license once and waits in its line once (unique constraints), and the services keep both counters
 in the transaction that changes the rows (licensing/integrity.py checks them). So "the holders of a product in a
-subscription" is one counter, read with the pool, and needs no scan of the users. What no counter knows (the users
-holding any of several pools, or none; a group's members) is counted from the rows of the pools or of the group,
-never by testing every user against them.
+subscription" is one counter, read with the pool, and needs no scan of the users. The users holding any license of a
+subscription, or none, are counted from its SubscriptionHolder rows (one per user, kept by the database with the
+assignments), a group's members from its memberships: never by testing every user against the rows.
 """
 
 from collections.abc import Collection
 
-from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from accounts.models import GroupMembership, User
 
-from ..models import LicenseAssignment, LicensePool, PendingLicense
+from ..models import LicenseAssignment, LicensePool, PendingLicense, SubscriptionHolder
 
 COUNTERS: dict[type[LicenseAssignment] | type[PendingLicense], str] = {
     LicenseAssignment: "assigned",
@@ -44,26 +45,36 @@ def users_in_pools_count(model: type[LicenseAssignment] | type[PendingLicense], 
     return total - model.objects.filter(repeated).count()
 
 
-def users_holding_count(rows: QuerySet[LicenseAssignment]) -> int:
-    """How many distinct users hold the license assignments `rows` (those a reader may see of some pools).
+def users_holding_count(subscription_ids: Collection[int] | None, *, direct: bool = False) -> int:
+    """How many users hold a license (one assigned directly, with `direct`) in any of the subscriptions (every
+    subscription for None): their SubscriptionHolder rows, which the database keeps with the assignments. In one
+    subscription a user has one such row, counted off a partial index; across several, the distinct users of
+    them."""
+    holders = _holders(subscription_ids, direct=direct)
+    if subscription_ids is not None and len(subscription_ids) == 1:
+        return holders.count()
+    return holders.aggregate(count=Count("user_id", distinct=True))["count"]
 
-    Holding any of several pools is not a sum of their counters (a user may hold several). A `COUNT(DISTINCT)` of the
-    rows reads them once; the semi-join that counting the users through `EXISTS` asks for hashes the same rows and
-    then probes every user, about twice the time on PostgreSQL at 100,000 users (README, "API lists and their
-    counts")."""
-    return rows.order_by().aggregate(count=Count("user_id", distinct=True))["count"]
+
+def users_holding_none_count(subscription_ids: Collection[int] | None) -> int:
+    """How many users hold no license in any of the subscriptions: every user, less those holding one
+    (users_holding_count), in one statement."""
+    # A COUNT that Django does not take for an aggregate, so that the subquery is not grouped by the row; no
+    # subscriptions at all (an empty `IN`) subtract 0.
+    counted = "COUNT(*)" if subscription_ids is not None and len(subscription_ids) == 1 else "COUNT(DISTINCT user_id)"
+    holding = _holders(subscription_ids).order_by().values(count=RawSQL(counted, ()))
+    return User.objects.order_by().aggregate(
+        count=Count("pk") - Coalesce(Subquery(holding, output_field=IntegerField()), 0)
+    )["count"]
 
 
-def users_holding_none_count(rows: QuerySet[LicenseAssignment]) -> int:
-    """How many users hold none of the license assignments `rows`: every user, less those holding one
-    (users_holding_count), in one statement, instead of an anti-join of every user against the rows."""
-    # A COUNT that Django does not take for an aggregate, so that the subquery is not grouped by the row; no rows
-    # at all (an empty `IN`) subtract 0.
-    holding = rows.order_by().values(
-        count=Func("user_id", function="COUNT", template="%(function)s(DISTINCT %(expressions)s)")
+def _holders(subscription_ids: Collection[int] | None, *, direct: bool = False) -> QuerySet[SubscriptionHolder]:
+    """The rows of the users holding a license (directly, with `direct`) in the subscriptions; the conditions are
+    those of the partial indexes (holder_held_idx, holder_direct_idx)."""
+    holders = (
+        SubscriptionHolder.objects.filter(direct__gt=0) if direct else SubscriptionHolder.objects.filter(licenses__gt=0)
     )
-    holding_count = Coalesce(Subquery(holding, output_field=IntegerField()), 0)
-    return User.objects.order_by().aggregate(count=Count("pk") - holding_count)["count"]
+    return holders if subscription_ids is None else holders.filter(subscription_id__in=list(subscription_ids))
 
 
 def group_members_count(group_id: int, *, when: Exists) -> int:
