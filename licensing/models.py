@@ -187,10 +187,9 @@ class SubscriptionHolder(models.Model):
 
     class Meta:
         constraints = [
+            # No check constraint on the counts: PostgreSQL checks the row an upsert proposes (the triggers'
+            # deltas, some negative) before it finds the row to add them to. licensing.integrity checks them.
             models.UniqueConstraint(fields=["subscription", "user"], name="holder_unique_user_per_subscription"),
-            models.CheckConstraint(
-                condition=models.Q(direct__gte=0, licenses__gte=models.F("direct")), name="holder_counts_in_range"
-            ),
         ]
         indexes = [
             # The counts: read off these indexes alone, a subscription's holders and direct holders.

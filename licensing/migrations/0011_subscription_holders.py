@@ -142,10 +142,6 @@ class Migration(migrations.Migration):
                     models.UniqueConstraint(
                         fields=("subscription", "user"), name="holder_unique_user_per_subscription"
                     ),
-                    models.CheckConstraint(
-                        condition=models.Q(("direct__gte", 0), ("licenses__gte", models.F("direct"))),
-                        name="holder_counts_in_range",
-                    ),
                 ],
             },
         ),
