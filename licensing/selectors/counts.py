@@ -51,7 +51,7 @@ def users_holding_count(subscription_ids: Collection[int] | None, *, direct: boo
     subscription a user has one such row, counted off a partial index; across several, the distinct users of
     them."""
     holders = _holders(subscription_ids, direct=direct)
-    if subscription_ids is not None and len(subscription_ids) == 1:
+    if _one(subscription_ids):
         return holders.count()
     return holders.aggregate(count=Count("user_id", distinct=True))["count"]
 
@@ -61,11 +61,16 @@ def users_holding_none_count(subscription_ids: Collection[int] | None) -> int:
     (users_holding_count), in one statement."""
     # A COUNT that Django does not take for an aggregate, so that the subquery is not grouped by the row; no
     # subscriptions at all (an empty `IN`) subtract 0.
-    counted = "COUNT(*)" if subscription_ids is not None and len(subscription_ids) == 1 else "COUNT(DISTINCT user_id)"
+    counted = "COUNT(*)" if _one(subscription_ids) else "COUNT(DISTINCT user_id)"
     holding = _holders(subscription_ids).order_by().values(count=RawSQL(counted, ()))
     return User.objects.order_by().aggregate(
         count=Count("pk") - Coalesce(Subquery(holding, output_field=IntegerField()), 0)
     )["count"]
+
+
+def _one(subscription_ids: Collection[int] | None) -> bool:
+    """Whether the count is within one subscription, where a user has one holder row."""
+    return subscription_ids is not None and len(subscription_ids) == 1
 
 
 def _holders(subscription_ids: Collection[int] | None, *, direct: bool = False) -> QuerySet[SubscriptionHolder]:
