@@ -195,6 +195,8 @@ class SubscriptionHolder(models.Model):
             # The counts: read off these indexes alone, a subscription's holders and direct holders.
             models.Index(fields=["subscription", "user"], condition=models.Q(licenses__gt=0), name="holder_held_idx"),
             models.Index(fields=["subscription", "user"], condition=models.Q(direct__gt=0), name="holder_direct_idx"),
+            # Every subscription's holders in user order, counted once per user (selectors/counts.py).
+            models.Index(fields=["user"], condition=models.Q(licenses__gt=0), name="holder_user_held_idx"),
         ]
 
     def __str__(self) -> str:

@@ -10,9 +10,9 @@ assignments), a group's members from its memberships: never by testing every use
 
 from collections.abc import Collection
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 
 from accounts.models import GroupMembership, User
 
@@ -47,39 +47,39 @@ def users_in_pools_count(model: type[LicenseAssignment] | type[PendingLicense], 
 
 def users_holding_count(subscription_ids: Collection[int] | None, *, direct: bool = False) -> int:
     """How many users hold a license (one assigned directly, with `direct`) in any of the subscriptions (every
-    subscription for None): their SubscriptionHolder rows, which the database keeps with the assignments. In one
-    subscription a user has one such row, counted off a partial index; across several, the distinct users of
-    them."""
-    holders = _holders(subscription_ids, direct=direct)
-    if _one(subscription_ids):
-        return holders.count()
-    return holders.aggregate(count=Count("user_id", distinct=True))["count"]
+    subscription for None), counted off their SubscriptionHolder rows (_holding_count)."""
+    if subscription_ids is not None and not subscription_ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(*_holding_count(subscription_ids, direct=direct))
+        return cursor.fetchone()[0]
 
 
 def users_holding_none_count(subscription_ids: Collection[int] | None) -> int:
-    """How many users hold no license in any of the subscriptions: every user, less those holding one
-    (users_holding_count), in one statement."""
-    # A COUNT that Django does not take for an aggregate, so that the subquery is not grouped by the row; no
-    # subscriptions at all (an empty `IN`) subtract 0.
-    counted = "COUNT(*)" if _one(subscription_ids) else "COUNT(DISTINCT user_id)"
-    holding = _holders(subscription_ids).order_by().values(count=RawSQL(counted, ()))
-    return User.objects.order_by().aggregate(
-        count=Count("pk") - Coalesce(Subquery(holding, output_field=IntegerField()), 0)
-    )["count"]
+    """How many users hold no license in any of the subscriptions: every user, less those holding one, in one
+    statement."""
+    holding = Value(0)
+    if subscription_ids is None or subscription_ids:
+        holding = RawSQL(*_holding_count(subscription_ids), output_field=IntegerField())  # compiled in parentheses
+    return User.objects.order_by().aggregate(count=Count("pk") - holding)["count"]
 
 
-def _one(subscription_ids: Collection[int] | None) -> bool:
-    """Whether the count is within one subscription, where a user has one holder row."""
-    return subscription_ids is not None and len(subscription_ids) == 1
-
-
-def _holders(subscription_ids: Collection[int] | None, *, direct: bool = False) -> QuerySet[SubscriptionHolder]:
-    """The rows of the users holding a license (directly, with `direct`) in the subscriptions; the conditions are
-    those of the partial indexes (holder_held_idx, holder_direct_idx)."""
+def _holding_count(subscription_ids: Collection[int] | None, *, direct: bool = False) -> tuple[str, tuple]:
+    """The statement counting the users with a holder row (a direct one, with `direct`) in the subscriptions, and
+    its parameters. In one subscription a user has one row: a count off a partial index (holder_held_idx,
+    holder_direct_idx). Across every subscription, the held rows walked in user order off holder_user_held_idx
+    and counted once per user: COUNT(DISTINCT) would sort all of them first. Across some, that COUNT(DISTINCT)."""
     holders = (
         SubscriptionHolder.objects.filter(direct__gt=0) if direct else SubscriptionHolder.objects.filter(licenses__gt=0)
     )
-    return holders if subscription_ids is None else holders.filter(subscription_id__in=list(subscription_ids))
+    if subscription_ids is None and not direct:
+        rows, params = holders.order_by().values("user_id").distinct().query.sql_with_params()
+        return f"SELECT COUNT(*) FROM ({rows}) held", params
+    if subscription_ids is not None:
+        holders = holders.filter(subscription_id__in=list(subscription_ids))
+    counted = "COUNT(*)" if subscription_ids is not None and len(subscription_ids) == 1 else "COUNT(DISTINCT user_id)"
+    # A COUNT that Django does not take for an aggregate, so that the statement is not grouped by the row.
+    return holders.order_by().values(count=RawSQL(counted, ())).query.sql_with_params()
 
 
 def group_members_count(group_id: int, *, when: Exists) -> int:
