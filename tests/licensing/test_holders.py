@@ -95,6 +95,10 @@ def test_the_counts_of_the_users_list_read_the_rows(two_pools, global_admin, sub
     group = GroupFactory()
     group_licenses_change(by=BY, group=group, subscription=first.subscription, add=[second.product])
     group_members_change(by=BY, group=group, add=[users[3]])  # licensed from a group alone
+    returned = UserFactory()  # held a license and gave it back: their row stays, at zero, and counts for nothing
+    user_licenses_change(user=returned, subscription=first.subscription, add=[first.product], by=BY)
+    user_licenses_change(user=returned, subscription=first.subscription, remove=[first.product], by=BY)
+    assert held(first.subscription, returned) == (0, 0)
 
     def count(query: dict, admin=global_admin) -> tuple[int, int]:
         filterset = UserLicenseFilterSet(query, queryset=User.objects.all(), scope=admin_scope(admin))
