@@ -181,7 +181,7 @@ class SubscriptionHolder(models.Model):
     their counts"). A row stays at zero once its user holds nothing there."""
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="+", db_index=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     licenses = models.IntegerField()
     direct = models.IntegerField()
 
@@ -189,7 +189,9 @@ class SubscriptionHolder(models.Model):
         constraints = [
             # No check constraint on the counts: PostgreSQL checks the row an upsert proposes (the triggers'
             # deltas, some negative) before it finds the row to add them to. licensing.integrity checks them.
-            models.UniqueConstraint(fields=["subscription", "user"], name="holder_unique_user_per_subscription"),
+            # The user first, so that this index also finds a user's rows (a user deleted) and the table needs no
+            # index of its own on the user: each is written with every holder row the triggers move.
+            models.UniqueConstraint(fields=["user", "subscription"], name="holder_unique_user_per_subscription"),
         ]
         indexes = [
             # The counts: read off these indexes alone, a subscription's holders and direct holders.
