@@ -70,7 +70,9 @@ def _holding_count(subscription_ids: Collection[int] | None, *, direct: bool = F
     holder_direct_idx). Across every subscription, the held rows walked in user order off holder_user_held_idx
     and counted once per user: COUNT(DISTINCT) would sort all of them first. Across some, that COUNT(DISTINCT)."""
     holders = (
-        SubscriptionHolder.objects.filter(direct__gt=0) if direct else SubscriptionHolder.objects.filter(licenses__gt=0)
+        SubscriptionHolder.objects.filter(held_directly=True)
+        if direct
+        else SubscriptionHolder.objects.filter(held=True)
     )
     if subscription_ids is None and not direct:
         rows, params = holders.order_by().values("user_id").distinct().query.sql_with_params()

@@ -123,6 +123,29 @@ def test_the_counts_of_the_users_list_read_the_rows(two_pools, global_admin, sub
 
 
 @pytest.mark.postgres
+def test_a_second_license_updates_the_row_in_its_page(two_pools):
+    """A HOT update (migration 0014): while `held` and `held_directly` stay as they were, PostgreSQL writes the
+    row's new version in its page and no index entry. An index testing `licenses` itself would forbid it."""
+    first, second = two_pools
+    subscription, user = first.subscription, UserFactory()
+
+    def updated() -> tuple[int, int]:  # this transaction's updates of the table, and how many were HOT
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_stat_get_xact_tuples_updated(%s::regclass), pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+                [SubscriptionHolder._meta.db_table] * 2,
+            )
+            return cursor.fetchone()
+
+    user_licenses_change(user=user, subscription=subscription, add=[first.product], by=BY)
+    before = updated()
+    user_licenses_change(user=user, subscription=subscription, add=[second.product], by=BY)
+    user_licenses_change(user=user, subscription=subscription, remove=[first.product], by=BY)
+    assert held(subscription, user) == (1, 1)
+    assert [after - earlier for after, earlier in zip(updated(), before, strict=True)] == [2, 2]
+
+
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_racing_changes_of_one_users_subscription_keep_the_row(assert_pool_counters):
     """Two bulk changes on two pools of one subscription, over the same users in opposite orders, and a single
