@@ -132,7 +132,8 @@ def test_a_second_license_updates_the_row_in_its_page(two_pools):
     def updated() -> tuple[int, int]:  # this transaction's updates of the table, and how many were HOT
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT pg_stat_get_xact_tuples_updated(%s::regclass), pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+                "SELECT pg_stat_get_xact_tuples_updated(%s::regclass),"
+                " pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
                 [SubscriptionHolder._meta.db_table] * 2,
             )
             return cursor.fetchone()
