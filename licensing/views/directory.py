@@ -69,7 +69,7 @@ class UserDirectoryView(UsersViewMixin, FilteredListView):
         return User.objects.all()
 
     def get_filterset_kwargs(self) -> dict:
-        return {"request": self.request}
+        return {"request": self.request, "pools": self.pools}
 
     def offer_choices(self, filterset) -> None:
         filterset.offer_choices("product", self.product_choices)
