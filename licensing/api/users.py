@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from accounts.api.serializers import UserCreateSerializer, UserUpdateSerializer
 from accounts.models import User
 from accounts.permissions import require_user_management
+from accounts.selectors import users_page
 from accounts.services.users import user_create, user_update
 from core.audit import Actor
 from core.choices import Source
@@ -96,6 +97,10 @@ class UserViewSet(
 
     def paginate_queryset(self, queryset):
         return self._with_licenses(super().paginate_queryset(queryset))
+
+    def page_rows(self, page) -> list[User]:
+        """The page's users, their ids read first (Pagination)."""
+        return list(users_page(page))
 
     def list_count(self, queryset) -> int:
         """The list's `count`, from the pool counters where they know it (UserLicenseFilterSet.count)."""

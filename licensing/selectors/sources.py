@@ -22,6 +22,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Group, GroupMembership, User
+from accounts.selectors import users_page
 from core.rows import SharedRelated, own_columns, row_of, rows_built
 from core.sql import JSONList, JSONRow, compiled_once, statement_once
 
@@ -175,12 +176,7 @@ def users_with_subscription_licenses(*, users: QuerySet[User], pools: Sequence[L
     pools = list(pools)
     if not pools:
         return _with_licenses(list(users), pools)
-    rows = (
-        User.objects.filter(pk__in=users.values("pk"))
-        .annotate(**_licenses_of_row(pools))
-        .order_by(*users.query.order_by)
-    )
-    return _with_licenses(list(rows), pools)
+    return _with_licenses(list(users_page(users).annotate(**_licenses_of_row(pools))), pools)
 
 
 def pools_with_user_licenses(*, subscription_id: int, user: User) -> list[LicensePool]:
