@@ -270,3 +270,26 @@ def test_a_groups_members_are_counted_by_their_memberships_read_with_the_group(o
     user_delete(by=SYSTEM, user=org.henrietta)  # the membership goes with the user
     counts.append(listed()[0])
     assert counts == [0, 8, 7, 6]
+
+
+@pytest.mark.parametrize("query", ["", "department=Sales", "licensed=false"])
+def test_a_page_of_users_reads_its_ids_off_the_list_order_first(org, query):
+    """accounts.selectors.users_page: the page's ids in a subquery in the list's order, then only their rows (an
+    offset or a filter no longer reads every row it skips); the pages still follow one another in that order."""
+    UserFactory.create_batch(12, department="Sales")
+    client = bearer_client(org.users["global_admin"])
+    every = [user["id"] for user in client.get(f"/api/v1/users/?limit=500&{query}").json()["results"]]
+    assert len(every) > 8
+    pages = []
+    for offset in range(0, len(every), 4):
+        with CaptureQueriesContext(connection) as captured:
+            pages += [
+                user["id"] for user in client.get(f"/api/v1/users/?limit=4&offset={offset}&{query}").json()["results"]
+            ]
+        [read] = [
+            sql
+            for sql in captured.captured_queries
+            if 'FROM "accounts_user" WHERE "accounts_user"."id" IN (SELECT' in sql["sql"]
+        ]
+        assert "OFFSET" not in read["sql"].rsplit(")", 1)[-1]  # the page is cut in the subquery, not after reading
+    assert pages == every
