@@ -264,7 +264,7 @@ class UserLicenseFilterSet(UserFilterSet):
         if not value.strip():
             return queryset
         # The product's pools by id, read once for the filter and the count: PostgreSQL then knows how many users
-        # hold them, where under a subquery of the pools it guessed a tenth and chose a parallel plan for a page
+        # hold them, where under a subquery of the pools it guessed a third and chose a parallel plan for a page
         # (README, "Round ten").
         return queryset.filter(Exists(self._visible_assignments(self._product_pools(value))))
 
