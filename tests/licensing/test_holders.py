@@ -144,6 +144,10 @@ def test_a_second_license_updates_the_row_in_its_page(two_pools):
     user_licenses_change(user=user, subscription=subscription, remove=[first.product], by=BY)
     assert held(subscription, user) == (1, 1)
     assert [after - earlier for after, earlier in zip(updated(), before, strict=True)] == [2, 2]
+    # Room on each page for the new versions a bulk change writes, page by page.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [SubscriptionHolder._meta.db_table])
+        assert cursor.fetchone()[0] == ["fillfactor=50"]
 
 
 @pytest.mark.postgres
