@@ -11,11 +11,18 @@ from django.db import models
 from django.db.models.functions import Coalesce, Lower, Upper
 from django.utils import timezone
 
+from core.choices import Counted
+from core.models import CountedQuerySet
+
 from .choices import GroupKind, Role
 from .emails import normalize_email, validate_email_domain
 
 
-class UserManager(BaseUserManager["User"]):
+class UserQuerySet(CountedQuerySet):
+    counted = Counted.USERS
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
     @classmethod

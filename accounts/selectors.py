@@ -12,11 +12,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import CharField, Count, Max, Q, QuerySet
+from django.db.models import CharField, Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Lower
 
+from core.choices import Counted
 from core.csv_io import Parsed, RowError, column_cells, duplicate_row, read_rows
 from core.errors import NotFound, ValidationFailed
+from core.models import RowCount
 
 from .choices import GroupKind
 from .models import ApiToken, Group, GroupMembership, RoleAssignment, User, UserManager
@@ -178,12 +180,20 @@ def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
 
 
 def groups_visible(*, actor: User | None, members_version: bool = False) -> QuerySet[Group]:
-    """The groups (every admin may see them), each with `member_count`: its memberships counted, not its users
-    joined (a membership always has its user: a foreign key, deleted with the user). With `members_version`, also
-    `members_newest`, the newest membership's id, read in the same statement (group_members_version_as_read)."""
+    """The groups (every admin may see them), each with `member_count`: the count of its members the database
+    keeps (RowCount), so neither a page of groups nor their number reads the memberships. With `members_version`,
+    also `members_newest`, the newest membership's id, read in the same statement (group_members_version_as_read)."""
     require_admin(actor)
-    groups = Group.objects.annotate(member_count=Count("memberships"))
-    return groups.annotate(members_newest=Max("memberships")) if members_version else groups
+    groups = Group.objects.annotate(member_count=Coalesce(_kept_member_count(OuterRef("pk")), 0))
+    if not members_version:
+        return groups
+    newest = GroupMembership.objects.filter(group=OuterRef("pk")).values("group").annotate(newest=Max("pk"))
+    return groups.annotate(members_newest=Subquery(newest.values("newest")))
+
+
+def _kept_member_count(group_id) -> Subquery:
+    slots = RowCount.objects.filter(counted=Counted.GROUP_MEMBERS, subject_id=group_id).values("subject_id")
+    return Subquery(slots.annotate(total=Sum("rows")).values("total"))
 
 
 def group_get(*, actor: User | None, group_id: int) -> Group:
@@ -209,10 +219,10 @@ def group_members(*, actor: User | None, group: Group) -> QuerySet[User]:
 
 def group_member_count(group: Group) -> int:
     """How many members the group has: the `member_count` it was read with (groups_visible), so that a list of all
-    its members (the API's, Graph's, the group's page) counts nothing again, else its memberships counted now.
-    Never a count of the users joined to the memberships: each membership has its user, so it only costs."""
+    its members (the API's, Graph's, the group's page) counts nothing again, else the count the database keeps.
+    Never a count of the users joined to the memberships."""
     count = getattr(group, "member_count", None)
-    return GroupMembership.objects.filter(group=group).count() if count is None else count
+    return RowCount.objects.total(Counted.GROUP_MEMBERS, group.pk) if count is None else count
 
 
 def user_roles(*, actor: User | None, user: User) -> list[RoleAssignment]:

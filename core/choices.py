@@ -13,6 +13,14 @@ class Source(models.TextChoices):
     GRAPH = "graph", "Microsoft Graph–compatible API"
 
 
+class Counted(models.TextChoices):
+    """The rows whose number the database keeps (core.models.RowCount)."""
+
+    USERS = "users", "Users"
+    GROUP_MEMBERS = "group_members", "A group's members"
+    AUDIT_EVENTS = "audit_events", "Audit events"
+
+
 class AuditAction(models.TextChoices):
     LICENSE_ASSIGNED = "license_assigned", "License assigned"
     LICENSE_UNASSIGNED = "license_unassigned", "License unassigned"

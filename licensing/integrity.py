@@ -8,6 +8,8 @@ check finds; the load test (`make stress`, tests/reliability/test_load.py) runs 
   group that holds a pool holds its license or waits for it, never both; no pool whose subscription allows
   assignment has a free license while members wait. A disabled account whose licenses were reclaimed has no group
   source: it neither holds nor waits for a license only a group would give it.
+- The counts the database keeps (core.models.RowCount): the users', each group's members' and the audit
+  events' add up to the rows there are.
 - The audit log replays to the present: per user and pool, license_assigned and license_unassigned (or
   license_reclaimed) alternate,
   from nothing to exactly the assignment rows there are now; per pool, the quantity changes chain from a known
@@ -20,11 +22,11 @@ holds. Run them on a quiet database, or the changes made between their reads sho
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
-from accounts.models import GroupMembership
-from core.choices import AuditAction
-from core.models import AuditEvent
+from accounts.models import Group, GroupMembership, User
+from core.choices import AuditAction, Counted
+from core.models import AuditEvent, RowCount
 
 from .choices import ASSIGNABLE_STATUSES
 from .models import GroupLicense, LicenseAssignment, LicensePool, PendingLicense, SubscriptionHolder
@@ -214,12 +216,36 @@ def audit_replay_problems(pool_ids: Iterable[int] | None = None, *, since: Basel
     return problems
 
 
+def row_count_problems() -> list[str]:
+    """The counts the lists show of every user, every audit event and each group's members (RowCount) against
+    the rows counted (an aggregate, where count() would read RowCount)."""
+    actual = {
+        (Counted.USERS, 0): User.objects.order_by().aggregate(rows=Count("pk"))["rows"],
+        (Counted.AUDIT_EVENTS, 0): AuditEvent.objects.order_by().aggregate(rows=Count("pk"))["rows"],
+    }
+    members = Group.objects.order_by().annotate(rows=Count("memberships")).values_list("pk", "rows")
+    actual.update({(Counted.GROUP_MEMBERS, group_id): rows for group_id, rows in members})
+    kept = dict.fromkeys(actual, 0)
+    slots = RowCount.objects.order_by().values("counted", "subject_id").annotate(total=Sum("rows"))
+    for counted, subject_id, total in slots.values_list("counted", "subject_id", "total"):
+        kept[(counted, subject_id)] = total
+    problems = []
+    for (counted, subject_id), rows in sorted(kept.items()):
+        if rows != actual.get((counted, subject_id), 0):
+            whose = f" of group {subject_id}" if counted == Counted.GROUP_MEMBERS else ""
+            problems.append(
+                f"{Counted(counted).label}{whose}: counted {rows}, there are {actual.get((counted, subject_id), 0)}"
+            )
+    return problems
+
+
 def integrity_problems(pool_ids: Iterable[int] | None = None, *, since: Baseline | None = None) -> list[str]:
     """Every check of this module."""
     pool_ids = list(pool_ids) if pool_ids is not None else None
     return (
         counter_problems(pool_ids)
         + holder_problems(pool_ids)
+        + row_count_problems()
         + source_problems(pool_ids)
         + audit_replay_problems(pool_ids, since=since)
     )

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from accounts.choices import Role
-from licensing.integrity import counter_problems, holder_problems, source_problems
+from licensing.integrity import counter_problems, holder_problems, row_count_problems, source_problems
 from tests.factories import LicensePoolFactory, RoleAssignmentFactory, SubscriptionFactory, UserFactory
 from tests.world import Org, admin_new, org_build
 
@@ -86,10 +86,11 @@ def out_of_scope_admin(org):
 def assert_pool_counters(db):
     """A check, to call after any operation, that every pool's counters equal its rows (`assigned` within
     0..quantity), every user's holder row of each subscription adds up their assignments there, every license
-    has a source, every group source a license or a place in the line, and no
-    assignable pool has a free license while members wait (licensing.integrity)."""
+    has a source, every group source a license or a place in the line, no
+    assignable pool has a free license while members wait, and the counts the database keeps of users, members and
+    audit events are right (licensing.integrity)."""
 
     def check() -> None:
-        assert counter_problems() + holder_problems() + source_problems() == []
+        assert counter_problems() + holder_problems() + source_problems() + row_count_problems() == []
 
     return check

@@ -11,10 +11,12 @@ assignments), a group's members from its memberships: never by testing every use
 from collections.abc import Collection
 
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Value
+from django.db.models import Exists, IntegerField, OuterRef, Q, Sum, Value
 from django.db.models.expressions import RawSQL
 
-from accounts.models import GroupMembership, User
+from accounts.models import GroupMembership
+from core.choices import Counted
+from core.models import RowCount
 
 from ..models import LicenseAssignment, LicensePool, PendingLicense, SubscriptionHolder
 
@@ -56,12 +58,13 @@ def users_holding_count(subscription_ids: Collection[int] | None, *, direct: boo
 
 
 def users_holding_none_count(subscription_ids: Collection[int] | None) -> int:
-    """How many users hold no license in any of the subscriptions: every user, less those holding one, in one
-    statement."""
+    """How many users hold no license in any of the subscriptions: every user (the count the database keeps),
+    less those holding one, in one statement."""
     holding = Value(0)
     if subscription_ids is None or subscription_ids:
         holding = RawSQL(*_holding_count(subscription_ids), output_field=IntegerField())  # compiled in parentheses
-    return User.objects.order_by().aggregate(count=Count("pk") - holding)["count"]
+    users = RowCount.objects.filter(counted=Counted.USERS, subject_id=0)
+    return users.aggregate(count=Sum("rows", default=0) - holding)["count"]
 
 
 def _holding_count(subscription_ids: Collection[int] | None, *, direct: bool = False) -> tuple[str, tuple]:

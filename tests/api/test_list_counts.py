@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import User
 from accounts.services.groups import group_members_change
 from accounts.services.users import user_delete
 from core.audit import Actor
@@ -114,9 +115,21 @@ def test_a_subscription_administrator_counts_licensed_users_in_the_pools_they_se
 
 
 @pytest.mark.parametrize(
+    ("query", "expected"),
+    [("", 7), ("licensed=false", 4), ("subscription={s}&licensed=false", 4), ("subscription={t}&licensed=false", 6)],
+)
+def test_every_user_is_the_count_the_database_keeps(org, line, query, expected):
+    """The count of every user (less those holding a license) reads core.models.RowCount, never the users."""
+    client = bearer_client(org.users["global_admin"])
+    count, statements = counted(client, "/api/v1/users/?" + query.format(s=org.s.pk, t=org.t.pk))
+    assert count == expected
+    assert not users_counted(statements)
+    assert any('"core_rowcount"' in sql for sql in statements)
+
+
+@pytest.mark.parametrize(
     "query",
     [
-        "",
         "subscription={s}&licensed=false&department=Sales",
         "licensed=true&is_active=true",
         "subscription={s}&source=direct&q=alex",
@@ -272,20 +285,25 @@ def test_a_groups_members_are_counted_by_their_memberships_read_with_the_group(o
     assert counts == [0, 8, 7, 6]
 
 
-@pytest.mark.parametrize("query", ["", "department=Sales", "licensed=false"])
+@pytest.mark.parametrize("query", ["", "department=Sales", "licensed=false", "members"])
 def test_a_page_of_users_reads_its_ids_off_the_list_order_first(org, query):
     """accounts.selectors.users_page: the page's ids in a subquery in the list's order, then only their rows (an
-    offset or a filter no longer reads every row it skips); the pages still follow one another in that order."""
+    offset or a filter no longer reads every row it skips); the pages still follow one another in that order. The
+    same for a page of a group's members."""
     UserFactory.create_batch(12, department="Sales")
     client = bearer_client(org.users["global_admin"])
-    every = [user["id"] for user in client.get(f"/api/v1/users/?limit=500&{query}").json()["results"]]
+    url = "/api/v1/users/?" + query
+    if query == "members":
+        group = GroupFactory()
+        group_members_change(by=SYSTEM, group=group, add=list(User.objects.exclude(department="Sales")[:3]))
+        group_members_change(by=SYSTEM, group=group, add=list(User.objects.filter(department="Sales")[:8]))
+        url = f"/api/v1/groups/{group.pk}/members/?"
+    every = [user["id"] for user in client.get(f"{url}&limit=500").json()["results"]]
     assert len(every) > 8
     pages = []
     for offset in range(0, len(every), 4):
         with CaptureQueriesContext(connection) as captured:
-            pages += [
-                user["id"] for user in client.get(f"/api/v1/users/?limit=4&offset={offset}&{query}").json()["results"]
-            ]
+            pages += [user["id"] for user in client.get(f"{url}&limit=4&offset={offset}").json()["results"]]
         [read] = [
             sql
             for sql in captured.captured_queries
