@@ -24,6 +24,7 @@ from accounts.selectors import (
     group_members_version_as_read,
     groups_visible,
     users_identified,
+    users_page,
 )
 from accounts.services.groups import group_create, group_delete, group_members_change, group_update
 from core.audit import Actor
@@ -95,6 +96,7 @@ class GroupViewSet(
         if request.method == "POST":
             return self._change_members(request, group)
         self.list_count = lambda _members: group_member_count(group)  # Pagination's exact count: no COUNT of its own
+        self.page_rows = lambda page: list(users_page(page))  # the page's ids off the list order's index first
         page = self.paginate_queryset(group_members(actor=request.user, group=group))
         response = self.get_paginated_response(UserBriefSerializer(page, many=True).data)
         response["ETag"] = group_members_version_as_read(group)
