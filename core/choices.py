@@ -19,6 +19,8 @@ class Counted(models.TextChoices):
     USERS = "users", "Users"
     GROUP_MEMBERS = "group_members", "A group's members"
     AUDIT_EVENTS = "audit_events", "Audit events"
+    HOLDERS = "holders", "Users holding a license of a subscription"
+    DIRECT_HOLDERS = "direct_holders", "Users holding a license of a subscription directly"
 
 
 class AuditAction(models.TextChoices):

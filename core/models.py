@@ -22,7 +22,7 @@ class RowCount(models.Model):
     writer at a time, keeps slot 0."""
 
     counted = models.CharField(max_length=16, choices=Counted.choices)
-    subject_id = models.BigIntegerField(default=0, help_text="Whose rows: the group's, for its members; else 0.")
+    subject_id = models.BigIntegerField(default=0, help_text="Whose rows: the group's or the subscription's; else 0.")
     slot = models.IntegerField()
     rows = models.BigIntegerField()
 

@@ -8,8 +8,8 @@ check finds; the load test (`make stress`, tests/reliability/test_load.py) runs 
   group that holds a pool holds its license or waits for it, never both; no pool whose subscription allows
   assignment has a free license while members wait. A disabled account whose licenses were reclaimed has no group
   source: it neither holds nor waits for a license only a group would give it.
-- The counts the database keeps (core.models.RowCount): the users', each group's members' and the audit
-  events' add up to the rows there are.
+- The counts the database keeps (core.models.RowCount): the users', the audit events', each group's members' and
+  each subscription's holders' (directly or at all) add up to the rows there are.
 - The audit log replays to the present: per user and pool, license_assigned and license_unassigned (or
   license_reclaimed) alternate,
   from nothing to exactly the assignment rows there are now; per pool, the quantity changes chain from a known
@@ -217,25 +217,30 @@ def audit_replay_problems(pool_ids: Iterable[int] | None = None, *, since: Basel
 
 
 def row_count_problems() -> list[str]:
-    """The counts the lists show of every user, every audit event and each group's members (RowCount) against
-    the rows counted (an aggregate, where count() would read RowCount)."""
+    """The counts the lists show of every user, every audit event, each group's members and each subscription's
+    holders (RowCount) against the rows counted (an aggregate, where count() would read RowCount)."""
     actual = {
         (Counted.USERS, 0): User.objects.order_by().aggregate(rows=Count("pk"))["rows"],
         (Counted.AUDIT_EVENTS, 0): AuditEvent.objects.order_by().aggregate(rows=Count("pk"))["rows"],
     }
     members = Group.objects.order_by().annotate(rows=Count("memberships")).values_list("pk", "rows")
     actual.update({(Counted.GROUP_MEMBERS, group_id): rows for group_id, rows in members})
+    for counted, held in ((Counted.HOLDERS, Q(held=True)), (Counted.DIRECT_HOLDERS, Q(held_directly=True))):
+        holders = (
+            SubscriptionHolder.objects.filter(held).order_by().values("subscription_id").annotate(rows=Count("pk"))
+        )
+        actual.update({(counted, row["subscription_id"]): row["rows"] for row in holders})
     kept = dict.fromkeys(actual, 0)
     slots = RowCount.objects.order_by().values("counted", "subject_id").annotate(total=Sum("rows"))
     for counted, subject_id, total in slots.values_list("counted", "subject_id", "total"):
         kept[(counted, subject_id)] = total
     problems = []
     for (counted, subject_id), rows in sorted(kept.items()):
-        if rows != actual.get((counted, subject_id), 0):
-            whose = f" of group {subject_id}" if counted == Counted.GROUP_MEMBERS else ""
-            problems.append(
-                f"{Counted(counted).label}{whose}: counted {rows}, there are {actual.get((counted, subject_id), 0)}"
-            )
+        there_are = actual.get((counted, subject_id), 0)
+        if rows != there_are:
+            whose = "group" if counted == Counted.GROUP_MEMBERS else "subscription"
+            of = f" of {whose} {subject_id}" if subject_id else ""
+            problems.append(f"{Counted(counted).label}{of}: counted {rows}, there are {there_are}")
     return problems
 
 

@@ -6,24 +6,13 @@ from django.db import migrations, models
 COUNTS = "core_rowcount"
 
 
-def count_triggers(
-    vendor: str, *, table: str, counted: str, subject: str | None = None
-) -> tuple[list[str], list[str], str]:
-    """The statements that create, and those that drop, the triggers keeping the number of `table`'s rows under
-    `counted` (per value of its column `subject`, if given), then the statement counting the rows there are.
-
-    PostgreSQL: one trigger per statement, counting the rows it changed (transition tables) per subject, in subject
-    order. It adds them to one of the subject's slots that no other transaction holds (SKIP LOCKED), or to a new
-    slot when every one is held: two writers never wait for each other here, so the counts add no lock to the lock
-    order (docs/architecture.md). A statement that changed no row writes nothing; TRUNCATE empties the counts with
-    the table. SQLite has no statement triggers: one per row, into slot 0 (one writer at a time); a deletion only
-    lowers a slot that exists, so a flush that empties the counts before the table (tests) leaves none below zero.
-    """
-    name = f"core_count_{counted}"
-    if vendor == "postgresql":
-        key = subject or "0"
-        add = f"""
-        FOR whose, moved IN SELECT {key}, %s FROM %s GROUP BY 1 ORDER BY 1 LOOP
+def slots_add(counted: str, deltas: str) -> str:
+    """PL/pgSQL adding the rows of each (subject, rows) that the query `deltas` yields, in its order, to a slot of
+    `counted` for that subject that no other transaction holds (SKIP LOCKED), or to a new slot when every one is
+    held: two writers never wait for each other here, so the counts take no place in the lock order
+    (docs/architecture.md). Declares nothing: the function declares `whose` and `moved` (bigint)."""
+    return f"""
+        FOR whose, moved IN {deltas} LOOP
             UPDATE {COUNTS} SET rows = rows + moved WHERE id = (
                 SELECT id FROM {COUNTS} WHERE counted = '{counted}' AND subject_id = whose LIMIT 1 FOR UPDATE SKIP LOCKED
             );
@@ -32,14 +21,43 @@ def count_triggers(
                 VALUES ('{counted}', whose, floor(random() * 2147483647), moved) ON CONFLICT DO NOTHING;
             END LOOP;
         END LOOP;"""
+
+
+def sqlite_add(counted: str, subject: str) -> str:
+    """SQLite, in a row trigger: one row more of `counted` for the subject the SQL `subject` gives, in slot 0."""
+    return (
+        f"INSERT INTO {COUNTS} (counted, subject_id, slot, rows) VALUES ('{counted}', {subject}, 0, 1)"
+        " ON CONFLICT (counted, subject_id, slot) DO UPDATE SET rows = rows + 1;"
+    )
+
+
+def sqlite_take(counted: str, subject: str) -> str:
+    """SQLite, in a row trigger: one row fewer. It only lowers a slot that exists, so that a flush that empties the
+    counts before the table (tests) leaves none below zero."""
+    return f"UPDATE {COUNTS} SET rows = rows - 1 WHERE counted = '{counted}' AND subject_id = {subject} AND slot = 0;"
+
+
+def count_triggers(
+    vendor: str, *, table: str, counted: str, subject: str | None = None
+) -> tuple[list[str], list[str], str]:
+    """The statements that create, and those that drop, the triggers keeping the number of `table`'s rows under
+    `counted` (per value of its column `subject`, if given), then the statement counting the rows there are.
+
+    PostgreSQL: one trigger per statement, counting the rows it changed (transition tables) per subject, in subject
+    order, into a free slot (slots_add). A statement that changed no row writes nothing; TRUNCATE empties the
+    counts with the table. SQLite has no statement triggers: one per row, into slot 0 (one writer at a time).
+    """
+    name = f"core_count_{counted}"
+    key = subject or "0"
+    if vendor == "postgresql":
         create = [
             f"""CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     whose bigint;
     moved bigint;
 BEGIN
-    IF TG_OP = 'INSERT' THEN{add % ("count(*)", "added")}
-    ELSIF TG_OP = 'DELETE' THEN{add % ("-count(*)", "removed")}
+    IF TG_OP = 'INSERT' THEN{slots_add(counted, f"SELECT {key}, count(*) FROM added GROUP BY 1 ORDER BY 1")}
+    ELSIF TG_OP = 'DELETE' THEN{slots_add(counted, f"SELECT {key}, -count(*) FROM removed GROUP BY 1 ORDER BY 1")}
     ELSE
         DELETE FROM {COUNTS} WHERE counted = '{counted}';
     END IF;
@@ -55,18 +73,13 @@ END $$""",
         drop.append(f"DROP FUNCTION {name}()")
     else:
         create = [
-            f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table} BEGIN"
-            f" INSERT INTO {COUNTS} (counted, subject_id, slot, rows)"
-            f" VALUES ('{counted}', {f'NEW.{subject}' if subject else 0}, 0, 1)"
-            " ON CONFLICT (counted, subject_id, slot) DO UPDATE SET rows = rows + 1; END",
-            f"CREATE TRIGGER {name}_delete AFTER DELETE ON {table} BEGIN"
-            f" UPDATE {COUNTS} SET rows = rows - 1"
-            f" WHERE counted = '{counted}' AND subject_id = {f'OLD.{subject}' if subject else 0} AND slot = 0; END",
+            f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table} BEGIN {sqlite_add(counted, f'NEW.{key}' if subject else key)} END",
+            f"CREATE TRIGGER {name}_delete AFTER DELETE ON {table} BEGIN {sqlite_take(counted, f'OLD.{key}' if subject else key)} END",
         ]
         drop = [f"DROP TRIGGER {name}_{op}" for op in ("insert", "delete")]
     backfill = (
         f"INSERT INTO {COUNTS} (counted, subject_id, slot, rows)"
-        f" SELECT '{counted}', {subject or 0}, 0, count(*) FROM {table} GROUP BY 2"
+        f" SELECT '{counted}', {key}, 0, count(*) FROM {table} GROUP BY 2"
     )
     return create, drop, backfill
 
@@ -108,13 +121,17 @@ class Migration(migrations.Migration):
                             ("users", "Users"),
                             ("group_members", "A group's members"),
                             ("audit_events", "Audit events"),
+                            ("holders", "Users holding a license of a subscription"),
+                            ("direct_holders", "Users holding a license of a subscription directly"),
                         ],
                         max_length=16,
                     ),
                 ),
                 (
                     "subject_id",
-                    models.BigIntegerField(default=0, help_text="Whose rows: the group's, for its members; else 0."),
+                    models.BigIntegerField(
+                        default=0, help_text="Whose rows: the group's or the subscription's; else 0."
+                    ),
                 ),
                 ("slot", models.IntegerField()),
                 ("rows", models.BigIntegerField()),

@@ -3,9 +3,11 @@
 A pool's `assigned` is the number of users holding its license and `pending` the number waiting in its line: a user
 holds a pool's license once and waits in its line once (unique constraints), and the services keep both counters
 in the transaction that changes the rows (licensing/integrity.py checks them). So "the holders of a product in a
-subscription" is one counter, read with the pool, and needs no scan of the users. The users holding any license of a
-subscription, or none, are counted from its SubscriptionHolder rows (one per user, kept by the database with the
-assignments), a group's members from its memberships: never by testing every user against the rows.
+subscription" is one counter, read with the pool, and needs no scan of the users. So are the users holding any license
+of one subscription (directly, or at all) and every user: counts the database keeps (core.models.RowCount), so that
+"unlicensed" is one less the other. Across several subscriptions the holders are counted from their
+SubscriptionHolder rows (one per user and subscription, kept by the database with the assignments), a group's members
+from its memberships: never by testing every user against the rows.
 """
 
 from collections.abc import Collection
@@ -49,7 +51,8 @@ def users_in_pools_count(model: type[LicenseAssignment] | type[PendingLicense], 
 
 def users_holding_count(subscription_ids: Collection[int] | None, *, direct: bool = False) -> int:
     """How many users hold a license (one assigned directly, with `direct`) in any of the subscriptions (every
-    subscription for None), counted off their SubscriptionHolder rows (_holding_count)."""
+    subscription for None): kept by the database for one subscription, else counted off their SubscriptionHolder
+    rows (_holding_count)."""
     if subscription_ids is not None and not subscription_ids:
         return 0
     with connection.cursor() as cursor:
@@ -69,9 +72,16 @@ def users_holding_none_count(subscription_ids: Collection[int] | None) -> int:
 
 def _holding_count(subscription_ids: Collection[int] | None, *, direct: bool = False) -> tuple[str, tuple]:
     """The statement counting the users with a holder row (a direct one, with `direct`) in the subscriptions, and
-    its parameters. In one subscription a user has one row: a count off a partial index (holder_held_idx,
-    holder_direct_idx). Across every subscription, the held rows walked in user order off holder_user_held_idx
-    and counted once per user: COUNT(DISTINCT) would sort all of them first. Across some, that COUNT(DISTINCT)."""
+    its parameters. In one subscription, the count the database keeps of them (RowCount: licensing migration 0015).
+    Across every subscription, the held rows walked in user order off holder_user_held_idx and counted once per
+    user: COUNT(DISTINCT) would sort all of them first. Across some, that COUNT(DISTINCT) off a partial index."""
+    if subscription_ids is not None and len(subscription_ids) == 1:
+        [subscription_id] = subscription_ids
+        slots = RowCount.objects.filter(
+            counted=Counted.DIRECT_HOLDERS if direct else Counted.HOLDERS, subject_id=subscription_id
+        )
+        rows, params = slots.order_by().values("rows").query.sql_with_params()
+        return f"SELECT CAST(COALESCE(SUM(rows), 0) AS bigint) FROM ({rows}) kept", params  # SUM is numeric
     holders = (
         SubscriptionHolder.objects.filter(held_directly=True)
         if direct
@@ -82,9 +92,8 @@ def _holding_count(subscription_ids: Collection[int] | None, *, direct: bool = F
         return f"SELECT COUNT(*) FROM ({rows}) held", params
     if subscription_ids is not None:
         holders = holders.filter(subscription_id__in=list(subscription_ids))
-    counted = "COUNT(*)" if subscription_ids is not None and len(subscription_ids) == 1 else "COUNT(DISTINCT user_id)"
     # A COUNT that Django does not take for an aggregate, so that the statement is not grouped by the row.
-    return holders.order_by().values(count=RawSQL(counted, ())).query.sql_with_params()
+    return holders.order_by().values(count=RawSQL("COUNT(DISTINCT user_id)", ())).query.sql_with_params()
 
 
 def group_members_count(group_id: int, *, when: Exists) -> int:

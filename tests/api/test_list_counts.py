@@ -116,15 +116,26 @@ def test_a_subscription_administrator_counts_licensed_users_in_the_pools_they_se
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("", 7), ("licensed=false", 4), ("subscription={s}&licensed=false", 4), ("subscription={t}&licensed=false", 6)],
+    [
+        ("", 7),
+        ("licensed=false", 4),
+        ("subscription={s}&licensed=false", 4),
+        ("subscription={t}&licensed=false", 6),
+        ("subscription={s}&licensed=true", 3),
+        ("subscription={s}&source=direct", 2),
+        ("subscription={t}&source=direct", 1),
+    ],
 )
-def test_every_user_is_the_count_the_database_keeps(org, line, query, expected):
-    """The count of every user (less those holding a license) reads core.models.RowCount, never the users."""
+def test_counts_the_database_keeps_are_read_not_counted(org, line, query, expected):
+    """Every user, and in one subscription its holders (directly or at all), are counts the database keeps
+    (core.models.RowCount): the list reads them and counts neither the users nor, in a subscription, the holders."""
     client = bearer_client(org.users["global_admin"])
     count, statements = counted(client, "/api/v1/users/?" + query.format(s=org.s.pk, t=org.t.pk))
     assert count == expected
     assert not users_counted(statements)
     assert any('"core_rowcount"' in sql for sql in statements)
+    if "subscription=" in query:
+        assert not any('"licensing_subscriptionholder"' in sql for sql in statements)
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,13 @@ from core.audit import Actor
 from core.choices import Counted, Source
 from core.models import AuditEvent, RowCount
 from licensing.integrity import row_count_problems
+from licensing.services.assignments import user_licenses_change
+from licensing.services.bulk import licenses_bulk_assign, licenses_bulk_unassign
+from licensing.services.group_licenses import group_licenses_change
 from tests.concurrency import THREAD_TIMEOUT, run_at_once, unexpected
-from tests.factories import GroupFactory, UserFactory
+from tests.factories import GroupFactory, LicensePoolFactory, SubscriptionFactory, UserFactory
+
+SYSTEM = Actor(None, Source.SYSTEM)
 
 
 def counted(model) -> int:
@@ -51,6 +56,37 @@ def test_every_way_of_adding_and_removing_rows_moves_the_counts(global_admin):
     group_members_change(by=by, group=group, remove=[User.objects.get(email="imported1@example.test")])
     assert RowCount.objects.total(Counted.USERS) == counted(User) == users + 4
     assert RowCount.objects.total(Counted.GROUP_MEMBERS, group.pk) == members(group) == 2
+    assert row_count_problems() == []
+
+
+def test_a_subscriptions_holders_follow_every_way_of_giving_and_taking_licenses(db):
+    """Users holding a license of the subscription, at all and directly: a second license or a group's moves
+    neither count that should not move."""
+    subscription = SubscriptionFactory()
+    first, second = LicensePoolFactory.create_batch(2, subscription=subscription, quantity=5)
+    user, member = UserFactory.create_batch(2)
+
+    def kept() -> tuple[int, int]:
+        return (
+            RowCount.objects.total(Counted.HOLDERS, subscription.pk),
+            RowCount.objects.total(Counted.DIRECT_HOLDERS, subscription.pk),
+        )
+
+    user_licenses_change(by=SYSTEM, user=user, subscription=subscription, add=[first.product, second.product])
+    assert kept() == (1, 1)
+    group = GroupFactory()
+    group_licenses_change(by=SYSTEM, group=group, subscription=subscription, add=[first.product])
+    group_members_change(by=SYSTEM, group=group, add=[user, member])
+    assert kept() == (2, 1)
+    user_licenses_change(by=SYSTEM, user=user, subscription=subscription, remove=[first.product, second.product])
+    assert kept() == (2, 0)  # the user keeps the group's license
+    licenses_bulk_assign(by=SYSTEM, subscription=subscription, product=second.product, users=[user, member])
+    assert kept() == (2, 2)
+    licenses_bulk_unassign(by=SYSTEM, subscription=subscription, product=second.product, users=[user, member])
+    group_members_change(by=SYSTEM, group=group, remove=[member])
+    assert kept() == (1, 0)
+    user_delete(by=SYSTEM, user=user)
+    assert kept() == (0, 0)
     assert row_count_problems() == []
 
 
