@@ -656,6 +656,34 @@ def test_the_members_count_follows_the_members_and_counts_no_users_unless_filter
     assert count == 0 and users_counted(statements)
 
 
+def test_a_page_of_members_reads_its_ids_off_the_list_order_first(org: Org, user_admin_client):
+    """As the users lists do (accounts.selectors.users_page): the page's ids in a subquery in the page's order,
+    then only their rows, so the users a page skips are not read from the table; the pages still follow one
+    another, in every order."""
+    group = GroupFactory(name="Paged")
+    group_members_change(group=group, add=UserFactory.create_batch(14), by=SYSTEM)
+    for ordering in ("name", "-email"):
+        every = [user.pk for user in shown_rows(user_admin_client, group, {"per_page": "100", "ordering": ordering})]
+        pages = []
+        for number in (1, 2):
+            with CaptureQueriesContext(connection) as captured:
+                pages += [
+                    user.pk
+                    for user in shown_rows(
+                        user_admin_client, group, {"per_page": "10", "page": number, "ordering": ordering}
+                    )
+                ]
+            assert any(
+                'FROM "accounts_user" WHERE "accounts_user"."id" IN (SELECT' in query["sql"]
+                for query in captured.captured_queries
+            )
+        assert pages == every and len(every) == 14
+
+
+def shown_rows(client, group: Group, params: dict) -> list:
+    return list(client.get(detail_url(group), params).context["page"].object_list)
+
+
 # --- hostile input ---------------------------------------------------------------------------------------------
 
 
