@@ -19,6 +19,8 @@ from .emails import normalize_email, validate_email_domain
 
 
 class UserQuerySet(CountedQuerySet):
+    """Users, whose count of every user is the one the database keeps (CountedQuerySet)."""
+
     counted = Counted.USERS
 
 

@@ -6,7 +6,7 @@ from .choices import AuditAction, Counted, Source
 
 class RowCountQuerySet(models.QuerySet["RowCount"]):
     def total(self, counted: str, subject_id: int = 0) -> int:
-        """How many rows `counted` names (of `subject_id`: a group's members) there are: its slots added up."""
+        """How many rows `counted` names (of `subject_id`: a group, a subscription) there are: its slots added up."""
         return self.filter(counted=counted, subject_id=subject_id).aggregate(rows=models.Sum("rows", default=0))["rows"]
 
 

@@ -5,9 +5,9 @@ holds a pool's license once and waits in its line once (unique constraints), and
 in the transaction that changes the rows (licensing/integrity.py checks them). So "the holders of a product in a
 subscription" is one counter, read with the pool, and needs no scan of the users. So are the users holding any license
 of one subscription (directly, or at all) and every user: counts the database keeps (core.models.RowCount), so that
-"unlicensed" is one less the other. Across several subscriptions the holders are counted from their
-SubscriptionHolder rows (one per user and subscription, kept by the database with the assignments), a group's members
-from its memberships: never by testing every user against the rows.
+"unlicensed" is one less the other, and a group's members. Across several subscriptions the holders are counted from
+their SubscriptionHolder rows (one per user and subscription, kept by the database with the assignments): never by
+testing every user against the rows.
 """
 
 from collections.abc import Collection
@@ -16,7 +16,6 @@ from django.db import connection
 from django.db.models import Exists, IntegerField, OuterRef, Q, Sum, Value
 from django.db.models.expressions import RawSQL
 
-from accounts.models import GroupMembership
 from core.choices import Counted
 from core.models import RowCount
 
@@ -97,6 +96,7 @@ def _holding_count(subscription_ids: Collection[int] | None, *, direct: bool = F
 
 
 def group_members_count(group_id: int, *, when: Exists) -> int:
-    """How many users are members of the group, if `when` (a condition on no row) holds, else 0: its rows of the
-    membership's unique (group, user) index, where counting the users that are members reads every user."""
-    return GroupMembership.objects.filter(when, group_id=group_id).count()
+    """How many users are members of the group, if `when` (a condition on no row) holds, else 0: the count the
+    database keeps of its memberships, where counting the users that are members reads every user."""
+    kept = RowCount.objects.filter(when, counted=Counted.GROUP_MEMBERS, subject_id=group_id)
+    return kept.aggregate(members=Sum("rows", default=0))["members"]

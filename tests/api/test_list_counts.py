@@ -124,13 +124,18 @@ def test_a_subscription_administrator_counts_licensed_users_in_the_pools_they_se
         ("subscription={s}&licensed=true", 3),
         ("subscription={s}&source=direct", 2),
         ("subscription={t}&source=direct", 1),
+        ("subscription={s}&source=group:{g}", 2),
+        ("source=group:{g}", 2),
     ],
 )
 def test_counts_the_database_keeps_are_read_not_counted(org, line, query, expected):
-    """Every user, and in one subscription its holders (directly or at all), are counts the database keeps
-    (core.models.RowCount): the list reads them and counts neither the users nor, in a subscription, the holders."""
+    """Every user, a group's members and, in one subscription, its holders (directly or at all) are counts the
+    database keeps (core.models.RowCount): the list reads them and counts neither the users nor the memberships nor,
+    in a subscription, the holders."""
     client = bearer_client(org.users["global_admin"])
-    count, statements = counted(client, "/api/v1/users/?" + query.format(s=org.s.pk, t=org.t.pk))
+    group = line.group_licenses.get().group_id
+    count, statements = counted(client, "/api/v1/users/?" + query.format(s=org.s.pk, t=org.t.pk, g=group))
+    assert not any('"accounts_groupmembership"' in sql and "COUNT(" in sql for sql in statements)
     assert count == expected
     assert not users_counted(statements)
     assert any('"core_rowcount"' in sql for sql in statements)
