@@ -1,5 +1,6 @@
-"""RowCount, and the triggers that keep the audit events' count (its docstring). `count_triggers` builds the
-triggers of any table, for the migrations of the apps whose tables are counted (accounts 0015)."""
+"""RowCount, and the triggers that keep the audit events' count (its docstring). `counting` starts counting any
+table's rows, for the migrations of the apps whose tables are counted (accounts 0015); `slots_add`, `sqlite_add`
+and `sqlite_take` are the pieces of those triggers, for counts of another shape (licensing 0015)."""
 
 from django.db import migrations, models
 
@@ -41,7 +42,8 @@ def count_triggers(
     vendor: str, *, table: str, counted: str, subject: str | None = None
 ) -> tuple[list[str], list[str], str]:
     """The statements that create, and those that drop, the triggers keeping the number of `table`'s rows under
-    `counted` (per value of its column `subject`, if given), then the statement counting the rows there are.
+    `counted` (per value of its column `subject`, if given), then the statement counting the rows there are. The
+    drop deletes the count too, so that migrating back and forth counts the rows once.
 
     PostgreSQL: one trigger per statement, counting the rows it changed (transition tables) per subject, in subject
     order, into a free slot (slots_add). A statement that changed no row writes nothing; TRUNCATE empties the
@@ -77,6 +79,7 @@ END $$""",
             f"CREATE TRIGGER {name}_delete AFTER DELETE ON {table} BEGIN {sqlite_take(counted, f'OLD.{key}' if subject else key)} END",
         ]
         drop = [f"DROP TRIGGER {name}_{op}" for op in ("insert", "delete")]
+    drop.append(f"DELETE FROM {COUNTS} WHERE counted = '{counted}'")  # a count no trigger keeps is wrong at once
     backfill = (
         f"INSERT INTO {COUNTS} (counted, subject_id, slot, rows)"
         f" SELECT '{counted}', {key}, 0, count(*) FROM {table} GROUP BY 2"

@@ -12,6 +12,7 @@ row_counts = import_module("core.migrations.0009_row_counts")
 HOLDERS = "licensing_subscriptionholder"
 COUNTED = {"holders": "held", "direct_holders": "held_directly"}
 OPERATIONS = ("insert", "update", "delete")
+_COUNTED_SQL = ", ".join(f"'{counted}'" for counted in COUNTED)
 
 
 def _deltas(column: str, *, added: bool, removed: bool) -> str:
@@ -42,7 +43,7 @@ BEGIN
     ELSIF TG_OP = 'DELETE' THEN{_moves(added=False, removed=True)}
     ELSIF TG_OP = 'UPDATE' THEN{_moves(added=True, removed=True)}
     ELSE
-        DELETE FROM {row_counts.COUNTS} WHERE counted IN ('holders', 'direct_holders');
+        DELETE FROM {row_counts.COUNTS} WHERE counted IN ({_COUNTED_SQL});
     END IF;
     RETURN NULL;
 END $$""",
@@ -98,7 +99,9 @@ def triggers_create(apps, schema_editor) -> None:
 
 
 def triggers_drop(apps, schema_editor) -> None:
-    for statement in {"postgresql": POSTGRESQL_DROP, "sqlite": SQLITE_DROP}[schema_editor.connection.vendor]:
+    """The triggers, and the counts they kept (row_counts.count_triggers says why)."""
+    statements = {"postgresql": POSTGRESQL_DROP, "sqlite": SQLITE_DROP}[schema_editor.connection.vendor]
+    for statement in [*statements, f"DELETE FROM {row_counts.COUNTS} WHERE counted IN ({_COUNTED_SQL})"]:
         schema_editor.execute(statement, params=None)
 
 

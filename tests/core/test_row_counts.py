@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
@@ -146,6 +147,26 @@ def test_a_flush_leaves_no_count_behind(db):
     assert RowCount.objects.total(Counted.USERS) == counted(User) == 0
     UserFactory()
     assert RowCount.objects.total(Counted.USERS) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_back_and_forth_counts_the_rows_once(db):
+    """Unapplying the migrations that keep the counts drops the counts with their triggers; applying them again
+    counts the rows there are then, once."""
+    group = GroupFactory()
+    users = UserFactory.create_batch(3)
+    GroupMembership.objects.bulk_create([GroupMembership(group=group, user=user) for user in users])
+    pool = LicensePoolFactory(quantity=5)
+    user_licenses_change(by=SYSTEM, user=users[0], subscription=pool.subscription, add=[pool.product])
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    executor.migrate([("accounts", "0014_list_order_index_declared"), ("licensing", "0014_holders_updated_in_place")])
+    User.objects.bulk_create([User(email="uncounted@example.test")])  # no trigger counts it now
+    MigrationExecutor(connection).migrate(leaves)
+    assert RowCount.objects.total(Counted.USERS) == counted(User) == 4
+    assert RowCount.objects.total(Counted.GROUP_MEMBERS, group.pk) == 3
+    assert RowCount.objects.total(Counted.HOLDERS, pool.subscription_id) == 1
+    assert row_count_problems() == []
 
 
 @pytest.mark.postgres
